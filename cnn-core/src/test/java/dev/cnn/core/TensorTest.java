@@ -1,0 +1,55 @@
+package dev.cnn.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+
+    @Test
+    void rowMajorIndexing() {
+        Tensor t = Tensor.of(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 2, 3, 2);
+        assertEquals(7f, t.get(1, 0, 1));
+        assertEquals(11f, t.get(1, 2, 1));
+        t.set(-1f, 0, 2, 0);
+        assertEquals(-1f, t.data()[4]);
+    }
+
+    @Test
+    void reshapeSharesDataAndInfersOneDimension() {
+        Tensor t = Tensor.zeros(4, 6);
+        Tensor r = t.reshape(2, -1, 3);
+        Assertions2.assertShape(r, 2, 4, 3);
+        r.set(5f, 1, 3, 2);
+        assertEquals(5f, t.get(3, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.reshape(5, 5));
+        assertTrue(e.getMessage().contains("(4, 6)"), e.getMessage());
+    }
+
+    @Test
+    void copyIsDeepAndFillSetsEverything() {
+        Tensor t = Tensor.full(2f, 3);
+        Tensor c = t.copy().fill(7f);
+        assertNotSame(t.data(), c.data());
+        assertEquals(2f, t.get(1));
+        assertEquals(7f, c.get(2));
+        assertEquals(7.0, c.mean(), 0);
+    }
+
+    @Test
+    void badIndicesAndShapesNameTheShape() {
+        Tensor t = Tensor.zeros(2, 3);
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> t.get(1));
+        assertTrue(rank.getMessage().contains("(2, 3)"), rank.getMessage());
+        IllegalArgumentException bounds = assertThrows(IllegalArgumentException.class, () -> t.get(1, 3));
+        assertTrue(bounds.getMessage().contains("axis 1"), bounds.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(new float[5], 2, 3));
+        assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, -1));
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> t.requireShape("weights", 3, 2));
+        assertEquals("weights: expected shape [3, 2] but got (2, 3)", shape.getMessage());
+    }
+}
