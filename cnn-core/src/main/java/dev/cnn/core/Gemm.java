@@ -1,0 +1,192 @@
+package dev.cnn.core;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Single-precision matrix multiply {@code C = A·B (+ bias)} or {@code C += A·B}, with A and B given
+ * by strides so that transposed operands cost nothing extra: element {@code A(i, p)} is
+ * {@code a[aOff + i·aRowStride + p·aColStride]} and {@code B(p, j)} is
+ * {@code b[bOff + p·bRowStride + j·bColStride]}; C is row-major with leading dimension {@code ldc}.
+ *
+ * <p>B is packed into panels, then rows of C are split across {@link Parallel#threads()} threads;
+ * each element of C is summed by one thread in a fixed order, so results are deterministic. The
+ * Vector API backend is used when {@code jdk.incubator.vector} is present (and the system property
+ * {@code cnn.vector} is not {@code false}); otherwise a plain-Java backend.
+ */
+public final class Gemm {
+    private static final Logger LOG = LogManager.getLogger(Gemm.class);
+    private static final GemmBackend VECTOR = loadVector();
+    private static volatile GemmBackend backend = chooseDefault();
+
+    private Gemm() {
+    }
+
+    /** The computation on one range of rows; implementations hold no state between calls. */
+    interface GemmBackend {
+        /** Width of a packed B panel. */
+        int panelWidth(int n);
+
+        String name();
+
+        /**
+         * Rows {@code [i0, i1)} of C from packed B ({@code bp}, panels of {@link #panelWidth} columns,
+         * zero-padded, each {@code k × width}).
+         */
+        void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int acs, float[] bp, int width,
+                  float[] c, int cOff, int ldc, float[] bias, boolean accumulate);
+    }
+
+    private static GemmBackend loadVector() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            GemmBackend b = (GemmBackend) Class.forName("dev.cnn.core.VectorGemm").getDeclaredConstructor().newInstance();
+            return b.panelWidth(1) >= 8 ? b : null;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.warn("Vector API present but unusable ({}); using the plain-Java kernels", e.toString());
+            return null;
+        }
+    }
+
+    private static GemmBackend chooseDefault() {
+        boolean wanted = !"false".equalsIgnoreCase(System.getProperty("cnn.vector", "true"));
+        GemmBackend b = wanted && VECTOR != null ? VECTOR : new ScalarGemm();
+        LOG.debug("matrix kernels: {}", b.name());
+        return b;
+    }
+
+    /** True when the Vector API backend can be used on this JVM. */
+    public static boolean vectorAvailable() {
+        return VECTOR != null;
+    }
+
+    /** Chooses the Vector API backend ({@code true}, if available) or the plain-Java one. */
+    public static void useVector(boolean vector) {
+        if (vector && VECTOR == null) {
+            throw new IllegalStateException("the Vector API is not available: run with --add-modules jdk.incubator.vector");
+        }
+        backend = vector ? VECTOR : new ScalarGemm();
+    }
+
+    /** Name of the backend in use ({@code vector-512}, {@code scalar}, ...). */
+    public static String backendName() {
+        return backend.name();
+    }
+
+    /** {@code C (m×n) = A (m×k) · B (k×n)}, all row-major and dense. */
+    public static void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, null, false);
+    }
+
+    /**
+     * The general form; see the class comment for the stride convention. With {@code accumulate} C is
+     * added to, otherwise overwritten with {@code A·B + bias} ({@code bias}, length n, may be null).
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+                            int brs, int bcs, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        gemm(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, bias, accumulate, null, true);
+    }
+
+    /**
+     * As {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, int, float[], int, int, float[], boolean)},
+     * with a caller-owned buffer {@code pack} for the packed B (grown if too small; the one used is
+     * returned) and a choice to stay on the calling thread (for callers that are already parallel).
+     */
+    public static float[] gemm(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+                               int brs, int bcs, float[] c, int cOff, int ldc, float[] bias, boolean accumulate,
+                               float[] pack, boolean parallel) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative matrix size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return pack;
+        }
+        if (bias != null && bias.length < n) {
+            throw new IllegalArgumentException("bias has " + bias.length + " elements, expected " + n);
+        }
+        GemmBackend be = backend;
+        int width = be.panelWidth(n);
+        float[] bp = packB(b, bOff, brs, bcs, k, n, width, pack);
+        if (!parallel) {
+            be.rows(0, m, n, k, a, aOff, ars, acs, bp, width, c, cOff, ldc, bias, accumulate);
+            return bp;
+        }
+        long flops = 2L * m * n * Math.max(k, 1);
+        int grain = (int) Math.max(8, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
+        Parallel.forRange(m, grain, 8, (chunk, lo, hi) ->
+                be.rows(lo, hi, n, k, a, aOff, ars, acs, bp, width, c, cOff, ldc, bias, accumulate));
+        return bp;
+    }
+
+    /** B packed once for many products with the same right-hand side; see {@link #pack}. */
+    public static final class PackedB {
+        private final GemmBackend backend;
+        private final float[] data;
+        private final int width;
+        private final int n;
+        private final int k;
+
+        private PackedB(GemmBackend backend, float[] data, int width, int n, int k) {
+            this.backend = backend;
+            this.data = data;
+            this.width = width;
+            this.n = n;
+            this.k = k;
+        }
+
+        /** The packed values; pass back to {@link #pack} as its reuse buffer. */
+        public float[] buffer() {
+            return data;
+        }
+
+        /**
+         * Rows {@code [i0, i1)} of {@code C = A·B (+ bias)} (or {@code C += A·B}) on the calling
+         * thread, with A and C addressed as in {@link Gemm#gemm}.
+         */
+        public void multiplyRows(int i0, int i1, float[] a, int aOff, int ars, int acs, float[] c, int cOff, int ldc,
+                                 float[] bias, boolean accumulate) {
+            if (i1 > i0) {
+                backend.rows(i0, i1, n, k, a, aOff, ars, acs, data, width, c, cOff, ldc, bias, accumulate);
+            }
+        }
+    }
+
+    /**
+     * Packs B (k×n, strides as in {@link #gemm}) for the current backend, reusing {@code reuse} when it
+     * is large enough.
+     */
+    public static PackedB pack(int n, int k, float[] b, int bOff, int brs, int bcs, float[] reuse) {
+        GemmBackend be = backend;
+        int width = be.panelWidth(n);
+        return new PackedB(be, packB(b, bOff, brs, bcs, k, n, width, reuse), width, n, k);
+    }
+
+    /** Packs B (k×n) into panels of {@code width} columns, each k×width row-major, zero-padded. */
+    static float[] packB(float[] b, int bOff, int brs, int bcs, int k, int n, int width, float[] pack) {
+        int panels = (n + width - 1) / width;
+        int size = panels * k * width;
+        float[] bp = pack != null && pack.length >= size ? pack : new float[size];
+        for (int panel = 0; panel < panels; panel++) {
+            int j0 = panel * width;
+            int cols = Math.min(width, n - j0);
+            int base = panel * k * width;
+            for (int p = 0; p < k; p++) {
+                int dst = base + p * width;
+                int src = bOff + p * brs + j0 * bcs;
+                if (bcs == 1) {
+                    System.arraycopy(b, src, bp, dst, cols);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[src + j * bcs];
+                    }
+                }
+                for (int j = cols; j < width; j++) {
+                    bp[dst + j] = 0f;
+                }
+            }
+        }
+        return bp;
+    }
+}

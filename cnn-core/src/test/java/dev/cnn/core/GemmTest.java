@@ -1,0 +1,81 @@
+package dev.cnn.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Both backends against a double-precision triple loop, on random sizes, transposes, bias and accumulate. */
+class GemmTest {
+
+    @AfterEach
+    void restore() {
+        Gemm.useVector(Gemm.vectorAvailable());
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void matchesReferenceOnRandomShapes(boolean vector) {
+        Gemm.useVector(vector && Gemm.vectorAvailable());
+        Random r = new Random(vector ? 1 : 2);
+        for (int trial = 0; trial < 150; trial++) {
+            int m = 1 + r.nextInt(trial % 10 == 0 ? 300 : 40);
+            int n = 1 + r.nextInt(trial % 7 == 0 ? 120 : 40);
+            int k = r.nextInt(trial % 5 == 0 ? 700 : 50);
+            boolean ta = r.nextBoolean();
+            boolean tb = r.nextBoolean();
+            boolean acc = r.nextInt(3) == 0;
+            boolean withBias = !acc && r.nextBoolean();
+            Parallel.setThreads(1 + r.nextInt(3));
+            float[] a = random(r, m * k + 3);
+            float[] b = random(r, k * n + 5);
+            float[] c = random(r, m * n + 2);
+            float[] bias = withBias ? random(r, n) : null;
+            double[] expected = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = acc ? c[1 + i * n + j] : withBias ? bias[j] : 0;
+                    for (int p = 0; p < k; p++) {
+                        float av = ta ? a[3 + p * m + i] : a[3 + i * k + p];
+                        float bv = tb ? b[5 + j * k + p] : b[5 + p * n + j];
+                        s += (double) av * bv;
+                    }
+                    expected[i * n + j] = s;
+                }
+            }
+            Gemm.gemm(m, n, k, a, 3, ta ? 1 : k, ta ? m : 1, b, 5, tb ? 1 : n, tb ? k : 1, c, 1, n, bias, acc);
+            for (int i = 0; i < m * n; i++) {
+                double err = Math.abs(expected[i] - c[1 + i]);
+                assertTrue(err <= 1e-4 * Math.max(1, Math.sqrt(k)) * 4, "trial " + trial + " m=" + m + " n=" + n
+                        + " k=" + k + " ta=" + ta + " tb=" + tb + " acc=" + acc + " at " + i + ": expected "
+                        + expected[i] + " got " + c[1 + i]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void sameInputsAndThreadsGiveBitIdenticalResults(int threads) {
+        Parallel.setThreads(threads);
+        Random r = new Random(3);
+        float[] a = random(r, 257 * 300);
+        float[] b = random(r, 300 * 70);
+        float[] c1 = new float[257 * 70];
+        float[] c2 = new float[257 * 70];
+        Gemm.matmul(a, b, c1, 257, 70, 300);
+        Gemm.matmul(a, b, c2, 257, 70, 300);
+        assertArrayEquals(c1, c2);
+    }
+
+    static float[] random(Random r, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) r.nextGaussian();
+        }
+        return f;
+    }
+}

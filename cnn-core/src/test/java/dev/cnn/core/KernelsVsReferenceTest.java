@@ -1,0 +1,168 @@
+package dev.cnn.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.StepByStep.ConvGradients;
+import dev.cnn.core.StepByStep.ConvResult;
+import dev.cnn.core.StepByStep.PoolResult;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The fast kernels against {@link StepByStep} on many random shapes: batch 1–8, H and W 1–20
+ * (non-square), channels 1–20, kernels 1–7 (non-square), strides 1–3, pads 0–3, both pooling modes,
+ * on the Vector API and the plain-Java backend and on 1–3 threads. Max relative error 1e-4 with an
+ * absolute floor of 1e-4 times the tensor's largest magnitude.
+ */
+class KernelsVsReferenceTest {
+    private static final double REL = 1e-4;
+
+    @AfterEach
+    void restore() {
+        Gemm.useVector(Gemm.vectorAvailable());
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void convolutionForwardAndEveryGradient(boolean vector) {
+        Gemm.useVector(vector && Gemm.vectorAvailable());
+        Random r = new Random(vector ? 11 : 12);
+        NumpyRandom nr = new NumpyRandom(vector ? 11 : 12);
+        int cases = 0;
+        while (cases < 70) {
+            int kh = 1 + r.nextInt(7);
+            int kw = 1 + r.nextInt(7);
+            int ph = r.nextInt(4);
+            int pw = r.nextInt(4);
+            int h = 1 + r.nextInt(20);
+            int w = 1 + r.nextInt(20);
+            if (kh > h + 2 * ph || kw > w + 2 * pw) {
+                continue;
+            }
+            int n = 1 + r.nextInt(8);
+            int cIn = 1 + r.nextInt(20);
+            int cOut = 1 + r.nextInt(20);
+            if ((long) n * h * w * cIn * kh * kw * cOut > 3_000_000) {
+                continue;
+            }
+            int sh = 1 + r.nextInt(3);
+            int sw = 1 + r.nextInt(3);
+            Parallel.setThreads(1 + cases % 3);
+            cases++;
+            Tensor x = nr.randn(n, h, w, cIn);
+            Tensor wt = nr.randn(kh, kw, cIn, cOut);
+            Tensor b = nr.randn(1, 1, 1, cOut);
+            ConvResult ref = StepByStep.convForward(x, wt, b, sh, sw, ph, pw);
+            ConvGeometry g = ref.cache().geometry();
+            ConvKernel kernel = new ConvKernel();
+            Tensor y = Tensor.full(Float.NaN, g.outputShape());
+            kernel.forward(g, x.data(), wt.data(), b.data(), y.data());
+            String what = g + " threads " + Parallel.threads();
+            assertClose(what + " forward", ref.z(), y);
+
+            Tensor dy = nr.randn(g.outputShape());
+            ConvGradients refG = StepByStep.convBackward(dy, ref.cache());
+            Tensor dx = Tensor.zeros(g.inputShape());
+            Tensor dw = Tensor.zeros(g.weightShape());
+            Tensor db = Tensor.zeros(g.biasShape());
+            kernel.backward(g, x.data(), wt.data(), dy.data(), dx.data(), dw.data(), db.data());
+            assertClose(what + " dA_prev", refG.dAPrev(), dx);
+            assertClose(what + " dW", refG.dW(), dw);
+            assertClose(what + " db", refG.db(), db);
+
+            // gradients accumulate (+=): a second backward doubles them
+            kernel.backward(g, x.data(), wt.data(), dy.data(), dx.data(), dw.data(), db.data());
+            assertClose(what + " dW accumulated", scaled(refG.dW(), 2), dw);
+        }
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(ints = {1, 2, 3})
+    void poolingForwardAndGradientBothModes(int threads) {
+        Parallel.setThreads(threads);
+        Random r = new Random(20 + threads);
+        NumpyRandom nr = new NumpyRandom(20 + threads);
+        for (int trial = 0; trial < 80; trial++) {
+            int fh = 1 + r.nextInt(4);
+            int fw = 1 + r.nextInt(4);
+            int h = fh + r.nextInt(17);
+            int w = fw + r.nextInt(17);
+            int n = 1 + r.nextInt(8);
+            int c = 1 + r.nextInt(20);
+            int sh = 1 + r.nextInt(3);
+            int sw = 1 + r.nextInt(3);
+            PoolMode mode = trial % 2 == 0 ? PoolMode.MAX : PoolMode.AVERAGE;
+            Tensor x = nr.randn(n, h, w, c);
+            if (trial % 8 == 0) {
+                // coarse values make ties, which must follow the reference: every maximum gets the gradient
+                for (int i = 0; i < x.size(); i++) {
+                    x.data()[i] = Math.round(x.data()[i]);
+                }
+            }
+            PoolResult ref = StepByStep.poolForward(x, fh, fw, sh, sw, mode);
+            PoolGeometry g = ref.cache().geometry();
+            Tensor y = Tensor.zeros(g.outputShape());
+            PoolKernel.forward(g, mode, x.data(), y.data());
+            String what = mode + " pool " + x.shapeString() + " window " + fh + "x" + fw + " stride " + sh + "x" + sw;
+            assertClose(what + " forward", ref.a(), y);
+            Tensor dy = nr.randn(g.outputShape());
+            Tensor dx = Tensor.zeros(g.inputShape());
+            PoolKernel.backward(g, mode, x.data(), y.data(), dy.data(), dx.data());
+            assertClose(what + " backward", StepByStep.poolBackward(dy, ref.cache()), dx);
+        }
+    }
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(ints = {1, 2, 3})
+    void convolutionIsDeterministicForAThreadCount(int threads) {
+        Parallel.setThreads(threads);
+        NumpyRandom nr = new NumpyRandom(5);
+        Tensor x = nr.randn(16, 12, 12, 6);
+        Tensor w = nr.randn(3, 3, 6, 10);
+        Tensor dy = nr.randn(16, 12, 12, 10);
+        ConvGeometry g = ConvGeometry.of(x, w, 1, 1, 1, 1);
+        float[][] runs = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            ConvKernel k = new ConvKernel();
+            float[] y = new float[16 * 12 * 12 * 10];
+            k.forward(g, x.data(), w.data(), null, y);
+            float[] dx = new float[x.size()];
+            float[] dw = new float[w.size()];
+            k.backward(g, x.data(), w.data(), dy.data(), dx, dw, null);
+            float[] all = new float[y.length + dx.length + dw.length];
+            System.arraycopy(y, 0, all, 0, y.length);
+            System.arraycopy(dx, 0, all, y.length, dx.length);
+            System.arraycopy(dw, 0, all, y.length + dx.length, dw.length);
+            runs[run] = all;
+        }
+        assertArrayEquals(runs[0], runs[1]);
+    }
+
+    private static Tensor scaled(Tensor t, float s) {
+        Tensor c = t.copy();
+        for (int i = 0; i < c.size(); i++) {
+            c.data()[i] *= s;
+        }
+        return c;
+    }
+
+    static void assertClose(String what, Tensor expected, Tensor actual) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double maxAbs = 0;
+        for (float v : expected.data()) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        double floor = 1e-4 * Math.max(maxAbs, 1e-3);
+        for (int i = 0; i < expected.size(); i++) {
+            double e = expected.data()[i];
+            double a = actual.data()[i];
+            double err = Math.abs(e - a);
+            assertTrue(err <= floor || err <= REL * Math.abs(e), what + ": element " + i + " expected " + e
+                    + " got " + a + " (abs floor " + floor + ")");
+        }
+    }
+}
