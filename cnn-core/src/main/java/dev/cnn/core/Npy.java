@@ -42,6 +42,14 @@ public final class Npy {
      * array's bytes, so several arrays can follow each other.
      */
     public static Tensor read(InputStream in, String source) throws IOException {
+        return read(in, source, null);
+    }
+
+    /**
+     * As {@link #read(InputStream, String)}, but fails before reading any data unless the array's shape
+     * is {@code expectedShape} (null accepts any shape).
+     */
+    public static Tensor read(InputStream in, String source, int[] expectedShape) throws IOException {
         byte[] pre = in.readNBytes(8);
         if (pre.length < 8) {
             throw new NpyFormatException(source + ": not a .npy file (only " + pre.length + " bytes)");
@@ -82,6 +90,10 @@ public final class Npy {
         boolean fortran = "True".equals(group(FORTRAN, header, "fortran_order", source));
         int[] shape = parseShape(group(SHAPE, header, "shape", source), source);
 
+        if (expectedShape != null && !java.util.Arrays.equals(expectedShape, shape)) {
+            throw new NpyFormatException(source + ": expected shape " + shapeText(expectedShape) + " but the file holds "
+                    + shapeText(shape));
+        }
         int itemSize;
         switch (descr.substring(1)) {
             case "f4": case "i4": itemSize = 4; break;

@@ -1,0 +1,204 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Tensor;
+import java.util.Map;
+
+/**
+ * An elementwise activation ({@link Kind#SIGMOID}, {@link Kind#RELU}, {@link Kind#TANH},
+ * {@link Kind#LINEAR}) or {@link Kind#SOFTMAX} over the last axis of a {@code (batch, classes)} input.
+ * All are numerically stable: no overflow for inputs up to ±1e4 and beyond.
+ */
+public final class Activation implements Layer {
+
+    /** The available functions. */
+    public enum Kind {
+        SIGMOID("Sigmoid"), RELU("ReLU"), TANH("Tanh"), LINEAR("Linear"), SOFTMAX("Softmax");
+
+        private final String typeName;
+
+        Kind(String typeName) {
+            this.typeName = typeName;
+        }
+
+        public String typeName() {
+            return typeName;
+        }
+
+        /** The kind whose type name (as in {@link #typeName()}) or enum name is {@code s}, any case. */
+        public static Kind parse(String s) {
+            for (Kind k : values()) {
+                if (k.typeName.equalsIgnoreCase(s) || k.name().equalsIgnoreCase(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown activation '" + s + "' (expected Sigmoid, ReLU, Tanh, Linear or Softmax)");
+        }
+    }
+
+    private final Kind kind;
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private Tensor x;
+    private Tensor y;
+
+    public Activation(Kind kind) {
+        this.kind = kind;
+    }
+
+    public static Activation sigmoid() {
+        return new Activation(Kind.SIGMOID);
+    }
+
+    public static Activation relu() {
+        return new Activation(Kind.RELU);
+    }
+
+    public static Activation tanh() {
+        return new Activation(Kind.TANH);
+    }
+
+    public static Activation linear() {
+        return new Activation(Kind.LINEAR);
+    }
+
+    public static Activation softmax() {
+        return new Activation(Kind.SOFTMAX);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The input of the latest forward pass (the logits, for a final sigmoid or softmax). */
+    Tensor lastInput() {
+        return x;
+    }
+
+    @Override
+    public String type() {
+        return kind.typeName();
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        if (kind == Kind.SOFTMAX && inputShape.length != 1) {
+            throw new IllegalArgumentException("Softmax expects samples of shape (classes,) but got " + Shapes.text(inputShape));
+        }
+        return inputShape.clone();
+    }
+
+    /** Logistic function, computed without overflow for any input. */
+    static float sigmoid(float z) {
+        if (z >= 0) {
+            return (float) (1.0 / (1.0 + Math.exp(-z)));
+        }
+        double e = Math.exp(z);
+        return (float) (e / (1.0 + e));
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        if (kind == Kind.SOFTMAX) {
+            input.requireRank("Softmax input (batch, classes)", 2);
+        }
+        x = input;
+        if (kind == Kind.LINEAR) {
+            y = input;
+            return y;
+        }
+        y = out.get(input.shape());
+        float[] a = input.data();
+        float[] o = y.data();
+        switch (kind) {
+            case SIGMOID -> {
+                for (int i = 0; i < a.length; i++) {
+                    o[i] = sigmoid(a[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < a.length; i++) {
+                    o[i] = Math.max(0f, a[i]);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < a.length; i++) {
+                    o[i] = (float) Math.tanh(a[i]);
+                }
+            }
+            case SOFTMAX -> softmax(a, o, input.dim(1));
+            default -> throw new IllegalStateException(kind.toString());
+        }
+        return y;
+    }
+
+    /** Row-wise softmax of {@code (rows, classes)}, shifting by the row maximum. */
+    static void softmax(float[] a, float[] o, int classes) {
+        for (int r = 0; r < a.length; r += classes) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                max = Math.max(max, a[r + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                double e = Math.exp(a[r + j] - max);
+                o[r + j] = (float) e;
+                sum += e;
+            }
+            for (int j = 0; j < classes; j++) {
+                o[r + j] = (float) (o[r + j] / sum);
+            }
+        }
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        if (!needInputGradient) {
+            return null;
+        }
+        dy.requireShape(type() + " output gradient", y.shape());
+        if (kind == Kind.LINEAR) {
+            return dy;
+        }
+        Tensor dx = dIn.get(x.shape());
+        float[] g = dy.data();
+        float[] o = y.data();
+        float[] d = dx.data();
+        switch (kind) {
+            case SIGMOID -> {
+                for (int i = 0; i < g.length; i++) {
+                    d[i] = g[i] * o[i] * (1f - o[i]);
+                }
+            }
+            case RELU -> {
+                float[] a = x.data();
+                for (int i = 0; i < g.length; i++) {
+                    d[i] = a[i] > 0f ? g[i] : 0f;
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < g.length; i++) {
+                    d[i] = g[i] * (1f - o[i] * o[i]);
+                }
+            }
+            case SOFTMAX -> {
+                int classes = x.dim(1);
+                for (int r = 0; r < g.length; r += classes) {
+                    double dot = 0;
+                    for (int j = 0; j < classes; j++) {
+                        dot += (double) g[r + j] * o[r + j];
+                    }
+                    for (int j = 0; j < classes; j++) {
+                        d[r + j] = (float) (o[r + j] * (g[r + j] - dot));
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(kind.toString());
+        }
+        return dx;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
+    }
+}

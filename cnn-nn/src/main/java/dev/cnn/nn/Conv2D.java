@@ -1,0 +1,113 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.ConvGeometry;
+import dev.cnn.core.ConvKernel;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * 2-D convolution on NHWC input {@code (batch, h, w, inChannels)}: weights
+ * {@code W (kh, kw, inChannels, filters)}, bias {@code b (1, 1, 1, filters)}, per-axis stride and
+ * symmetric zero padding. Runs on {@link ConvKernel}.
+ */
+public final class Conv2D implements Layer {
+    private final int inChannels;
+    private final int filters;
+    private final int kh;
+    private final int kw;
+    private final int strideH;
+    private final int strideW;
+    private final int padH;
+    private final int padW;
+    private final Parameter w;
+    private final Parameter b;
+    private final ConvKernel kernel = new ConvKernel();
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private Tensor x;
+    private ConvGeometry geometry;
+
+    /** Square kernel, same stride and named padding on both axes. */
+    public Conv2D(int inChannels, int filters, int kernel, int stride, Padding padding, Init init, NumpyRandom rng) {
+        this(inChannels, filters, kernel, kernel, stride, stride, padding.forKernel(kernel), padding.forKernel(kernel),
+                init, rng);
+    }
+
+    /** Full form: kernel {@code kh x kw}, stride and padding per axis. */
+    public Conv2D(int inChannels, int filters, int kh, int kw, int strideH, int strideW, int padH, int padW,
+                  Init init, NumpyRandom rng) {
+        if (inChannels < 1 || filters < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
+            throw new IllegalArgumentException("Conv2D needs positive channels, filters, kernel and stride and "
+                    + "non-negative padding, got inChannels=" + inChannels + " filters=" + filters + " kernel=" + kh + "x"
+                    + kw + " stride=" + strideH + "x" + strideW + " pad=" + padH + "x" + padW);
+        }
+        this.inChannels = inChannels;
+        this.filters = filters;
+        this.kh = kh;
+        this.kw = kw;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        this.w = new Parameter("W", init.create(rng, kh * kw * inChannels, kh * kw * filters, kh, kw, inChannels, filters));
+        this.b = new Parameter("b", Tensor.zeros(1, 1, 1, filters));
+    }
+
+    @Override
+    public String type() {
+        return "Conv2D";
+    }
+
+    private ConvGeometry geometry(int n, int[] sample) {
+        if (sample.length != 3 || sample[2] != inChannels) {
+            throw new IllegalArgumentException("Conv2D expects samples of shape (h, w, " + inChannels + ") but got "
+                    + Shapes.text(sample));
+        }
+        return new ConvGeometry(n, sample[0], sample[1], inChannels, kh, kw, filters, strideH, strideW, padH, padW);
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        ConvGeometry g = geometry(1, inputShape);
+        return new int[] {g.outH(), g.outW(), filters};
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        geometry = geometry(input.dim(0), Shapes.sample(input));
+        x = input;
+        Tensor y = out.get(geometry.outputShape());
+        kernel.forward(geometry, input.data(), w.value().data(), b.value().data(), y.data());
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        dy.requireShape("Conv2D output gradient", geometry.outputShape());
+        w.grad().fill(0f);
+        b.grad().fill(0f);
+        Tensor dx = needInputGradient ? dIn.zeros(x.shape()) : null;
+        kernel.backward(geometry, x.data(), w.value().data(), dy.data(), dx == null ? null : dx.data(),
+                w.grad().data(), b.grad().data());
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(w, b);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("inChannels", inChannels);
+        c.put("filters", filters);
+        c.put("kernel", List.of(kh, kw));
+        c.put("stride", List.of(strideH, strideW));
+        c.put("padding", List.of(padH, padW));
+        return c;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Gemm;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code y = x·W + b}: weights {@code W (inputSize, outputSize)}, bias {@code b (outputSize,)}. Accepts
+ * {@code (batch, inputSize)} or any {@code (batch, ...)} whose sample has {@code inputSize} elements
+ * (an NHWC feature map is flattened per sample, and its gradient comes back in the input's shape).
+ */
+public final class FullyConnected implements Layer {
+    private final int inputSize;
+    private final int outputSize;
+    private final Parameter w;
+    private final Parameter b;
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private Tensor x;
+    private float[] pack;
+
+    /** A layer with weights from {@code init} drawn from {@code rng} and zero bias. */
+    public FullyConnected(int inputSize, int outputSize, Init init, NumpyRandom rng) {
+        if (inputSize < 1 || outputSize < 1) {
+            throw new IllegalArgumentException("FullyConnected sizes must be >= 1, got " + inputSize + " -> " + outputSize);
+        }
+        this.inputSize = inputSize;
+        this.outputSize = outputSize;
+        this.w = new Parameter("W", init.create(rng, inputSize, outputSize, inputSize, outputSize));
+        this.b = new Parameter("b", Tensor.zeros(outputSize));
+    }
+
+    @Override
+    public String type() {
+        return "FullyConnected";
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        if (Shapes.product(inputShape) != inputSize) {
+            throw new IllegalArgumentException("FullyConnected expects " + inputSize + " features per sample but the input "
+                    + "sample has shape " + Shapes.text(inputShape) + " (" + Shapes.product(inputShape) + " values)");
+        }
+        return new int[] {outputSize};
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        int n = input.dim(0);
+        outputShape(Shapes.sample(input));
+        x = input;
+        Tensor y = out.get(n, outputSize);
+        pack = Gemm.gemm(n, outputSize, inputSize, input.data(), 0, inputSize, 1, w.value().data(), 0, outputSize, 1,
+                y.data(), 0, outputSize, b.value().data(), false, pack, true);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        int n = x.dim(0);
+        dy.requireShape("FullyConnected output gradient", n, outputSize);
+        float[] g = dy.data();
+        // dW (in × out) = xᵀ · dy
+        pack = Gemm.gemm(inputSize, outputSize, n, x.data(), 0, 1, inputSize, g, 0, outputSize, 1,
+                w.grad().data(), 0, outputSize, null, false, pack, true);
+        float[] db = b.grad().fill(0f).data();
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < outputSize; o++) {
+                db[o] += g[i * outputSize + o];
+            }
+        }
+        if (!needInputGradient) {
+            return null;
+        }
+        // dx (n × in) = dy · Wᵀ
+        Tensor dx = dIn.get(x.shape());
+        pack = Gemm.gemm(n, inputSize, outputSize, g, 0, outputSize, 1, w.value().data(), 0, 1, outputSize,
+                dx.data(), 0, inputSize, null, false, pack, true);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(w, b);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("inputSize", inputSize);
+        c.put("outputSize", outputSize);
+        return c;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One stage of a network. Shapes exclude the batch axis: an NHWC convolution layer maps a sample of
+ * shape {@code (h, w, c)} to {@code (outH, outW, filters)}; tensors passed in and out have the batch
+ * first. {@link #forward} keeps what {@link #backward} needs; the tensors a layer returns are its own
+ * buffers, reused by its next call.
+ */
+public interface Layer {
+    /** The layer's type name as saved in model files, e.g. {@code Conv2D}. */
+    String type();
+
+    /** The output shape of one sample for an input sample of shape {@code inputShape}. */
+    int[] outputShape(int[] inputShape);
+
+    /** Output for the batch {@code x}. */
+    Tensor forward(Tensor x);
+
+    /**
+     * Given the loss gradient {@code dy} for the latest forward output, sets every parameter's
+     * gradient and returns the gradient for the input (null when {@code needInputGradient} is false).
+     */
+    Tensor backward(Tensor dy, boolean needInputGradient);
+
+    /** Trainable parameters, in a fixed order. */
+    default List<Parameter> parameters() {
+        return List.of();
+    }
+
+    /** The hyperparameters needed to rebuild the layer (numbers, strings, lists of them). */
+    Map<String, Object> config();
+}

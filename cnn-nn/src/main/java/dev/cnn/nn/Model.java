@@ -1,0 +1,567 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Dataset;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * An ordered list of named layers (the architecture), a loss and an optimizer.
+ *
+ * <p>Inputs are batches {@code (batch, inputShape...)}; outputs {@code (batch, outputShape...)}. A model
+ * that ends in a sigmoid with {@link Loss#BINARY_CROSS_ENTROPY}, or in a softmax with
+ * {@link Loss#CATEGORICAL_CROSS_ENTROPY}, computes loss and gradient from the logits
+ * ({@code dL/dz = (p − y) / count}), which is exact and never divides by a saturated probability.
+ *
+ * <p>Training is deterministic for a seed and thread count: epoch {@code e} is shuffled by
+ * {@code NumpyRandom(seed + 7919·e).permutation(n)}, and the model remembers how many epochs and
+ * batches it has done, so a saved and reloaded model continues with exactly the batches it would have
+ * seen. Not thread-safe.
+ */
+public final class Model {
+    private static final Logger LOG = LogManager.getLogger(Model.class);
+
+    private final int[] inputShape;
+    private final List<String> names;
+    private final List<Layer> layers;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final History history = new History();
+    private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private final Map<String, Tensor> batchBuffers = new LinkedHashMap<>();
+    private Tensor gradBuffer;
+    private Tensor lastOutput;
+    private int epochsDone;
+    private int batchesDoneInEpoch;
+    private long seed;
+    private volatile boolean stopRequested;
+
+    Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one layer");
+        }
+        this.inputShape = inputShape.clone();
+        this.names = List.copyOf(names);
+        this.layers = List.copyOf(layers);
+        this.loss = loss;
+        this.optimizer = optimizer;
+        int[] shape = this.inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                shape = layers.get(i).outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
+                        + e.getMessage(), e);
+            }
+            for (Parameter p : layers.get(i).parameters()) {
+                parameters.put(names.get(i) + "." + p.name(), p);
+            }
+        }
+    }
+
+    /** Starts a model for samples of shape {@code inputShape} (e.g. {@code 28, 28, 1}). */
+    public static Builder builder(int... inputShape) {
+        return new Builder(inputShape);
+    }
+
+    /** Builds a {@link Model} layer by layer. */
+    public static final class Builder {
+        private final int[] inputShape;
+        private final List<String> names = new ArrayList<>();
+        private final List<Layer> layers = new ArrayList<>();
+        private Loss loss = Loss.MEAN_SQUARED_ERROR;
+        private Optimizer optimizer = new Adam();
+
+        private Builder(int[] inputShape) {
+            for (int d : inputShape) {
+                if (d < 1) {
+                    throw new IllegalArgumentException("input shape " + Shapes.text(inputShape) + " must be positive");
+                }
+            }
+            this.inputShape = inputShape.clone();
+        }
+
+        /** Appends a layer under a unique name (letters, digits, '_' and '-'). */
+        public Builder add(String name, Layer layer) {
+            if (!name.matches("[A-Za-z0-9_-]+")) {
+                throw new IllegalArgumentException("layer name '" + name + "' may only use letters, digits, '_' and '-'");
+            }
+            if (names.contains(name)) {
+                throw new IllegalArgumentException("duplicate layer name '" + name + "'");
+            }
+            names.add(name);
+            layers.add(layer);
+            return this;
+        }
+
+        public Builder loss(Loss l) {
+            this.loss = l;
+            return this;
+        }
+
+        public Builder optimizer(Optimizer o) {
+            this.optimizer = o;
+            return this;
+        }
+
+        /** The model; checks that every layer accepts the shape the previous one produces. */
+        public Model build() {
+            return new Model(inputShape, names, layers, loss, optimizer);
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** Shape of one output sample. */
+    public int[] outputShape() {
+        int[] s = inputShape;
+        for (Layer l : layers) {
+            s = l.outputShape(s);
+        }
+        return s;
+    }
+
+    public List<String> layerNames() {
+        return names;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Every trainable parameter by full name ({@code layer.param}), in layer order. */
+    public Map<String, Parameter> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** Number of trainable values. */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters.values()) {
+            n += p.value().size();
+        }
+        return n;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    /** Free-form metadata saved with the model (numbers, strings, lists and maps of them). */
+    public Map<String, Object> metadata() {
+        return metadata;
+    }
+
+    /** Epochs completed over the model's life. */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** Batches already done in the current, unfinished epoch (0 between epochs). */
+    public int batchesDoneInEpoch() {
+        return batchesDoneInEpoch;
+    }
+
+    /** The shuffle seed of the latest {@link #train} call. */
+    public long seed() {
+        return seed;
+    }
+
+    void restoreTrainingState(int epochs, int batches, long shuffleSeed) {
+        this.epochsDone = epochs;
+        this.batchesDoneInEpoch = batches;
+        this.seed = shuffleSeed;
+    }
+
+    void restoreHistory(List<Double> train, List<Double> validation, List<Double> metric) {
+        for (int i = 0; i < train.size(); i++) {
+            history.add(train.get(i), validation.get(i), metric.get(i));
+        }
+    }
+
+    /** Asks a running {@link #train} to stop after the current batch (safe to call from another thread). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    // ---------------------------------------------------------------- forward, backward, update
+
+    /** The output for the batch {@code x}; the returned tensor belongs to the last layer and is reused. */
+    public Tensor forward(Tensor x) {
+        int[] sample = Shapes.sample(x);
+        if (!java.util.Arrays.equals(sample, inputShape)) {
+            throw new IllegalArgumentException("model expects input samples of shape " + Shapes.text(inputShape)
+                    + " but got a batch of shape " + x.shapeString());
+        }
+        Tensor a = x;
+        for (Layer l : layers) {
+            a = l.forward(a);
+        }
+        lastOutput = a;
+        return a;
+    }
+
+    /**
+     * Back-propagates the loss of the latest {@link #forward} against targets {@code y}, setting every
+     * parameter's gradient; returns the mean loss of the batch.
+     */
+    public double backward(Tensor y) {
+        if (lastOutput == null) {
+            throw new IllegalStateException("backward() needs a forward() first");
+        }
+        if (!lastOutput.sameShape(y)) {
+            throw new IllegalArgumentException("targets " + y.shapeString() + " do not match the model output "
+                    + lastOutput.shapeString());
+        }
+        int last = layers.size() - 1;
+        if (gradBuffer == null || !gradBuffer.sameShape(lastOutput)) {
+            gradBuffer = Tensor.zeros(lastOutput.shape());
+        }
+        Tensor grad = gradBuffer;
+        double value;
+        int start;
+        if (fusedOutput()) {
+            Activation act = (Activation) layers.get(last);
+            float[] p = lastOutput.data();
+            float[] t = y.data();
+            float[] g = grad.data();
+            boolean bce = loss == Loss.BINARY_CROSS_ENTROPY;
+            float scale = 1f / (bce ? p.length : lastOutput.dim(0));
+            for (int i = 0; i < p.length; i++) {
+                g[i] = (p[i] - t[i]) * scale;
+            }
+            value = bce ? Loss.binaryCrossEntropyFromLogits(act.lastInput(), y)
+                    : Loss.categoricalCrossEntropyFromLogits(act.lastInput(), y);
+            start = last - 1;
+        } else {
+            value = loss.value(lastOutput, y);
+            loss.gradient(lastOutput, y, grad);
+            start = last;
+        }
+        for (int i = start; i >= 0; i--) {
+            grad = layers.get(i).backward(grad, i > 0);
+        }
+        return value;
+    }
+
+    private boolean fusedOutput() {
+        if (!(layers.get(layers.size() - 1) instanceof Activation act)) {
+            return false;
+        }
+        return (act.kind() == Activation.Kind.SIGMOID && loss == Loss.BINARY_CROSS_ENTROPY)
+                || (act.kind() == Activation.Kind.SOFTMAX && loss == Loss.CATEGORICAL_CROSS_ENTROPY);
+    }
+
+    /** One optimizer step from the current gradients. */
+    public void update() {
+        optimizer.step(parameters);
+    }
+
+    /** forward, backward and update on one batch; returns its mean loss before the update. */
+    public double trainBatch(Tensor x, Tensor y) {
+        forward(x);
+        double l = backward(y);
+        update();
+        return l;
+    }
+
+    // ---------------------------------------------------------------- epochs
+
+    /** The sample order of epoch {@code epoch}: shuffled by the seed, or in order. */
+    public static int[] epochOrder(int n, boolean shuffle, long seed, int epoch) {
+        if (!shuffle) {
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            return order;
+        }
+        return new NumpyRandom((seed + 7919L * epoch) & 0xFFFFFFFFL).permutation(n);
+    }
+
+    /**
+     * Trains one epoch (number {@link #epochsDone()}), starting at batch {@link #batchesDoneInEpoch()};
+     * returns the mean training loss over the samples it saw, NaN if it saw none.
+     */
+    public double trainEpoch(Dataset data, int batchSize, boolean shuffle, long shuffleSeed, TrainingListener listener) {
+        checkData(data, "training");
+        int n = data.size();
+        int batches = (n + batchSize - 1) / batchSize;
+        int[] order = epochOrder(n, shuffle, shuffleSeed, epochsDone);
+        TrainingListener l = listener != null ? listener : new TrainingListener() { };
+        double sum = 0;
+        int seen = 0;
+        for (int b = batchesDoneInEpoch; b < batches && !stopRequested; b++) {
+            int from = b * batchSize;
+            int to = Math.min(n, from + batchSize);
+            Tensor[] xy = batch(data, order, from, to);
+            double batchLoss = trainBatch(xy[0], xy[1]);
+            if (!Double.isFinite(batchLoss)) {
+                throw new IllegalStateException("training diverged: loss is " + batchLoss + " at epoch " + (epochsDone + 1)
+                        + ", batch " + (b + 1) + " (try a smaller learning rate)");
+            }
+            sum += batchLoss * (to - from);
+            seen += to - from;
+            batchesDoneInEpoch = b + 1;
+            l.onBatchEnd(epochsDone, b, batches, to - from, batchLoss);
+        }
+        if (batchesDoneInEpoch >= batches) {
+            epochsDone++;
+            batchesDoneInEpoch = 0;
+        }
+        return seen == 0 ? Double.NaN : sum / seen;
+    }
+
+    /** Mean loss over a whole dataset, evaluated in batches (no training). */
+    public double computeLoss(Dataset data, int batchSize) {
+        return evaluate(data, batchSize).loss();
+    }
+
+    /**
+     * Trains for {@code options.epochs()} more epochs and returns the whole history. Stops early after
+     * the current batch when {@link #requestStop()} is called, saving a checkpoint if one is configured.
+     */
+    public History train(Dataset data, TrainOptions options) {
+        checkData(data, "training");
+        if (options.validation() != null) {
+            checkData(options.validation(), "validation");
+        }
+        stopRequested = false;
+        seed = options.seed();
+        TrainingListener l = options.listener() != null ? options.listener() : new TrainingListener() { };
+        int batches = (data.size() + options.batchSize() - 1) / options.batchSize();
+        int target = epochsDone + options.epochs(); // finishing an interrupted epoch counts as one
+        while (epochsDone < target && !stopRequested) {
+            int epoch = epochsDone;
+            long start = System.nanoTime();
+            l.onEpochStart(epoch, batches);
+            double trainLoss = trainEpoch(data, options.batchSize(), options.shuffle(), options.seed(), l);
+            if (stopRequested && batchesDoneInEpoch > 0) {
+                LOG.info("training stopped during epoch {} after batch {} of {}", epoch + 1, batchesDoneInEpoch, batches);
+                break;
+            }
+            double valLoss = Double.NaN;
+            double valMetric = Double.NaN;
+            if (options.validation() != null) {
+                Evaluation e = evaluate(options.validation(), Math.max(options.batchSize(), 256));
+                valLoss = e.loss();
+                valMetric = loss.isClassification() ? e.accuracy() : e.rmse();
+            }
+            history.add(trainLoss, valLoss, valMetric);
+            if (options.verbose()) {
+                LOG.info("epoch {}: train loss {}, validation loss {}, validation {} {} ({} ms)", epoch + 1,
+                        String.format("%.6f", trainLoss), String.format("%.6f", valLoss),
+                        loss.isClassification() ? "accuracy" : "rmse", String.format("%.6f", valMetric),
+                        (System.nanoTime() - start) / 1_000_000);
+            }
+            l.onEpochEnd(epoch, trainLoss, valLoss, valMetric);
+            if (options.checkpoint() != null && options.checkpointEvery() > 0
+                    && epochsDone % options.checkpointEvery() == 0) {
+                saveCheckpoint(options.checkpoint());
+            }
+        }
+        if (stopRequested && options.checkpoint() != null) {
+            saveCheckpoint(options.checkpoint());
+        }
+        return history;
+    }
+
+    private void saveCheckpoint(Path path) {
+        try {
+            save(path);
+            LOG.info("checkpoint saved to {} (epoch {}, batch {})", path, epochsDone, batchesDoneInEpoch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not save checkpoint " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- inference and metrics
+
+    /** Outputs for a batch of inputs {@code (n, inputShape...)}, computed in batches of 256; a new tensor. */
+    public Tensor predict(Tensor x) {
+        return predict(Dataset.of(x, Tensor.zeros(x.dim(0), 1)), 256);
+    }
+
+    /** Outputs {@code (n, outputShape...)} for every sample of {@code data}, in order. */
+    public Tensor predict(Dataset data, int batchSize) {
+        checkInputs(data);
+        int n = data.size();
+        int[] outShape = outputShape();
+        int outLen = Shapes.product(outShape);
+        Tensor result = Tensor.zeros(Shapes.withBatch(n, outShape));
+        int[] order = epochOrder(n, false, 0, 0);
+        for (int from = 0; from < n; from += batchSize) {
+            int to = Math.min(n, from + batchSize);
+            Tensor xb = buffer("px", Shapes.withBatch(to - from, inputShape));
+            data.fill(order, from, to, xb.data(), null);
+            Tensor out = forward(xb);
+            System.arraycopy(out.data(), 0, result.data(), from * outLen, out.size());
+        }
+        return result;
+    }
+
+    /** Loss and metrics over {@code data}: accuracy and confusion matrix, or RMSE and MAE. */
+    public Evaluation evaluate(Dataset data, int batchSize) {
+        checkData(data, "evaluation");
+        int n = data.size();
+        int[] order = epochOrder(n, false, 0, 0);
+        int[] outShape = outputShape();
+        int classes = loss == Loss.BINARY_CROSS_ENTROPY ? 2 : Shapes.product(outShape);
+        long[][] confusion = loss.isClassification() ? new long[classes][classes] : null;
+        double lossSum = 0;
+        double sq = 0;
+        double abs = 0;
+        for (int from = 0; from < n; from += batchSize) {
+            int to = Math.min(n, from + batchSize);
+            Tensor[] xy = batch(data, order, from, to);
+            Tensor out = forward(xy[0]);
+            double batchLoss;
+            if (fusedOutput()) {
+                Tensor z = ((Activation) layers.get(layers.size() - 1)).lastInput();
+                batchLoss = loss == Loss.BINARY_CROSS_ENTROPY ? Loss.binaryCrossEntropyFromLogits(z, xy[1])
+                        : Loss.categoricalCrossEntropyFromLogits(z, xy[1]);
+            } else {
+                batchLoss = loss.value(out, xy[1]);
+            }
+            lossSum += batchLoss * (to - from);
+            float[] p = out.data();
+            float[] t = xy[1].data();
+            if (loss == Loss.BINARY_CROSS_ENTROPY) {
+                for (int i = 0; i < p.length; i++) {
+                    confusion[t[i] >= 0.5f ? 1 : 0][p[i] >= 0.5f ? 1 : 0]++;
+                }
+            } else if (loss == Loss.CATEGORICAL_CROSS_ENTROPY) {
+                for (int r = 0; r < p.length; r += classes) {
+                    confusion[argmax(t, r, classes)][argmax(p, r, classes)]++;
+                }
+            } else {
+                for (int i = 0; i < p.length; i++) {
+                    double d = (double) p[i] - t[i];
+                    sq += d * d;
+                    abs += Math.abs(d);
+                }
+            }
+        }
+        if (confusion != null) {
+            long correct = 0;
+            long total = 0;
+            for (int a = 0; a < classes; a++) {
+                for (int q = 0; q < classes; q++) {
+                    total += confusion[a][q];
+                    correct += a == q ? confusion[a][q] : 0;
+                }
+            }
+            return new Evaluation(n, lossSum / n, (double) correct / total, confusion, Double.NaN, Double.NaN);
+        }
+        long count = (long) n * Shapes.product(outShape);
+        return new Evaluation(n, lossSum / n, Double.NaN, null, Math.sqrt(sq / count), abs / count);
+    }
+
+    static int argmax(float[] v, int off, int len) {
+        int best = 0;
+        for (int j = 1; j < len; j++) {
+            if (v[off + j] > v[off + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** A table of every layer's name, type, output shape and parameter count, and the totals. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        String fmt = "%-14s %-16s %-16s %12s%n";
+        sb.append(String.format(fmt, "layer", "type", "output shape", "parameters"));
+        sb.append("-".repeat(61)).append('\n');
+        sb.append(String.format(fmt, "input", "", Shapes.text(inputShape), ""));
+        int[] shape = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            shape = l.outputShape(shape);
+            long count = 0;
+            for (Parameter p : l.parameters()) {
+                count += p.value().size();
+            }
+            sb.append(String.format(fmt, names.get(i), l.type(), Shapes.text(shape), count));
+        }
+        sb.append("-".repeat(61)).append('\n');
+        sb.append(String.format("total parameters: %d%nloss: %s, optimizer: %s %s%n", parameterCount(), loss.typeName(),
+                optimizer.type(), optimizer.config()));
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- persistence
+
+    /** Saves to a versioned zip (see {@link ModelIO}), atomically. */
+    public void save(Path path) throws IOException {
+        ModelIO.save(this, path);
+    }
+
+    /** Loads a model saved by {@link #save}. */
+    public static Model load(Path path) throws IOException {
+        return ModelIO.load(path);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Tensor[] batch(Dataset data, int[] order, int from, int to) {
+        Tensor xb = buffer("x", Shapes.withBatch(to - from, inputShape));
+        Tensor yb = buffer("y", Shapes.withBatch(to - from, data.targetShape()));
+        data.fill(order, from, to, xb.data(), yb.data());
+        return new Tensor[] {xb, yb};
+    }
+
+    private Tensor buffer(String key, int[] shape) {
+        String k = key + java.util.Arrays.toString(shape);
+        Tensor t = batchBuffers.get(k);
+        if (t == null) {
+            if (batchBuffers.size() > 8) {
+                batchBuffers.clear();
+            }
+            t = Tensor.zeros(shape);
+            batchBuffers.put(k, t);
+        }
+        return t;
+    }
+
+    private void checkInputs(Dataset data) {
+        if (!java.util.Arrays.equals(data.sampleShape(), inputShape)) {
+            throw new IllegalArgumentException("model expects samples of shape " + Shapes.text(inputShape)
+                    + " but the data has samples of shape " + Shapes.text(data.sampleShape()));
+        }
+    }
+
+    private void checkData(Dataset data, String what) {
+        checkInputs(data);
+        int[] out = outputShape();
+        if (!java.util.Arrays.equals(data.targetShape(), out)) {
+            throw new IllegalArgumentException("model outputs " + Shapes.text(out) + " per sample but the " + what
+                    + " targets have shape " + Shapes.text(data.targetShape()));
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("the " + what + " data is empty");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Tensor;
+import java.util.Map;
+
+/**
+ * Updates parameters from their gradients. Parameters are identified by their full name
+ * ({@code layer.param}), which keys any per-parameter state so that state can be saved and restored.
+ */
+public interface Optimizer {
+    /** The type name saved in model files. */
+    String type();
+
+    /** Applies one update to every parameter from its current gradient. */
+    void step(Map<String, Parameter> parameters);
+
+    /** Number of {@link #step} calls so far. */
+    long steps();
+
+    /** Hyperparameters (learning rate and the like). */
+    Map<String, Object> config();
+
+    /** Per-parameter state tensors by name (e.g. {@code conv1.W.m}); empty when stateless. */
+    Map<String, Tensor> state();
+
+    /** Restores the step count and state saved from an optimizer of the same type and settings. */
+    void restore(long steps, Map<String, Tensor> state);
+}

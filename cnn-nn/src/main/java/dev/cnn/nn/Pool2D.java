@@ -1,0 +1,86 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.PoolGeometry;
+import dev.cnn.core.PoolKernel;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Max or average pooling on NHWC input with a {@code kh x kw} window and per-axis stride; no parameters. */
+public final class Pool2D implements Layer {
+    private final int kh;
+    private final int kw;
+    private final int strideH;
+    private final int strideW;
+    private final PoolMode mode;
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private Tensor x;
+    private Tensor y;
+    private PoolGeometry geometry;
+
+    /** Square window {@code size}, stride {@code stride} on both axes. */
+    public Pool2D(int size, int stride, PoolMode mode) {
+        this(size, size, stride, stride, mode);
+    }
+
+    public Pool2D(int kh, int kw, int strideH, int strideW, PoolMode mode) {
+        if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1) {
+            throw new IllegalArgumentException("Pool2D window and stride must be >= 1, got window " + kh + "x" + kw
+                    + " stride " + strideH + "x" + strideW);
+        }
+        this.kh = kh;
+        this.kw = kw;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.mode = mode;
+    }
+
+    @Override
+    public String type() {
+        return mode == PoolMode.MAX ? "MaxPool2D" : "AveragePool2D";
+    }
+
+    private PoolGeometry geometry(int n, int[] sample) {
+        if (sample.length != 3) {
+            throw new IllegalArgumentException(type() + " expects samples of shape (h, w, c) but got " + Shapes.text(sample));
+        }
+        return new PoolGeometry(n, sample[0], sample[1], sample[2], kh, kw, strideH, strideW);
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        PoolGeometry g = geometry(1, inputShape);
+        return new int[] {g.outH(), g.outW(), g.c()};
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        geometry = geometry(input.dim(0), Shapes.sample(input));
+        x = input;
+        y = out.get(geometry.outputShape());
+        PoolKernel.forward(geometry, mode, input.data(), y.data());
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        if (!needInputGradient) {
+            return null;
+        }
+        dy.requireShape(type() + " output gradient", geometry.outputShape());
+        Tensor dx = dIn.zeros(x.shape());
+        PoolKernel.backward(geometry, mode, x.data(), y.data(), dy.data(), dx.data());
+        return dx;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("kernel", List.of(kh, kw));
+        c.put("stride", List.of(strideH, strideW));
+        return c;
+    }
+}

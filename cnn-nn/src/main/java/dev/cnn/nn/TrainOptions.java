@@ -1,0 +1,61 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Dataset;
+import java.nio.file.Path;
+
+/**
+ * Settings for {@link Model#train}: the report's {@code train(X, y, epochs, val, batch_size, shuffling,
+ * verbose, save_after)}. Defaults: 10 epochs, batch 32, shuffled with seed 0, no validation, epoch logging on,
+ * no checkpoints, no listener. Immutable; each {@code withX} returns a copy.
+ */
+public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed, Dataset validation,
+                           boolean verbose, Path checkpoint, int checkpointEvery, TrainingListener listener) {
+
+    public TrainOptions {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 0 epochs, got " + checkpointEvery);
+        }
+        if (seed < 0 || seed > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("seed must be between 0 and 2^32-1, got " + seed);
+        }
+    }
+
+    public static TrainOptions defaults() {
+        return new TrainOptions(10, 32, true, 0, null, true, null, 0, null);
+    }
+
+    public TrainOptions withEpochs(int e) {
+        return new TrainOptions(e, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener);
+    }
+
+    public TrainOptions withBatchSize(int b) {
+        return new TrainOptions(epochs, b, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener);
+    }
+
+    public TrainOptions withShuffle(boolean s, long shuffleSeed) {
+        return new TrainOptions(epochs, batchSize, s, shuffleSeed, validation, verbose, checkpoint, checkpointEvery, listener);
+    }
+
+    public TrainOptions withValidation(Dataset v) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, v, verbose, checkpoint, checkpointEvery, listener);
+    }
+
+    public TrainOptions withVerbose(boolean v) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, v, checkpoint, checkpointEvery, listener);
+    }
+
+    /** Saves the model to {@code path} (atomically) every {@code everyEpochs} epochs and when training stops early. */
+    public TrainOptions withCheckpoint(Path path, int everyEpochs) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, path, everyEpochs, listener);
+    }
+
+    public TrainOptions withListener(TrainingListener l) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, l);
+    }
+}

@@ -1,0 +1,165 @@
+package dev.cnn.nn;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.Dataset;
+import dev.cnn.core.GradientCheck;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Central-difference checks (loss in double, relative error ≤ 1e-3 with an absolute floor of 1e-4) for
+ * every layer, activation and loss, and for two whole models.
+ */
+class GradientTest {
+    private static final double EPS = 1e-2;
+    /**
+     * Whole models use a smaller step: a ±1e-2 change of a first-layer weight moves many units at once,
+     * enough to push one across a ReLU kink or to change a max-pool winner.
+     */
+    private static final double MODEL_EPS = 1e-3;
+    private static final double REL = 1e-3;
+    private static final double FLOOR = 1e-4;
+
+    private final NumpyRandom rng = new NumpyRandom(42);
+
+    @Test
+    void fullyConnectedOn2dAnd4dInput() {
+        checkLayer("fc 2-D", new FullyConnected(5, 3, Init.XAVIER, rng), rng.randn(4, 5));
+        checkLayer("fc 4-D", new FullyConnected(2 * 3 * 2, 4, Init.HE, rng), rng.randn(3, 2, 3, 2));
+    }
+
+    @Test
+    void conv2d() {
+        checkLayer("conv same", new Conv2D(2, 3, 3, 1, Padding.SAME, Init.HE, rng), rng.randn(2, 5, 4, 2));
+        checkLayer("conv strided", new Conv2D(3, 2, 2, 3, 2, 1, 1, 0, Init.XAVIER, rng), rng.randn(2, 6, 5, 3));
+    }
+
+    @Test
+    void pooling() {
+        checkLayer("max pool", new Pool2D(2, 2, PoolMode.MAX), distinct(2, 6, 5, 3));
+        checkLayer("avg pool", new Pool2D(3, 2, 1, 2, PoolMode.AVERAGE), rng.randn(2, 5, 6, 2));
+        checkLayer("flatten", new Flatten(), rng.randn(2, 3, 2, 2));
+    }
+
+    @Test
+    void activations() {
+        for (Activation.Kind k : Activation.Kind.values()) {
+            Tensor x = k == Activation.Kind.RELU ? awayFromZero(rng.randn(3, 7)) : rng.randn(3, 7);
+            checkLayer(k.typeName(), new Activation(k), x);
+        }
+    }
+
+    @Test
+    void activationsAreStableForHugeInputs() {
+        Tensor x = Tensor.of(new float[] {-1e4f, -50f, 0f, 50f, 1e4f, 3e38f}, 1, 6);
+        for (Activation.Kind k : Activation.Kind.values()) {
+            Tensor y = new Activation(k).forward(x);
+            for (float v : y.data()) {
+                assertTrue(Float.isFinite(v), k + " gave " + v);
+            }
+        }
+        Tensor s = Activation.softmax().forward(x);
+        assertTrue(s.get(0, 5) == 1f && s.get(0, 0) == 0f, "softmax of huge logits: " + s);
+    }
+
+    @Test
+    void losses() {
+        Tensor p = Tensor.of(new float[] {0.2f, 0.7f, 0.9f, 0.4f, 0.55f, 0.1f}, 3, 2);
+        Tensor y = Tensor.of(new float[] {0, 1, 1, 0, 1, 0}, 3, 2);
+        Tensor oneHot = Tensor.of(new float[] {0, 1, 1, 0, 0, 1}, 3, 2);
+        for (Loss loss : Loss.values()) {
+            Tensor target = loss == Loss.CATEGORICAL_CROSS_ENTROPY ? oneHot : y;
+            Tensor grad = Tensor.zeros(3, 2);
+            loss.gradient(p, target, grad);
+            GradientCheck.Result r = GradientCheck.check(t -> loss.value(t, target), p, grad, 1e-3, REL, 1e-5);
+            assertTrue(r.passed(), loss + ": " + r);
+        }
+    }
+
+    @Test
+    void wholeConvolutionalModelWithSigmoidAndBinaryCrossEntropy() {
+        Model m = Model.builder(6, 6, 2)
+                .add("conv", new Conv2D(2, 3, 3, 1, Padding.SAME, Init.HE, rng))
+                .add("relu", Activation.relu())
+                .add("pool", new Pool2D(2, 2, PoolMode.MAX))
+                .add("fc", new FullyConnected(27, 1, Init.XAVIER, rng))
+                .add("sigmoid", Activation.sigmoid())
+                .loss(Loss.BINARY_CROSS_ENTROPY).build();
+        Tensor x = rng.randn(4, 6, 6, 2);
+        Tensor y = Tensor.of(new float[] {0, 1, 1, 0}, 4, 1);
+        checkModel(m, x, y);
+    }
+
+    @Test
+    void wholeDenseModelWithSoftmaxAndCategoricalCrossEntropy() {
+        Model m = Model.builder(5)
+                .add("fc1", new FullyConnected(5, 6, Init.HE, rng))
+                .add("tanh", Activation.tanh())
+                .add("fc2", new FullyConnected(6, 3, Init.XAVIER, rng))
+                .add("softmax", Activation.softmax())
+                .loss(Loss.CATEGORICAL_CROSS_ENTROPY).build();
+        Tensor x = rng.randn(4, 5);
+        Tensor y = Tensor.of(new float[] {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1}, 4, 3);
+        checkModel(m, x, y);
+    }
+
+    @Test
+    void wholeRegressionModelWithMeanSquaredError() {
+        Model m = Model.builder(4)
+                .add("fc1", new FullyConnected(4, 5, Init.HE, rng))
+                .add("sig", Activation.sigmoid())
+                .add("fc2", new FullyConnected(5, 2, Init.XAVIER, rng))
+                .add("out", Activation.linear())
+                .loss(Loss.MEAN_SQUARED_ERROR).build();
+        checkModel(m, rng.randn(3, 4), rng.randn(3, 2));
+    }
+
+    private void checkModel(Model m, Tensor x, Tensor y) {
+        m.forward(x);
+        m.backward(y);
+        for (var e : m.parameters().entrySet()) {
+            Tensor analytic = e.getValue().grad().copy();
+            GradientCheck.Result r = GradientCheck.check(t -> m.computeLoss(Dataset.of(x, y), x.dim(0)),
+                    e.getValue().value(), analytic, MODEL_EPS, REL, FLOOR);
+            assertTrue(r.passed(), e.getKey() + ": " + r);
+        }
+    }
+
+    private void checkLayer(String what, Layer layer, Tensor x) {
+        Tensor y = layer.forward(x);
+        Tensor r = rng.randn(y.shape());
+        Tensor dx = layer.backward(r, true).copy();
+        GradientCheck.Result rx = GradientCheck.check(t -> GradientCheck.dot(layer.forward(t), r), x, dx, EPS, REL, FLOOR);
+        assertTrue(rx.passed(), what + " input gradient: " + rx);
+        for (Parameter p : layer.parameters()) {
+            layer.forward(x);
+            layer.backward(r, true);
+            Tensor analytic = p.grad().copy();
+            GradientCheck.Result rp = GradientCheck.check(t -> GradientCheck.dot(layer.forward(x), r), p.value(), analytic,
+                    EPS, REL, FLOOR);
+            assertTrue(rp.passed(), what + " " + p.name() + " gradient: " + rp);
+        }
+    }
+
+    /** Values at least 0.1 apart, so a ±eps step never changes a max-pool window's winner. */
+    private Tensor distinct(int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        int[] p = rng.permutation(t.size());
+        for (int i = 0; i < p.length; i++) {
+            t.data()[i] = (p[i] - p.length / 2f) * 0.1f;
+        }
+        return t;
+    }
+
+    /** Moves values off ReLU's kink at 0 by more than eps. */
+    private static Tensor awayFromZero(Tensor t) {
+        for (int i = 0; i < t.size(); i++) {
+            float v = t.data()[i];
+            t.data()[i] = v >= 0 ? v + 0.05f : v - 0.05f;
+        }
+        return t;
+    }
+}
