@@ -308,7 +308,8 @@ public final class ModelIO {
     private static void spend(long[] budget, long floats, Config c) throws ModelFormatException {
         budget[0] -= 4 * floats;
         if (budget[0] < 0) {
-            throw new ModelFormatException(c.where + ": declares more parameters than the file's params/ entries hold");
+            throw new ModelFormatException(c.where + ": declares " + floats + " parameters, more than the file's params/ "
+                    + "entries hold (missing or truncated parameter entries)");
         }
     }
 
