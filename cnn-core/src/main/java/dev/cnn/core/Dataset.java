@@ -20,6 +20,57 @@ public interface Dataset {
      */
     void fill(int[] indices, int from, int to, float[] x, float[] y);
 
+    /**
+     * The sample order of epoch {@code epoch}: {@code 0..n-1}, or when {@code shuffle} is set
+     * {@code NumpyRandom(seed + 7919·epoch).permutation(n)}, so every epoch has its own order and the
+     * same seed always gives the same orders.
+     */
+    static int[] epochOrder(int n, boolean shuffle, long seed, int epoch) {
+        if (!shuffle) {
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            return order;
+        }
+        return new NumpyRandom((seed + 7919L * epoch) & 0xFFFFFFFFL).permutation(n);
+    }
+
+    /** The samples {@code indices} of {@code data}, in that order, as a dataset (a view, no copy). */
+    static Dataset subset(Dataset data, int[] indices) {
+        int[] idx = indices.clone();
+        for (int i : idx) {
+            if (i < 0 || i >= data.size()) {
+                throw new IllegalArgumentException("subset index " + i + " out of range for a dataset of " + data.size());
+            }
+        }
+        return new Dataset() {
+            @Override
+            public int size() {
+                return idx.length;
+            }
+
+            @Override
+            public int[] sampleShape() {
+                return data.sampleShape();
+            }
+
+            @Override
+            public int[] targetShape() {
+                return data.targetShape();
+            }
+
+            @Override
+            public void fill(int[] indices2, int from, int to, float[] x, float[] y) {
+                int[] mapped = new int[to - from];
+                for (int i = from; i < to; i++) {
+                    mapped[i - from] = idx[indices2[i]];
+                }
+                data.fill(mapped, 0, mapped.length, x, y);
+            }
+        };
+    }
+
     /** A dataset over two tensors whose first axis is the sample: {@code x (n, ...)} and {@code y (n, ...)}. */
     static Dataset of(Tensor x, Tensor y) {
         return new TensorDataset(x, y);

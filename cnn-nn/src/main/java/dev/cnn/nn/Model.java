@@ -289,18 +289,6 @@ public final class Model {
 
     // ---------------------------------------------------------------- epochs
 
-    /** The sample order of epoch {@code epoch}: shuffled by the seed, or in order. */
-    public static int[] epochOrder(int n, boolean shuffle, long seed, int epoch) {
-        if (!shuffle) {
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            return order;
-        }
-        return new NumpyRandom((seed + 7919L * epoch) & 0xFFFFFFFFL).permutation(n);
-    }
-
     /**
      * Trains one epoch (number {@link #epochsDone()}), starting at batch {@link #batchesDoneInEpoch()};
      * returns the mean training loss over the samples it saw, NaN if it saw none.
@@ -309,7 +297,7 @@ public final class Model {
         checkData(data, "training");
         int n = data.size();
         int batches = (n + batchSize - 1) / batchSize;
-        int[] order = epochOrder(n, shuffle, shuffleSeed, epochsDone);
+        int[] order = Dataset.epochOrder(n, shuffle, shuffleSeed, epochsDone);
         TrainingListener l = listener != null ? listener : new TrainingListener() { };
         double sum = 0;
         int seen = 0;
@@ -411,7 +399,7 @@ public final class Model {
         int[] outShape = outputShape();
         int outLen = Shapes.product(outShape);
         Tensor result = Tensor.zeros(Shapes.withBatch(n, outShape));
-        int[] order = epochOrder(n, false, 0, 0);
+        int[] order = Dataset.epochOrder(n, false, 0, 0);
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
             Tensor xb = buffer("px", Shapes.withBatch(to - from, inputShape));
@@ -426,7 +414,7 @@ public final class Model {
     public Evaluation evaluate(Dataset data, int batchSize) {
         checkData(data, "evaluation");
         int n = data.size();
-        int[] order = epochOrder(n, false, 0, 0);
+        int[] order = Dataset.epochOrder(n, false, 0, 0);
         int[] outShape = outputShape();
         int classes = loss == Loss.BINARY_CROSS_ENTROPY ? 2 : Shapes.product(outShape);
         long[][] confusion = loss.isClassification() ? new long[classes][classes] : null;

@@ -79,9 +79,9 @@ class ModelTest {
 
     @Test
     void epochOrderIsSeededPerEpoch() {
-        assertArrayEquals(Model.epochOrder(50, true, 3, 4), Model.epochOrder(50, true, 3, 4));
-        assertTrue(!java.util.Arrays.equals(Model.epochOrder(50, true, 3, 4), Model.epochOrder(50, true, 3, 5)));
-        assertArrayEquals(new int[] {0, 1, 2}, Model.epochOrder(3, false, 3, 4));
+        assertArrayEquals(Dataset.epochOrder(50, true, 3, 4), Dataset.epochOrder(50, true, 3, 4));
+        assertTrue(!java.util.Arrays.equals(Dataset.epochOrder(50, true, 3, 4), Dataset.epochOrder(50, true, 3, 5)));
+        assertArrayEquals(new int[] {0, 1, 2}, Dataset.epochOrder(3, false, 3, 4));
     }
 
     @Test

@@ -1,0 +1,127 @@
+package dev.cnn.data;
+
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Images in class folders, {@code root/<class>/*.png|jpg|jpeg} (the course layout {@code MNIST/2/img_N.jpg}),
+ * decoded with DJL's {@link ImageFactory}. Class names are the folder names in sorted order (label =
+ * position). Every image must have the size of the first; any that differs, or does not decode, is an
+ * error naming the file.
+ */
+public final class ImageFolder {
+    private ImageFolder() {
+    }
+
+    /** Loads every image under {@code root} as {@code channels} = 1 (grayscale) or 3 (RGB). */
+    public static ImageSet load(Path root, int channels) throws IOException {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new DataException(root + ": not a directory of class folders");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(root)) {
+            classDirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        if (classDirs.isEmpty()) {
+            throw new DataException(root + ": no class folders (expected root/<class>/<image files>)");
+        }
+        List<String> names = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (Path d : classDirs) {
+            names.add(d.getFileName().toString());
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
+                    files.add(f);
+                    labels.add(names.size() - 1);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new DataException(root + ": no .png, .jpg or .jpeg files in the class folders");
+        }
+        int h = -1;
+        int w = -1;
+        byte[] pixels = null;
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            BufferedImage img = decode(f);
+            if (i == 0) {
+                h = img.getHeight();
+                w = img.getWidth();
+                pixels = new byte[Math.multiplyExact(files.size(), h * w * channels)];
+            } else if (img.getHeight() != h || img.getWidth() != w) {
+                throw new DataException(f + ": image is " + img.getWidth() + "x" + img.getHeight() + " but " + files.get(0)
+                        + " is " + w + "x" + h + "; all images must have the same size");
+            }
+            toBytes(img, channels, pixels, i * h * w * channels);
+        }
+        return new ImageSet(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), h, w, channels, names);
+    }
+
+    static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+    }
+
+    /** Decodes one image file with DJL's image factory; an undecodable file is a {@link DataException}. */
+    public static BufferedImage decode(Path f) throws DataException {
+        try {
+            Image img = ImageFactory.getInstance().fromFile(f);
+            Object wrapped = img.getWrappedImage();
+            if (wrapped instanceof BufferedImage bi) {
+                return bi;
+            }
+            throw new DataException(f + ": decoded to an unexpected image type " + wrapped.getClass().getName());
+        } catch (IOException | RuntimeException e) {
+            throw new DataException(f + ": cannot decode image (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Writes {@code img} as {@code h x w x channels} bytes at {@code off}. Grayscale images are read from
+     * their raster as stored (not through {@code getRGB}, which would apply a gamma curve); colour images
+     * are converted to gray with the ITU-R 601 weights 0.299, 0.587, 0.114 when one channel is asked for.
+     */
+    public static void toBytes(BufferedImage img, int channels, byte[] out, int off) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        Raster r = img.getRaster();
+        boolean gray = r.getNumBands() == 1 && img.getColorModel().getNumComponents() == 1;
+        int o = off;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (gray) {
+                    int v = r.getSample(x, y, 0) & 0xff;
+                    for (int c = 0; c < channels; c++) {
+                        out[o++] = (byte) v;
+                    }
+                } else {
+                    int rgb = img.getRGB(x, y);
+                    int red = (rgb >> 16) & 0xff;
+                    int green = (rgb >> 8) & 0xff;
+                    int blue = rgb & 0xff;
+                    if (channels == 1) {
+                        out[o++] = (byte) Math.round(0.299 * red + 0.587 * green + 0.114 * blue);
+                    } else {
+                        out[o++] = (byte) red;
+                        out[o++] = (byte) green;
+                        out[o++] = (byte) blue;
+                    }
+                }
+            }
+        }
+    }
+}

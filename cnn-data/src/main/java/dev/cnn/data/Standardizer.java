@@ -1,0 +1,117 @@
+package dev.cnn.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.math3.stat.descriptive.moment.Mean;
+import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
+
+/**
+ * Per-column standardisation {@code (v − mean) / std}, fitted on training data only and then applied
+ * unchanged to validation and test data. Uses the population standard deviation (divide by n), from
+ * Commons Math; a constant column gets std 1 so it maps to 0 rather than dividing by zero.
+ */
+public final class Standardizer {
+    private final double[] mean;
+    private final double[] std;
+
+    public Standardizer(double[] mean, double[] std) {
+        if (mean.length != std.length) {
+            throw new IllegalArgumentException("mean has " + mean.length + " columns but std has " + std.length);
+        }
+        this.mean = mean.clone();
+        this.std = std.clone();
+    }
+
+    /** Fits to {@code values}, {@code rows x columns} row-major. */
+    public static Standardizer fit(float[] values, int columns) {
+        if (columns < 1 || values.length % columns != 0 || values.length == 0) {
+            throw new IllegalArgumentException(values.length + " values do not form rows of " + columns + " columns");
+        }
+        int rows = values.length / columns;
+        double[] mean = new double[columns];
+        double[] std = new double[columns];
+        double[] col = new double[rows];
+        for (int c = 0; c < columns; c++) {
+            for (int r = 0; r < rows; r++) {
+                col[r] = values[r * columns + c];
+            }
+            mean[c] = new Mean().evaluate(col);
+            double s = new StandardDeviation(false).evaluate(col, mean[c]);
+            std[c] = s > 0 ? s : 1.0;
+        }
+        return new Standardizer(mean, std);
+    }
+
+    public int columns() {
+        return mean.length;
+    }
+
+    public double mean(int c) {
+        return mean[c];
+    }
+
+    public double std(int c) {
+        return std[c];
+    }
+
+    /** Standardises {@code values} ({@code rows x columns}) in place; returns them. */
+    public float[] apply(float[] values) {
+        check(values);
+        int k = mean.length;
+        for (int i = 0; i < values.length; i++) {
+            int c = i % k;
+            values[i] = (float) ((values[i] - mean[c]) / std[c]);
+        }
+        return values;
+    }
+
+    /** Undoes {@link #apply} in place; returns the values. */
+    public float[] invert(float[] values) {
+        check(values);
+        int k = mean.length;
+        for (int i = 0; i < values.length; i++) {
+            int c = i % k;
+            values[i] = (float) (values[i] * std[c] + mean[c]);
+        }
+        return values;
+    }
+
+    /** Undoes {@link #apply} for one value of column {@code c}, in double. */
+    public double invert(double value, int c) {
+        return value * std[c] + mean[c];
+    }
+
+    private void check(float[] values) {
+        if (values.length % mean.length != 0) {
+            throw new IllegalArgumentException(values.length + " values do not form rows of " + mean.length + " columns");
+        }
+    }
+
+    /** {@code {"mean": [...], "std": [...]}}, for saving with a model. */
+    public Map<String, Object> toMap() {
+        List<Double> m = new ArrayList<>();
+        List<Double> s = new ArrayList<>();
+        for (int i = 0; i < mean.length; i++) {
+            m.add(mean[i]);
+            s.add(std[i]);
+        }
+        return Map.of("mean", m, "std", s);
+    }
+
+    /** Reads what {@link #toMap} wrote (numbers may come back as any {@link Number}). */
+    public static Standardizer fromMap(Object map) {
+        if (!(map instanceof Map<?, ?> m) || !(m.get("mean") instanceof List<?> ml) || !(m.get("std") instanceof List<?> sl)) {
+            throw new IllegalArgumentException("scaling statistics must be {\"mean\": [...], \"std\": [...]}, got " + map);
+        }
+        double[] mean = new double[ml.size()];
+        double[] std = new double[sl.size()];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = ((Number) ml.get(i)).doubleValue();
+        }
+        for (int i = 0; i < std.length; i++) {
+            std[i] = ((Number) sl.get(i)).doubleValue();
+        }
+        return new Standardizer(mean, std);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.cnn.data;
+
+import static dev.cnn.data.MnistTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvTableTest {
+    @TempDir
+    Path dir;
+
+    private Path csv(String text) throws IOException {
+        return Files.writeString(dir.resolve("t.csv"), text);
+    }
+
+    @Test
+    void quotedHeaderDefaultColumnsAndChosenColumns() throws IOException {
+        Path p = csv("\"a\",\"b c\",\"price\"\n1,2,100\n3.5,-4,200.5\n");
+        CsvTable t = CsvTable.read(p);
+        assertEquals(List.of("a", "b c"), t.featureNames());
+        assertEquals("price", t.targetName());
+        assertArrayEquals(new float[] {1, 2, 3.5f, -4}, t.features());
+        assertArrayEquals(new float[] {100, 200.5f}, t.target());
+        CsvTable chosen = CsvTable.read(p, List.of("price"), "a");
+        assertArrayEquals(new float[] {100, 200.5f}, chosen.features());
+        assertArrayEquals(new float[] {1, 3.5f}, chosen.target());
+    }
+
+    @Test
+    void badCellsNameFileLineAndColumn() throws IOException {
+        Path p = csv("a,b,y\n1,2,3\n4,5\n");
+        assertError(p + " line 3: expected 3 cells (as in the header) but found 2", () -> CsvTable.read(p));
+        Path q = csv("a,b,y\n1,2,3\n4,five,6\n");
+        assertError(q + " line 3 column 'b': 'five' is not a finite number", () -> CsvTable.read(q));
+        Path r = csv("a,b,y\n1,,3\n");
+        assertError(r + " line 2 column 'b': empty cell", () -> CsvTable.read(r));
+        Path s = csv("a,b,y\n1,2,3\n");
+        assertError("no column named 'price'; the columns are [a, b, y]", () -> CsvTable.read(s, null, "price"));
+        Path e = csv("a,b,y\n");
+        assertError("no data rows", () -> CsvTable.read(e));
+    }
+
+    @Test
+    void standardizerFitsPopulationStatisticsAndInverts() {
+        float[] train = {1, 10, 3, 10, 5, 10};
+        Standardizer s = Standardizer.fit(train, 2);
+        assertEquals(3, s.mean(0), 1e-12);
+        assertEquals(Math.sqrt(8.0 / 3), s.std(0), 1e-12, "population std (divide by n)");
+        assertEquals(1, s.std(1), 0, "constant column");
+        float[] test = {3 + (float) Math.sqrt(8.0 / 3), 12};
+        s.apply(test);
+        assertEquals(1f, test[0], 1e-6);
+        assertEquals(2f, test[1], 1e-6);
+        s.invert(test);
+        assertEquals(12f, test[1], 1e-6);
+        Standardizer back = Standardizer.fromMap(s.toMap());
+        assertEquals(s.std(0), back.std(0), 0);
+    }
+}

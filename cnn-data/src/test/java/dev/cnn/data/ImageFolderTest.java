@@ -1,0 +1,84 @@
+package dev.cnn.data;
+
+import static dev.cnn.data.MnistTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.Dataset;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFolderTest {
+    @TempDir
+    Path root;
+
+    private void gray(String cls, String name, int w, int h, int value) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, (value + x + y) & 0xff);
+            }
+        }
+        Files.createDirectories(root.resolve(cls));
+        ImageIO.write(img, name.endsWith(".png") ? "png" : "jpg", root.resolve(cls).resolve(name).toFile());
+    }
+
+    @Test
+    void grayscalePngsKeepTheirExactValuesAndClassesAreSortedFolderNames() throws IOException {
+        gray("5", "a.png", 4, 3, 100);
+        gray("2", "b.png", 4, 3, 10);
+        gray("2", "c.png", 4, 3, 20);
+        Files.writeString(root.resolve("2").resolve("notes.txt"), "ignored");
+        ImageSet s = ImageFolder.load(root, 1);
+        assertEquals(List.of("2", "5"), s.classNames());
+        assertArrayEquals(new int[] {0, 0, 1}, s.labels());
+        assertEquals(3, s.height());
+        assertEquals(4, s.width());
+        byte[] first = s.image(0);
+        assertEquals(10, first[0] & 0xff, "raw gray value, no gamma curve");
+        assertEquals(10 + 3 + 2, first[2 * 4 + 3] & 0xff);
+        Dataset d = s.binary(0, 1);
+        float[] x = new float[3 * 12];
+        float[] y = new float[3];
+        d.fill(new int[] {0, 1, 2}, 0, 3, x, y);
+        assertArrayEquals(new float[] {0, 0, 1}, y);
+        assertEquals(100 / 255f, x[24], 1e-7);
+    }
+
+    @Test
+    void rgbImagesConvertToGrayOrKeepThreeChannels() throws IOException {
+        BufferedImage img = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(0, 0, 0xFF0000);
+        img.setRGB(1, 0, 0x00FF00);
+        Files.createDirectories(root.resolve("c"));
+        ImageIO.write(img, "png", root.resolve("c/x.png").toFile());
+        assertArrayEquals(new byte[] {(byte) 76, (byte) 150}, ImageFolder.load(root, 1).image(0));
+        assertArrayEquals(new byte[] {(byte) 255, 0, 0, 0, (byte) 255, 0}, ImageFolder.load(root, 3).image(0));
+    }
+
+    @Test
+    void jpegsDecode() throws IOException {
+        gray("7", "x.jpg", 8, 8, 128);
+        ImageSet s = ImageFolder.load(root, 1);
+        int v = s.image(0)[0] & 0xff;
+        assertTrue(Math.abs(v - 128) <= 4, "JPEG value near 128: " + v);
+    }
+
+    @Test
+    void badFoldersGetErrorsNamingTheFile() throws IOException {
+        gray("2", "a.png", 4, 3, 1);
+        gray("5", "big.png", 5, 3, 1);
+        assertError("big.png: image is 5x3 but", () -> ImageFolder.load(root, 1));
+        Files.delete(root.resolve("5/big.png"));
+        Files.writeString(root.resolve("5/broken.jpg"), "this is not a jpeg");
+        assertError("broken.jpg: cannot decode image", () -> ImageFolder.load(root, 1));
+        assertError("not a directory", () -> ImageFolder.load(root.resolve("nope"), 1));
+    }
+}
