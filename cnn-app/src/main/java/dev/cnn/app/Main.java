@@ -1,11 +1,18 @@
 package dev.cnn.app;
 
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code cnn} command line. */
+/**
+ * The {@code cnn} command line. Exit codes: 0 success, 2 usage error, 1 failure with a one-line cause
+ * (a stack trace only with {@code --verbose}).
+ */
 @Command(name = "cnn", mixinStandardHelpOptions = true, version = "cnn 0.1.0",
-        description = "Train, evaluate and use convolutional neural networks written from scratch in Java.")
+        description = "Train, evaluate and use convolutional neural networks written from scratch in Java.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -17,6 +24,36 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests and embedding). */
+    public static int run(String... args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        if (Arrays.asList(args).contains("--quiet") && System.getProperty("cnn.console.level") == null) {
+            System.setProperty("cnn.console.level", "WARN");
+        }
+        System.setProperty("java.awt.headless", "true");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("cnn: error: " + oneLine(ex));
+            if (verbose) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        if (ex instanceof NoSuchFileException nf) {
+            return "file not found: " + nf.getFile() + (nf.getReason() != null ? " (" + nf.getReason() + ")" : "");
+        }
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) {
+            m = ex.getClass().getSimpleName();
+        }
+        return m.replace('\n', ' ');
     }
 }

@@ -1,0 +1,183 @@
+package dev.cnn.app;
+
+import com.google.gson.Gson;
+import dev.cnn.core.ConvGeometry;
+import dev.cnn.core.ConvKernel;
+import dev.cnn.core.Gemm;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Parallel;
+import dev.cnn.core.PoolGeometry;
+import dev.cnn.core.PoolKernel;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.Adam;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.Init;
+import dev.cnn.nn.Loss;
+import dev.cnn.nn.Model;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cnn bench}: standard workloads timed side by side in one run, each after a warm-up, reported
+ * as the median, min and max of several timed runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark the standard workloads: lenet-2v5 training step and inference (images/s),",
+            "housing-mlp training step (samples/s); with --kernels also conv-layer, conv-first-layer (GFLOP/s),",
+            "pool (GB/s of input read) and matmul (GFLOP/s)."})
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--runs", description = "Timed runs per workload (default ${DEFAULT-VALUE}).", defaultValue = "7")
+    int runs;
+
+    @Option(names = "--seconds", description = "Length of one timed run in seconds (default ${DEFAULT-VALUE}).",
+            defaultValue = "0.5")
+    double seconds;
+
+    @Option(names = "--kernels", description = "Also benchmark the individual kernels.")
+    boolean kernels;
+
+    @Option(names = "--only-kernels", description = "Benchmark only the individual kernels.")
+    boolean onlyKernels;
+
+    /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
+    private record Workload(String name, String unit, double work, Runnable op) {
+    }
+
+    @Override
+    public Integer call() {
+        common.applyThreads();
+        if (runs < 1 || !(seconds > 0)) {
+            throw new IllegalArgumentException("--runs must be >= 1 and --seconds > 0");
+        }
+        List<Workload> w = new ArrayList<>();
+        if (!onlyKernels) {
+            w.addAll(models());
+        }
+        if (kernels || onlyKernels) {
+            w.addAll(kernelWorkloads());
+        }
+        if (!common.json) {
+            System.out.printf("threads %d, kernels %s, %d runs of %.1f s each after warm-up%n", Parallel.threads(),
+                    Gemm.backendName(), runs, seconds);
+            System.out.printf("%-28s %14s %14s %14s  %s%n", "workload", "median", "min", "max", "unit");
+        }
+        Gson gson = new Gson();
+        for (Workload wl : w) {
+            double[] r = measure(wl);
+            if (common.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("workload", wl.name());
+                m.put("unit", wl.unit());
+                m.put("median", r[0]);
+                m.put("min", r[1]);
+                m.put("max", r[2]);
+                m.put("threads", Parallel.threads());
+                System.out.println(gson.toJson(m));
+            } else {
+                System.out.printf("%-28s %,14.1f %,14.1f %,14.1f  %s%n", wl.name(), r[0], r[1], r[2], wl.unit());
+            }
+        }
+        return 0;
+    }
+
+    private double[] measure(Workload w) {
+        long warmEnd = System.nanoTime() + (long) (Math.max(1.0, 2 * seconds) * 1e9);
+        while (System.nanoTime() < warmEnd) {
+            w.op().run();
+        }
+        double[] rates = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            int calls = 0;
+            long now;
+            do {
+                w.op().run();
+                calls++;
+                now = System.nanoTime();
+            } while (now < end);
+            rates[r] = w.work() * calls / ((now - start) / 1e9);
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        return new double[] {median, sorted[0], sorted[runs - 1]};
+    }
+
+    /** The lenet-2v5 network of the digits task and the housing MLP, on seeded random data. */
+    static List<Workload> models() {
+        NumpyRandom rng = new NumpyRandom(1);
+        int batch = 64;
+        Model lenet = Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
+                .loss(Loss.BINARY_CROSS_ENTROPY).optimizer(new Adam()).build();
+        Tensor x = rng.rand(batch, 28, 28, 1);
+        Tensor y = Tensor.zeros(batch, 1);
+        for (int i = 0; i < batch; i++) {
+            y.set(i % 2, i, 0);
+        }
+        Model mlp = Model.builder(8)
+                .add("fc1", new FullyConnected(8, 64, Init.HE, rng)).add("relu1", Activation.relu())
+                .add("fc2", new FullyConnected(64, 64, Init.HE, rng)).add("relu2", Activation.relu())
+                .add("fc3", new FullyConnected(64, 1, Init.XAVIER, rng)).add("linear", Activation.linear())
+                .loss(Loss.MEAN_SQUARED_ERROR).optimizer(new Adam()).build();
+        Tensor hx = rng.randn(32, 8);
+        Tensor hy = rng.randn(32, 1);
+        return List.of(
+                new Workload("lenet-2v5 train step", "images/s", batch, () -> lenet.trainBatch(x, y)),
+                new Workload("lenet-2v5 inference", "images/s", batch, () -> lenet.forward(x)),
+                new Workload("housing-mlp train step", "samples/s", 32, () -> mlp.trainBatch(hx, hy)));
+    }
+
+    static List<Workload> kernelWorkloads() {
+        List<Workload> w = new ArrayList<>();
+        NumpyRandom rng = new NumpyRandom(2);
+        for (int cin : new int[] {8, 1}) {
+            String name = cin == 8 ? "conv-layer" : "conv-first-layer";
+            Tensor x = rng.randn(64, 28, 28, cin);
+            Tensor wt = rng.randn(5, 5, cin, cin == 8 ? 16 : 8);
+            ConvGeometry g = ConvGeometry.of(x, wt, 1, 1, 2, 2);
+            float[] b = new float[g.cOut()];
+            float[] out = new float[Tensor.checkedSize(g.outputShape())];
+            float[] dy = rng.randn(g.outputShape()).data();
+            float[] dx = new float[x.size()];
+            float[] dw = new float[wt.size()];
+            float[] db = new float[g.cOut()];
+            ConvKernel k = new ConvKernel();
+            double gflop = g.forwardFlops() / 1e9;
+            w.add(new Workload(name + " forward", "GFLOP/s", gflop, () -> k.forward(g, x.data(), wt.data(), b, out)));
+            w.add(new Workload(name + " fwd+bwd", "GFLOP/s", 3 * gflop, () -> {
+                k.forward(g, x.data(), wt.data(), b, out);
+                k.backward(g, x.data(), wt.data(), dy, dx, dw, db);
+            }));
+        }
+        Tensor px = rng.randn(64, 28, 28, 8);
+        PoolGeometry pg = PoolGeometry.of(px, 2, 2, 2, 2);
+        float[] py = new float[Tensor.checkedSize(pg.outputShape())];
+        float[] pdy = rng.randn(pg.outputShape()).data();
+        float[] pdx = new float[px.size()];
+        w.add(new Workload("pool fwd+bwd", "GB/s", px.size() * 4 / 1e9, () -> {
+            PoolKernel.forward(pg, PoolMode.MAX, px.data(), py);
+            PoolKernel.backward(pg, PoolMode.MAX, px.data(), py, pdy, pdx);
+        }));
+        for (int[] s : new int[][] {{64, 64, 784}, {1024, 1024, 1024}}) {
+            float[] a = rng.rand(s[0], s[2]).data();
+            float[] bm = rng.rand(s[2], s[1]).data();
+            float[] c = new float[s[0] * s[1]];
+            w.add(new Workload("matmul " + s[0] + "x" + s[2] + "x" + s[1], "GFLOP/s", 2.0 * s[0] * s[1] * s[2] / 1e9,
+                    () -> Gemm.matmul(a, bm, c, s[0], s[1], s[2])));
+        }
+        return w;
+    }
+}

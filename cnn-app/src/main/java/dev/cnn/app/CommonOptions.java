@@ -1,0 +1,48 @@
+package dev.cnn.app;
+
+import dev.cnn.core.Parallel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command shares. */
+final class CommonOptions {
+    @Option(names = "--threads", description = "Kernel threads (default: available processors, ${DEFAULT-VALUE} here).",
+            defaultValue = "0")
+    int threads;
+
+    @Option(names = "--json", description = "Print the result as JSON on standard output.")
+    boolean json;
+
+    @Option(names = "--quiet", description = "No progress bar, only warnings and the result.")
+    boolean quiet;
+
+    @Option(names = "--verbose", description = "Show stack traces on failure.")
+    boolean verbose;
+
+    void applyThreads() {
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+        Parallel.setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+    }
+
+    /** The data root: {@code --data}, else {@code CNN_DATA}, else {@code ~/.cache/cnn/datasets}. */
+    static Path dataRoot(Path option) {
+        if (option != null) {
+            return option;
+        }
+        String env = System.getenv("CNN_DATA");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "cnn", "datasets");
+    }
+
+    static Path requireDir(Path p) throws java.io.IOException {
+        if (!Files.isDirectory(p)) {
+            throw new java.nio.file.NoSuchFileException(p.toString(), null, "data directory does not exist");
+        }
+        return p;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.cnn.app;
+
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.Evaluation;
+import dev.cnn.nn.Model;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Test-set metrics of a trained model, as an ordered map ready for JSON and for printing. */
+final class Metrics {
+    private Metrics() {
+    }
+
+    /** What a test run found, plus the raw material for the reports. */
+    record Result(Map<String, Object> metrics, float[] predictions, float[] targets, List<Integer> wrong) {
+    }
+
+    static Result test(Model model, TaskData data) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("samples", data.test.size());
+        if (data.task == Task.HOUSING) {
+            Tensor p = model.predict(data.test, 1024);
+            float[] pred = data.targetScaler.invert(p.data().clone());
+            float[] actual = new float[data.test.size()];
+            data.test.fill(identity(actual.length), 0, actual.length, new float[actual.length * data.test.sampleShape()[0]],
+                    actual);
+            data.targetScaler.invert(actual);
+            double sq = 0;
+            double abs = 0;
+            for (int i = 0; i < pred.length; i++) {
+                double d = (double) pred[i] - actual[i];
+                sq += d * d;
+                abs += Math.abs(d);
+            }
+            m.put("rmse", Math.sqrt(sq / pred.length));
+            m.put("mae", abs / pred.length);
+            m.put("unit", "dollars");
+            return new Result(m, pred, actual, List.of());
+        }
+        Evaluation e = model.evaluate(data.test, 512);
+        m.put("accuracy", e.accuracy());
+        m.put("errors", e.errors());
+        m.put("loss", e.loss());
+        @SuppressWarnings("unchecked")
+        List<String> names = (List<String>) data.metadata.get("classNames");
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < names.size(); c++) {
+            Map<String, Object> pc = new LinkedHashMap<>();
+            pc.put("precision", e.precision(c));
+            pc.put("recall", e.recall(c));
+            perClass.put(names.get(c), pc);
+        }
+        m.put("classes", perClass);
+        List<List<Long>> confusion = new ArrayList<>();
+        for (long[] row : e.confusion()) {
+            List<Long> r = new ArrayList<>();
+            for (long v : row) {
+                r.add(v);
+            }
+            confusion.add(r);
+        }
+        m.put("confusion", confusion);
+        Tensor p = model.predict(data.test, 512);
+        int n = data.test.size();
+        int k = data.test.targetShape()[0];
+        float[] t = new float[n * k];
+        int sampleLen = java.util.Arrays.stream(data.test.sampleShape()).reduce(1, (a, b) -> a * b);
+        data.test.fill(identity(n), 0, n, new float[n * sampleLen], t);
+        List<Integer> wrong = new ArrayList<>();
+        float[] pred = new float[n];
+        float[] actual = new float[n];
+        for (int i = 0; i < n; i++) {
+            if (k == 1) {
+                pred[i] = p.data()[i];
+                actual[i] = t[i];
+                if ((p.data()[i] >= 0.5f) != (t[i] >= 0.5f)) {
+                    wrong.add(i);
+                }
+            } else {
+                int pc = argmax(p.data(), i * k, k);
+                int tc = argmax(t, i * k, k);
+                pred[i] = pc;
+                actual[i] = tc;
+                if (pc != tc) {
+                    wrong.add(i);
+                }
+            }
+        }
+        return new Result(m, k == 1 ? pred : probabilities(p.data(), n, k, pred), actual, wrong);
+    }
+
+    /** For multi-class: the predicted class's probability per sample (pred holds the class). */
+    private static float[] probabilities(float[] p, int n, int k, float[] pred) {
+        float[] r = new float[n * 2];
+        for (int i = 0; i < n; i++) {
+            r[2 * i] = pred[i];
+            r[2 * i + 1] = p[i * k + (int) pred[i]];
+        }
+        return r;
+    }
+
+    static int argmax(float[] v, int off, int len) {
+        int best = 0;
+        for (int j = 1; j < len; j++) {
+            if (v[off + j] > v[off + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /** A few human-readable lines. */
+    static String describe(Task task, Map<String, Object> m) {
+        if (task == Task.HOUSING) {
+            return String.format("test RMSE $%,.0f, MAE $%,.0f over %s houses", (Double) m.get("rmse"),
+                    (Double) m.get("mae"), m.get("samples"));
+        }
+        StringBuilder sb = new StringBuilder(String.format("test accuracy %.4f%% (%s wrong of %s), loss %.5f",
+                100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> classes = (Map<String, Map<String, Object>>) m.get("classes");
+        for (Map.Entry<String, Map<String, Object>> e : classes.entrySet()) {
+            sb.append(String.format("%n  class %s: precision %.4f, recall %.4f", e.getKey(),
+                    (Double) e.getValue().get("precision"), (Double) e.getValue().get("recall")));
+        }
+        @SuppressWarnings("unchecked")
+        List<List<Long>> confusion = (List<List<Long>>) m.get("confusion");
+        sb.append(String.format("%n  confusion (rows: actual, columns: predicted):"));
+        for (List<Long> row : confusion) {
+            sb.append(String.format("%n   "));
+            for (Long v : row) {
+                sb.append(String.format(" %6d", v));
+            }
+        }
+        return sb.toString();
+    }
+}

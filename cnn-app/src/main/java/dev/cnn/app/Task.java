@@ -1,0 +1,79 @@
+package dev.cnn.app;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.Conv2D;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.Init;
+import dev.cnn.nn.Loss;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.Optimizer;
+import dev.cnn.nn.Padding;
+import dev.cnn.nn.Pool2D;
+
+/** The reference tasks with their networks and default training settings. */
+enum Task {
+    /** Handwritten 2 vs 5 from MNIST, binary, a small LeNet-style CNN. */
+    DIGITS("digits", 4, 32, 0.002, Init.HE),
+    /** California house prices, a fully connected regression network. */
+    HOUSING("housing", 150, 64, 0.002, Init.HE),
+    /** All ten MNIST digits, softmax over a wider CNN. */
+    MNIST("mnist", 6, 64, 0.002, Init.HE);
+
+    final String id;
+    final int epochs;
+    final int batchSize;
+    final double learningRate;
+    final Init init;
+
+    Task(String id, int epochs, int batchSize, double learningRate, Init init) {
+        this.id = id;
+        this.epochs = epochs;
+        this.batchSize = batchSize;
+        this.learningRate = learningRate;
+        this.init = init;
+    }
+
+    static Task parse(String s) {
+        for (Task t : values()) {
+            if (t.id.equalsIgnoreCase(s)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown task '" + s + "' (expected digits, housing or mnist)");
+    }
+
+    /** The network for this task; {@code features} is the input width of the housing network. */
+    Model build(Init weights, Optimizer optimizer, long seed, int features) {
+        NumpyRandom rng = new NumpyRandom(seed);
+        return switch (this) {
+            case DIGITS -> lenet(rng, weights, 8, 16, 64, 1)
+                    .add("sigmoid", Activation.sigmoid()).loss(Loss.BINARY_CROSS_ENTROPY).optimizer(optimizer).build();
+            case MNIST -> lenet(rng, weights, 32, 64, 256, 10)
+                    .add("softmax", Activation.softmax()).loss(Loss.CATEGORICAL_CROSS_ENTROPY).optimizer(optimizer).build();
+            case HOUSING -> Model.builder(features)
+                    .add("fc1", new FullyConnected(features, 128, weights, rng))
+                    .add("relu1", Activation.relu())
+                    .add("fc2", new FullyConnected(128, 64, weights, rng))
+                    .add("relu2", Activation.relu())
+                    .add("fc3", new FullyConnected(64, 1, Init.XAVIER, rng))
+                    .add("linear", Activation.linear())
+                    .loss(Loss.MEAN_SQUARED_ERROR).optimizer(optimizer).build();
+        };
+    }
+
+    /** conv 5x5 → ReLU → max pool 2 → conv 5x5 → ReLU → max pool 2 → FC → ReLU → FC, on 28x28x1. */
+    static Model.Builder lenet(NumpyRandom rng, Init init, int c1, int c2, int hidden, int outputs) {
+        return Model.builder(28, 28, 1)
+                .add("conv1", new Conv2D(1, c1, 5, 1, Padding.SAME, init, rng))
+                .add("relu1", Activation.relu())
+                .add("pool1", new Pool2D(2, 2, PoolMode.MAX))
+                .add("conv2", new Conv2D(c1, c2, 5, 1, Padding.SAME, init, rng))
+                .add("relu2", Activation.relu())
+                .add("pool2", new Pool2D(2, 2, PoolMode.MAX))
+                .add("fc1", new FullyConnected(7 * 7 * c2, hidden, init, rng))
+                .add("relu3", Activation.relu())
+                .add("fc2", new FullyConnected(hidden, outputs, Init.XAVIER, rng));
+    }
+}

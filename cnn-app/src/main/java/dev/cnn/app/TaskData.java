@@ -1,0 +1,173 @@
+package dev.cnn.app;
+
+import dev.cnn.core.Dataset;
+import dev.cnn.data.CsvTable;
+import dev.cnn.data.DataException;
+import dev.cnn.data.ImageSet;
+import dev.cnn.data.Mnist;
+import dev.cnn.data.Splits;
+import dev.cnn.data.Standardizer;
+import dev.cnn.data.TableDataset;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A task's data: training, validation and test sets, and what a saved model must carry to use raw
+ * inputs later (class names, scaling statistics). Images of the test set are kept for reports.
+ */
+final class TaskData {
+    final Task task;
+    final Dataset train;
+    final Dataset validation;
+    final Dataset test;
+    final Map<String, Object> metadata = new LinkedHashMap<>();
+    /** Image tasks: the test images and, per test sample, its index in {@link #testImages}. */
+    ImageSet testImages;
+    int[] testIndices;
+    /** Housing: the target scaling, to report dollars. */
+    Standardizer targetScaler;
+
+    private TaskData(Task task, Dataset train, Dataset validation, Dataset test) {
+        this.task = task;
+        this.train = train;
+        this.validation = validation;
+        this.test = test;
+    }
+
+    /** Where the MNIST files are (or go) under a data root: {@code root/mnist} unless they sit in root itself. */
+    static Path mnistDir(Path root) {
+        if (Mnist.missing(root).isEmpty()) {
+            return root;
+        }
+        return root.resolve("mnist");
+    }
+
+    static Path housingFile(Path root, String split) throws DataException {
+        String name = "california_housing_" + split + ".csv";
+        for (Path p : List.of(root.resolve("california_housing").resolve(name), root.resolve(name))) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new DataException("no " + name + " in " + root + " or " + root.resolve("california_housing")
+                + "; point --data (or CNN_DATA) at the datasets directory");
+    }
+
+    /** Loads everything for training; {@code valFraction} of the training set is held out (stratified for classes). */
+    static TaskData forTraining(Task task, Path root, double valFraction, long seed, boolean progress) throws IOException {
+        return switch (task) {
+            case DIGITS, MNIST -> images(task, root, valFraction, seed, progress);
+            case HOUSING -> housing(root, valFraction, seed, null);
+        };
+    }
+
+    /** Only the test set, prepared with the statistics a trained model carries. */
+    static TaskData forEvaluation(Task task, Path root, Map<String, Object> modelMetadata) throws IOException {
+        return switch (task) {
+            case DIGITS, MNIST -> images(task, root, 0, 0, false);
+            case HOUSING -> housing(root, 0, 0, modelMetadata);
+        };
+    }
+
+    private static TaskData images(Task task, Path root, double valFraction, long seed, boolean progress)
+            throws IOException {
+        Mnist.Split mnist = Mnist.loadOrDownload(mnistDir(root), null, progress);
+        ImageSet train = mnist.train();
+        ImageSet test = mnist.test();
+        Dataset all;
+        Dataset testSet;
+        int[] labels;
+        int[] testIdx;
+        List<String> classes;
+        if (task == Task.DIGITS) {
+            all = train.binary(2, 5);
+            testSet = test.binary(2, 5);
+            int[] idx = train.indicesOf(2, 5);
+            labels = Arrays.stream(idx).map(i -> train.label(i) == 5 ? 1 : 0).toArray();
+            testIdx = test.indicesOf(2, 5);
+            classes = List.of("2", "5");
+        } else {
+            all = train.oneHot();
+            testSet = test.oneHot();
+            labels = train.labels();
+            testIdx = test.indicesOf(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+            classes = train.classNames();
+        }
+        Dataset trainSet = all;
+        Dataset val = null;
+        if (valFraction > 0) {
+            Splits.Split s = Splits.stratified(labels, valFraction, seed);
+            trainSet = Dataset.subset(all, s.train());
+            val = Dataset.subset(all, s.validation());
+        }
+        TaskData d = new TaskData(task, trainSet, val, testSet);
+        d.testImages = test;
+        d.testIndices = testIdx;
+        d.metadata.put("task", task.id);
+        d.metadata.put("classNames", classes);
+        d.metadata.put("inputScale", 1.0 / 255);
+        return d;
+    }
+
+    private static TaskData housing(Path root, double valFraction, long seed, Map<String, Object> model)
+            throws IOException {
+        CsvTable test = CsvTable.read(housingFile(root, "test"), HousingFeatures.RAW, "median_house_value");
+        float[] testX = HousingFeatures.transform(test.features(), test.rows());
+        float[] testY = test.target().clone();
+        Standardizer fx;
+        Standardizer fy;
+        Dataset trainSet = null;
+        Dataset val = null;
+        if (model == null) {
+            CsvTable train = CsvTable.read(housingFile(root, "train"), HousingFeatures.RAW, "median_house_value");
+            float[] x = HousingFeatures.transform(train.features(), train.rows());
+            float[] y = train.target().clone();
+            int k = HousingFeatures.NAMES.size();
+            int[] trainRows;
+            int[] valRows = new int[0];
+            if (valFraction > 0) {
+                Splits.Split s = Splits.random(train.rows(), valFraction, seed);
+                trainRows = s.train();
+                valRows = s.validation();
+            } else {
+                trainRows = java.util.stream.IntStream.range(0, train.rows()).toArray();
+            }
+            // scaling statistics come from the training rows only
+            fx = Standardizer.fit(rows(x, k, trainRows), k);
+            fy = Standardizer.fit(rows(y, 1, trainRows), 1);
+            fx.apply(x);
+            fy.apply(y);
+            TableDataset full = new TableDataset(x, y, k);
+            trainSet = Dataset.subset(full, trainRows);
+            val = valRows.length > 0 ? Dataset.subset(full, valRows) : null;
+        } else {
+            fx = Standardizer.fromMap(model.get("featureScaler"));
+            fy = Standardizer.fromMap(model.get("targetScaler"));
+        }
+        fx.apply(testX);
+        fy.apply(testY);
+        TaskData d = new TaskData(Task.HOUSING, trainSet, val,
+                new TableDataset(testX, testY, HousingFeatures.NAMES.size()));
+        d.targetScaler = fy;
+        d.metadata.put("task", Task.HOUSING.id);
+        d.metadata.put("rawColumns", HousingFeatures.RAW);
+        d.metadata.put("features", HousingFeatures.NAMES);
+        d.metadata.put("target", "median_house_value");
+        d.metadata.put("featureScaler", fx.toMap());
+        d.metadata.put("targetScaler", fy.toMap());
+        return d;
+    }
+
+    private static float[] rows(float[] values, int columns, int[] rows) {
+        float[] r = new float[rows.length * columns];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(values, rows[i] * columns, r, i * columns, columns);
+        }
+        return r;
+    }
+}
