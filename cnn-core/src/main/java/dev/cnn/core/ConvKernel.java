@@ -141,69 +141,107 @@ public final class ConvKernel {
 
     /** Rows {@code [r0, r1)} of the im2col matrix: row (i, oh, ow) holds the window in (u, v, c) order. */
     static void im2col(ConvGeometry g, float[] x, int r0, int r1, float[] out) {
-        int cIn = g.cIn();
-        int rowLen = g.kh() * g.kw() * cIn;
-        int ohw = g.outH() * g.outW();
+        final int cIn = g.cIn();
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int h = g.h();
+        final int w = g.w();
+        final int outW = g.outW();
+        final int ohw = g.outH() * outW;
+        final int sh = g.strideH();
+        final int sw = g.strideW();
+        final int ph = g.padH();
+        final int pw = g.padW();
+        final int seg = kw * cIn;
+        int i = r0 / ohw;
+        int rem = r0 - i * ohw;
+        int oh = rem / outW;
+        int ow = rem - oh * outW;
+        int dst = 0;
         for (int r = r0; r < r1; r++) {
-            int i = r / ohw;
-            int rem = r - i * ohw;
-            int oh = rem / g.outW();
-            int ow = rem - oh * g.outW();
-            int dst = (r - r0) * rowLen;
-            int ih0 = oh * g.strideH() - g.padH();
-            int iw0 = ow * g.strideW() - g.padW();
-            for (int u = 0; u < g.kh(); u++) {
+            int ih0 = oh * sh - ph;
+            int iw0 = ow * sw - pw;
+            int vLo = Math.max(0, -iw0);
+            int vHi = Math.min(kw, w - iw0);
+            for (int u = 0; u < kh; u++) {
                 int ih = ih0 + u;
-                if (ih < 0 || ih >= g.h()) {
-                    Arrays.fill(out, dst, dst + g.kw() * cIn, 0f);
-                    dst += g.kw() * cIn;
-                    continue;
+                if (ih < 0 || ih >= h || vHi <= vLo) {
+                    for (int t = 0; t < seg; t++) {
+                        out[dst + t] = 0f;
+                    }
+                } else {
+                    for (int t = 0; t < vLo * cIn; t++) {
+                        out[dst + t] = 0f;
+                    }
+                    int src = ((i * h + ih) * w + iw0 + vLo) * cIn;
+                    int len = (vHi - vLo) * cIn;
+                    int d = dst + vLo * cIn;
+                    if (len >= 32) {
+                        System.arraycopy(x, src, out, d, len);
+                    } else {
+                        for (int t = 0; t < len; t++) {
+                            out[d + t] = x[src + t];
+                        }
+                    }
+                    for (int t = vHi * cIn; t < seg; t++) {
+                        out[dst + t] = 0f;
+                    }
                 }
-                int rowBase = (i * g.h() + ih) * g.w();
-                int vLo = Math.max(0, -iw0);
-                int vHi = Math.min(g.kw(), g.w() - iw0);
-                if (vLo > 0) {
-                    Arrays.fill(out, dst, dst + vLo * cIn, 0f);
+                dst += seg;
+            }
+            if (++ow == outW) {
+                ow = 0;
+                if (++oh == g.outH()) {
+                    oh = 0;
+                    i++;
                 }
-                if (vHi > vLo) {
-                    System.arraycopy(x, (rowBase + iw0 + vLo) * cIn, out, dst + vLo * cIn, (vHi - vLo) * cIn);
-                }
-                if (vHi < g.kw()) {
-                    Arrays.fill(out, dst + Math.max(vHi, vLo) * cIn, dst + g.kw() * cIn, 0f);
-                }
-                dst += g.kw() * cIn;
             }
         }
     }
 
     /** Adds rows {@code [r0, r1)} of a column-gradient matrix back into the input gradient. */
     static void col2im(ConvGeometry g, float[] dcols, int r0, int r1, float[] dx) {
-        int cIn = g.cIn();
-        int rowLen = g.kh() * g.kw() * cIn;
-        int ohw = g.outH() * g.outW();
+        final int cIn = g.cIn();
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int h = g.h();
+        final int w = g.w();
+        final int outW = g.outW();
+        final int outH = g.outH();
+        final int ohw = outH * outW;
+        final int sh = g.strideH();
+        final int sw = g.strideW();
+        final int ph = g.padH();
+        final int pw = g.padW();
+        final int seg = kw * cIn;
+        int i = r0 / ohw;
+        int rem = r0 - i * ohw;
+        int oh = rem / outW;
+        int ow = rem - oh * outW;
+        int src = 0;
         for (int r = r0; r < r1; r++) {
-            int i = r / ohw;
-            int rem = r - i * ohw;
-            int oh = rem / g.outW();
-            int ow = rem - oh * g.outW();
-            int src = (r - r0) * rowLen;
-            int ih0 = oh * g.strideH() - g.padH();
-            int iw0 = ow * g.strideW() - g.padW();
-            for (int u = 0; u < g.kh(); u++) {
+            int ih0 = oh * sh - ph;
+            int iw0 = ow * sw - pw;
+            int vLo = Math.max(0, -iw0);
+            int vHi = Math.min(kw, w - iw0);
+            for (int u = 0; u < kh; u++) {
                 int ih = ih0 + u;
-                if (ih >= 0 && ih < g.h()) {
-                    int rowBase = (i * g.h() + ih) * g.w();
-                    int vLo = Math.max(0, -iw0);
-                    int vHi = Math.min(g.kw(), g.w() - iw0);
-                    for (int v = vLo; v < vHi; v++) {
-                        int d = (rowBase + iw0 + v) * cIn;
-                        int s = src + v * cIn;
-                        for (int c = 0; c < cIn; c++) {
-                            dx[d + c] += dcols[s + c];
-                        }
+                if (ih >= 0 && ih < h && vHi > vLo) {
+                    int d = ((i * h + ih) * w + iw0 + vLo) * cIn;
+                    int s = src + vLo * cIn;
+                    int len = (vHi - vLo) * cIn;
+                    for (int t = 0; t < len; t++) {
+                        dx[d + t] += dcols[s + t];
                     }
                 }
-                src += g.kw() * cIn;
+                src += seg;
+            }
+            if (++ow == outW) {
+                ow = 0;
+                if (++oh == outH) {
+                    oh = 0;
+                    i++;
+                }
             }
         }
     }

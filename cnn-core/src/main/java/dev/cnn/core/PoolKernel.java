@@ -15,41 +15,52 @@ public final class PoolKernel {
     /** {@code y} {@code (n, outH, outW, c)} = pooled {@code x} {@code (n, h, w, c)}. */
     public static void forward(PoolGeometry g, PoolMode mode, float[] x, float[] y) {
         check(g, x, y);
-        int c = g.c();
-        float scale = 1f / (g.fh() * g.fw());
-        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                for (int oh = 0; oh < g.outH(); oh++) {
-                    for (int ow = 0; ow < g.outW(); ow++) {
-                        int out = ((i * g.outH() + oh) * g.outW() + ow) * c;
-                        int first = ((i * g.h() + oh * g.strideH()) * g.w() + ow * g.strideW()) * c;
-                        System.arraycopy(x, first, y, out, c);
-                        for (int u = 0; u < g.fh(); u++) {
-                            for (int v = 0; v < g.fw(); v++) {
-                                if (u == 0 && v == 0) {
-                                    continue;
+        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> forwardRange(g, mode == PoolMode.MAX, x, y, lo, hi));
+    }
+
+    private static void forwardRange(PoolGeometry g, boolean max, float[] x, float[] y, int lo, int hi) {
+        final int c = g.c();
+        final int h = g.h();
+        final int w = g.w();
+        final int outH = g.outH();
+        final int outW = g.outW();
+        final int fh = g.fh();
+        final int fw = g.fw();
+        final int sh = g.strideH();
+        final int sw = g.strideW();
+        final float scale = 1f / (fh * fw);
+        final int rowStride = w * c;
+        for (int i = lo; i < hi; i++) {
+            for (int oh = 0; oh < outH; oh++) {
+                int out = (i * outH + oh) * outW * c;
+                int rowBase = (i * h + oh * sh) * rowStride;
+                for (int ow = 0; ow < outW; ow++, out += c) {
+                    int first = rowBase + ow * sw * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        y[out + ch] = x[first + ch];
+                    }
+                    for (int u = 0; u < fh; u++) {
+                        for (int v = (u == 0 ? 1 : 0); v < fw; v++) {
+                            int in = first + u * rowStride + v * c;
+                            if (max) {
+                                for (int ch = 0; ch < c; ch++) {
+                                    y[out + ch] = Math.max(y[out + ch], x[in + ch]);
                                 }
-                                int in = first + (u * g.w() + v) * c;
-                                if (mode == PoolMode.MAX) {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        y[out + ch] = Math.max(y[out + ch], x[in + ch]);
-                                    }
-                                } else {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        y[out + ch] += x[in + ch];
-                                    }
+                            } else {
+                                for (int ch = 0; ch < c; ch++) {
+                                    y[out + ch] += x[in + ch];
                                 }
                             }
                         }
-                        if (mode == PoolMode.AVERAGE) {
-                            for (int ch = 0; ch < c; ch++) {
-                                y[out + ch] *= scale;
-                            }
+                    }
+                    if (!max) {
+                        for (int ch = 0; ch < c; ch++) {
+                            y[out + ch] *= scale;
                         }
                     }
                 }
             }
-        });
+        }
     }
 
     /**
@@ -59,34 +70,48 @@ public final class PoolKernel {
     public static void backward(PoolGeometry g, PoolMode mode, float[] x, float[] y, float[] dy, float[] dx) {
         check(g, x, y);
         check(g, dx, dy);
-        int c = g.c();
-        float scale = 1f / (g.fh() * g.fw());
-        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                for (int oh = 0; oh < g.outH(); oh++) {
-                    for (int ow = 0; ow < g.outW(); ow++) {
-                        int out = ((i * g.outH() + oh) * g.outW() + ow) * c;
-                        int first = ((i * g.h() + oh * g.strideH()) * g.w() + ow * g.strideW()) * c;
-                        for (int u = 0; u < g.fh(); u++) {
-                            for (int v = 0; v < g.fw(); v++) {
-                                int in = first + (u * g.w() + v) * c;
-                                if (mode == PoolMode.MAX) {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        if (x[in + ch] == y[out + ch]) {
-                                            dx[in + ch] += dy[out + ch];
-                                        }
-                                    }
-                                } else {
-                                    for (int ch = 0; ch < c; ch++) {
-                                        dx[in + ch] += dy[out + ch] * scale;
-                                    }
+        Parallel.forRange(g.n(), grain(g), 1,
+                (chunk, lo, hi) -> backwardRange(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi));
+    }
+
+    private static void backwardRange(PoolGeometry g, boolean max, float[] x, float[] y, float[] dy, float[] dx,
+                                      int lo, int hi) {
+        final int c = g.c();
+        final int h = g.h();
+        final int w = g.w();
+        final int outH = g.outH();
+        final int outW = g.outW();
+        final int fh = g.fh();
+        final int fw = g.fw();
+        final int sh = g.strideH();
+        final int sw = g.strideW();
+        final float scale = 1f / (fh * fw);
+        final int rowStride = w * c;
+        for (int i = lo; i < hi; i++) {
+            for (int oh = 0; oh < outH; oh++) {
+                int out = (i * outH + oh) * outW * c;
+                int rowBase = (i * h + oh * sh) * rowStride;
+                for (int ow = 0; ow < outW; ow++, out += c) {
+                    int first = rowBase + ow * sw * c;
+                    for (int u = 0; u < fh; u++) {
+                        for (int v = 0; v < fw; v++) {
+                            int in = first + u * rowStride + v * c;
+                            if (max) {
+                                for (int ch = 0; ch < c; ch++) {
+                                    // branch-free (x == y ? 1 : 0): any nonzero |x − y|·2^252 saturates min(1, ·) to 1
+                                    float diff = Math.abs(x[in + ch] - y[out + ch]) * 0x1p126f * 0x1p126f;
+                                    dx[in + ch] += dy[out + ch] * (1f - Math.min(1f, diff));
+                                }
+                            } else {
+                                for (int ch = 0; ch < c; ch++) {
+                                    dx[in + ch] += dy[out + ch] * scale;
                                 }
                             }
                         }
                     }
                 }
             }
-        });
+        }
     }
 
     private static int grain(PoolGeometry g) {

@@ -27,7 +27,7 @@ final class VectorGemm implements Gemm.GemmBackend {
     @Override
     public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int acs, float[] bp, int width,
                      float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
-        float[] tile = new float[8 * width];
+        float[] scratch = new float[8 * width];
         int panels = (n + width - 1) / width;
         int mr = width == L ? 8 : 6;
         for (int p0 = 0; p0 < Math.max(k, 1); p0 += KC) {
@@ -37,61 +37,67 @@ final class VectorGemm implements Gemm.GemmBackend {
                 int j0 = panel * width;
                 int cols = Math.min(width, n - j0);
                 int bBase = panel * k * width + p0 * width;
-                int i = i0;
-                for (; i + mr <= i1; i += mr) {
+                for (int i = i0; i < i1; i += mr) {
+                    int rows = Math.min(mr, i1 - i);
                     int aBase = aOff + i * ars + p0 * acs;
-                    if (width == L) {
-                        tile8x1(kc, a, aBase, ars, acs, bp, bBase, c, cOff + i * ldc + j0, ldc, cols, bias, j0, acc, tile);
+                    int cBase = cOff + i * ldc + j0;
+                    if (rows == mr && cols == width) {
+                        tile(mr, kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j0, acc);
                     } else {
-                        tile6x2(kc, a, aBase, ars, acs, bp, bBase, c, cOff + i * ldc + j0, ldc, cols, bias, j0, acc, tile);
+                        // partial tile: compute on a zero-padded copy so the kernel only sees whole vectors
+                        for (int r = 0; r < mr; r++) {
+                            for (int t = 0; t < width; t++) {
+                                boolean inside = r < rows && t < cols;
+                                scratch[r * width + t] = !inside ? 0f
+                                        : acc ? c[cBase + r * ldc + t] : bias != null ? bias[j0 + t] : 0f;
+                            }
+                        }
+                        if (rows == mr) {
+                            tile(mr, kc, a, aBase, ars, acs, bp, bBase, scratch, 0, width, null, 0, true);
+                        } else {
+                            for (int r = 0; r < rows; r++) {
+                                row(kc, width, a, aBase + r * ars, acs, bp, bBase, scratch, r * width);
+                            }
+                        }
+                        for (int r = 0; r < rows; r++) {
+                            System.arraycopy(scratch, r * width, c, cBase + r * ldc, cols);
+                        }
                     }
                 }
-                for (; i < i1; i++) {
-                    row(kc, width, a, aOff + i * ars + p0 * acs, acs, bp, bBase, c, cOff + i * ldc + j0, cols, bias, j0,
-                            acc, tile);
-                }
             }
         }
     }
 
-    private static FloatVector init(float[] c, int off, int col, int cols, float[] bias, int j, boolean acc,
-                                    float[] tile, int tileOff) {
-        if (col + L <= cols) {
-            if (acc) {
-                return FloatVector.fromArray(S, c, off + col);
-            }
-            return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j + col);
+    private static void tile(int mr, int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
+                             int cBase, int ldc, float[] bias, int j, boolean acc) {
+        if (mr == 8) {
+            tile8x1(kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j, acc);
+        } else {
+            tile6x2(kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j, acc);
         }
-        for (int t = 0; t < L; t++) {
-            int cc = col + t;
-            tile[tileOff + t] = cc >= cols ? 0f : acc ? c[off + cc] : bias == null ? 0f : bias[j + cc];
-        }
-        return FloatVector.fromArray(S, tile, tileOff);
     }
 
-    private static void store(FloatVector v, float[] c, int off, int col, int cols, float[] tile) {
-        if (col + L <= cols) {
-            v.intoArray(c, off + col);
-        } else if (col < cols) {
-            v.intoArray(tile, 0);
-            System.arraycopy(tile, 0, c, off + col, cols - col);
+    private static FloatVector init(float[] c, int off, float[] bias, int j, boolean acc) {
+        if (acc) {
+            return FloatVector.fromArray(S, c, off);
         }
+        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
     }
 
     private static void tile6x2(int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
-                                int cBase, int ldc, int cols, float[] bias, int j, boolean acc, float[] tile) {
-        FloatVector c00 = init(c, cBase, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c01 = init(c, cBase, L, cols, bias, j, acc, tile, L);
-        FloatVector c10 = init(c, cBase + ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c11 = init(c, cBase + ldc, L, cols, bias, j, acc, tile, L);
-        FloatVector c20 = init(c, cBase + 2 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c21 = init(c, cBase + 2 * ldc, L, cols, bias, j, acc, tile, L);
-        FloatVector c30 = init(c, cBase + 3 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c31 = init(c, cBase + 3 * ldc, L, cols, bias, j, acc, tile, L);
-        FloatVector c40 = init(c, cBase + 4 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c41 = init(c, cBase + 4 * ldc, L, cols, bias, j, acc, tile, L);
-        FloatVector c50 = init(c, cBase + 5 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c51 = init(c, cBase + 5 * ldc, L, cols, bias, j, acc, tile, L);
+                                int cBase, int ldc, float[] bias, int j, boolean acc) {
+        FloatVector c00 = init(c, cBase, bias, j, acc);
+        FloatVector c01 = init(c, cBase + L, bias, j + L, acc);
+        FloatVector c10 = init(c, cBase + ldc, bias, j, acc);
+        FloatVector c11 = init(c, cBase + ldc + L, bias, j + L, acc);
+        FloatVector c20 = init(c, cBase + 2 * ldc, bias, j, acc);
+        FloatVector c21 = init(c, cBase + 2 * ldc + L, bias, j + L, acc);
+        FloatVector c30 = init(c, cBase + 3 * ldc, bias, j, acc);
+        FloatVector c31 = init(c, cBase + 3 * ldc + L, bias, j + L, acc);
+        FloatVector c40 = init(c, cBase + 4 * ldc, bias, j, acc);
+        FloatVector c41 = init(c, cBase + 4 * ldc + L, bias, j + L, acc);
+        FloatVector c50 = init(c, cBase + 5 * ldc, bias, j, acc);
+        FloatVector c51 = init(c, cBase + 5 * ldc + L, bias, j + L, acc);
         int a0 = aBase;
         int a1 = aBase + ars;
         int a2 = aBase + 2 * ars;
@@ -123,30 +129,30 @@ final class VectorGemm implements Gemm.GemmBackend {
             c50 = v.fma(b0, c50);
             c51 = v.fma(b1, c51);
         }
-        store(c00, c, cBase, 0, cols, tile);
-        store(c01, c, cBase, L, cols, tile);
-        store(c10, c, cBase + ldc, 0, cols, tile);
-        store(c11, c, cBase + ldc, L, cols, tile);
-        store(c20, c, cBase + 2 * ldc, 0, cols, tile);
-        store(c21, c, cBase + 2 * ldc, L, cols, tile);
-        store(c30, c, cBase + 3 * ldc, 0, cols, tile);
-        store(c31, c, cBase + 3 * ldc, L, cols, tile);
-        store(c40, c, cBase + 4 * ldc, 0, cols, tile);
-        store(c41, c, cBase + 4 * ldc, L, cols, tile);
-        store(c50, c, cBase + 5 * ldc, 0, cols, tile);
-        store(c51, c, cBase + 5 * ldc, L, cols, tile);
+        c00.intoArray(c, cBase);
+        c01.intoArray(c, cBase + L);
+        c10.intoArray(c, cBase + ldc);
+        c11.intoArray(c, cBase + ldc + L);
+        c20.intoArray(c, cBase + 2 * ldc);
+        c21.intoArray(c, cBase + 2 * ldc + L);
+        c30.intoArray(c, cBase + 3 * ldc);
+        c31.intoArray(c, cBase + 3 * ldc + L);
+        c40.intoArray(c, cBase + 4 * ldc);
+        c41.intoArray(c, cBase + 4 * ldc + L);
+        c50.intoArray(c, cBase + 5 * ldc);
+        c51.intoArray(c, cBase + 5 * ldc + L);
     }
 
     private static void tile8x1(int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
-                                int cBase, int ldc, int cols, float[] bias, int j, boolean acc, float[] tile) {
-        FloatVector c0 = init(c, cBase, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c1 = init(c, cBase + ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c2 = init(c, cBase + 2 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c3 = init(c, cBase + 3 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c4 = init(c, cBase + 4 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c5 = init(c, cBase + 5 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c6 = init(c, cBase + 6 * ldc, 0, cols, bias, j, acc, tile, 0);
-        FloatVector c7 = init(c, cBase + 7 * ldc, 0, cols, bias, j, acc, tile, 0);
+                                int cBase, int ldc, float[] bias, int j, boolean acc) {
+        FloatVector c0 = init(c, cBase, bias, j, acc);
+        FloatVector c1 = init(c, cBase + ldc, bias, j, acc);
+        FloatVector c2 = init(c, cBase + 2 * ldc, bias, j, acc);
+        FloatVector c3 = init(c, cBase + 3 * ldc, bias, j, acc);
+        FloatVector c4 = init(c, cBase + 4 * ldc, bias, j, acc);
+        FloatVector c5 = init(c, cBase + 5 * ldc, bias, j, acc);
+        FloatVector c6 = init(c, cBase + 6 * ldc, bias, j, acc);
+        FloatVector c7 = init(c, cBase + 7 * ldc, bias, j, acc);
         int bo = bBase;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
@@ -161,26 +167,27 @@ final class VectorGemm implements Gemm.GemmBackend {
             c6 = FloatVector.broadcast(S, a[q + 6 * ars]).fma(b0, c6);
             c7 = FloatVector.broadcast(S, a[q + 7 * ars]).fma(b0, c7);
         }
-        store(c0, c, cBase, 0, cols, tile);
-        store(c1, c, cBase + ldc, 0, cols, tile);
-        store(c2, c, cBase + 2 * ldc, 0, cols, tile);
-        store(c3, c, cBase + 3 * ldc, 0, cols, tile);
-        store(c4, c, cBase + 4 * ldc, 0, cols, tile);
-        store(c5, c, cBase + 5 * ldc, 0, cols, tile);
-        store(c6, c, cBase + 6 * ldc, 0, cols, tile);
-        store(c7, c, cBase + 7 * ldc, 0, cols, tile);
+        c0.intoArray(c, cBase);
+        c1.intoArray(c, cBase + ldc);
+        c2.intoArray(c, cBase + 2 * ldc);
+        c3.intoArray(c, cBase + 3 * ldc);
+        c4.intoArray(c, cBase + 4 * ldc);
+        c5.intoArray(c, cBase + 5 * ldc);
+        c6.intoArray(c, cBase + 6 * ldc);
+        c7.intoArray(c, cBase + 7 * ldc);
     }
 
+    /** One row of a tile, accumulated into {@code c} (the padded scratch). */
     private static void row(int kc, int width, float[] a, int aBase, int acs, float[] bp, int bBase, float[] c,
-                            int cBase, int cols, float[] bias, int j, boolean acc, float[] tile) {
+                            int cBase) {
         for (int col = 0; col < width; col += L) {
-            FloatVector s = init(c, cBase, col, cols, bias, j, acc, tile, L);
+            FloatVector s = FloatVector.fromArray(S, c, cBase + col);
             int bo = bBase + col;
             for (int p = 0; p < kc; p++) {
                 s = FloatVector.broadcast(S, a[aBase + p * acs]).fma(FloatVector.fromArray(S, bp, bo), s);
                 bo += width;
             }
-            store(s, c, cBase, col, cols, tile);
+            s.intoArray(c, cBase + col);
         }
     }
 }

@@ -170,9 +170,11 @@ public final class Activation implements Layer {
                 }
             }
             case RELU -> {
+                // branch-free (a > 0 ? 1 : 0), so the loop vectorises: a·2^252 saturates to +inf for any
+                // positive float, and min(1, max(0, ·)) maps it to exactly 1, and zero or negatives to 0
                 float[] a = x.data();
                 for (int i = 0; i < g.length; i++) {
-                    d[i] = a[i] > 0f ? g[i] : 0f;
+                    d[i] = g[i] * Math.min(1f, Math.max(0f, a[i] * 0x1p126f * 0x1p126f));
                 }
             }
             case TANH -> {
