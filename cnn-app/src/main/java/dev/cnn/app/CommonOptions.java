@@ -27,21 +27,19 @@ final class CommonOptions {
         Parallel.setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
     }
 
-    /** The data root: {@code --data}, else {@code CNN_DATA}, else {@code ~/.cache/cnn/datasets}. */
-    static Path dataRoot(Path option) {
-        if (option != null) {
-            return option;
-        }
+    /**
+     * The data root: {@code --data}, else {@code CNN_DATA} (either must exist), else
+     * {@code ~/.cache/cnn/datasets}, created when missing (MNIST is downloaded into it).
+     */
+    static Path dataRoot(Path option) throws java.io.IOException {
         String env = System.getenv("CNN_DATA");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
+        Path p = option != null ? option : env != null && !env.isBlank() ? Path.of(env) : null;
+        if (p == null) {
+            return Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "cnn", "datasets"));
         }
-        return Path.of(System.getProperty("user.home"), ".cache", "cnn", "datasets");
-    }
-
-    static Path requireDir(Path p) throws java.io.IOException {
         if (!Files.isDirectory(p)) {
-            throw new java.nio.file.NoSuchFileException(p.toString(), null, "data directory does not exist");
+            throw new java.nio.file.NoSuchFileException(p.toString(), null,
+                    "data directory does not exist; pass --data DIR or set CNN_DATA");
         }
         return p;
     }

@@ -7,7 +7,7 @@ import java.io.PrintStream;
  * A one-line progress bar per epoch on standard error: batches done, images per second and the running
  * loss. Off when standard error is not a terminal or with {@code --quiet}.
  */
-final class ConsoleProgress implements TrainingListener {
+class ConsoleProgress implements TrainingListener {
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final int totalEpochs;

@@ -112,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
             // the target column, if present, is ignored: read every raw column as a feature
             CsvTable t = CsvTable.read(f, HousingFeatures.RAW, HousingFeatures.RAW.get(0));
             float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
-            Tensor out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.NAMES.size()));
+            Tensor out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
             for (int i = 0; i < t.rows(); i++) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("input", f.toString());

@@ -17,7 +17,7 @@ enum Task {
     /** Handwritten 2 vs 5 from MNIST, binary, a small LeNet-style CNN. */
     DIGITS("digits", 4, 32, 0.002, Init.HE),
     /** California house prices, a fully connected regression network. */
-    HOUSING("housing", 150, 64, 0.002, Init.HE),
+    HOUSING("housing", 60, 64, 0.002, Init.HE),
     /** All ten MNIST digits, softmax over a wider CNN. */
     MNIST("mnist", 6, 64, 0.002, Init.HE);
 

@@ -127,7 +127,7 @@ final class TaskData {
             CsvTable train = CsvTable.read(housingFile(root, "train"), HousingFeatures.RAW, "median_house_value");
             float[] x = HousingFeatures.transform(train.features(), train.rows());
             float[] y = train.target().clone();
-            int k = HousingFeatures.NAMES.size();
+            int k = HousingFeatures.COUNT;
             int[] trainRows;
             int[] valRows = new int[0];
             if (valFraction > 0) {
@@ -152,7 +152,7 @@ final class TaskData {
         fx.apply(testX);
         fy.apply(testY);
         TaskData d = new TaskData(Task.HOUSING, trainSet, val,
-                new TableDataset(testX, testY, HousingFeatures.NAMES.size()));
+                new TableDataset(testX, testY, HousingFeatures.COUNT));
         d.targetScaler = fy;
         d.metadata.put("task", Task.HOUSING.id);
         d.metadata.put("rawColumns", HousingFeatures.RAW);

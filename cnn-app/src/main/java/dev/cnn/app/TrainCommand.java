@@ -8,7 +8,6 @@ import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Optimizer;
 import dev.cnn.nn.TrainOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -41,13 +40,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Datasets directory (default: $CNN_DATA, else ~/.cache/cnn/datasets; MNIST is downloaded there when missing and online).")
     Path data;
 
-    @Option(names = "--epochs", description = "Epochs (task default: digits 4, housing 150, mnist 6).")
+    @Option(names = "--epochs", description = "Epochs (task default: digits 4, housing 60, mnist 6).")
     Integer epochs;
 
     @Option(names = "--batch-size", description = "Batch size (task default: digits 32, housing 64, mnist 64).")
     Integer batchSize;
 
-    @Option(names = "--lr", description = "Learning rate (default 0.002).")
+    @Option(names = "--lr", description = "Initial learning rate (default 0.002), decayed to 5% of it along a cosine over the epochs.")
     Double learningRate;
 
     @Option(names = "--optimizer", description = "gd or adam (default adam).", defaultValue = "adam")
@@ -151,6 +150,8 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Model training = model;
+        int plannedEpochs = ((Number) settings.get("epochs")).intValue();
+        double baseLr = ((Number) settings.get("learningRate")).doubleValue();
         CountDownLatch saved = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             training.requestStop();
@@ -166,7 +167,15 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions opts = TrainOptions.defaults().withEpochs(epochCount).withBatchSize(batch)
                 .withShuffle(true, shuffleSeed).withValidation(d.validation).withVerbose(true)
                 .withCheckpoint(modelFile, saveEvery)
-                .withListener(new ConsoleProgress(System.err, model.epochsDone() + epochCount, tty && !common.quiet));
+                .withListener(new ConsoleProgress(System.err, model.epochsDone() + epochCount, tty && !common.quiet) {
+                    @Override
+                    public void onEpochStart(int epoch, int batches) {
+                        super.onEpochStart(epoch, batches);
+                        // cosine decay from the base rate to 5% of it over the planned epochs
+                        double t = Math.min(1.0, epoch / (double) Math.max(1, plannedEpochs - 1));
+                        training.optimizer().setLearningRate(baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t))));
+                    }
+                });
         try {
             model.train(d.train, opts);
         } finally {
@@ -233,9 +242,5 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("training took %.1f s; model, metrics.json and plots in %s%n", seconds, dir);
         }
         return 0;
-    }
-
-    static void checkDataDir(Path p) throws IOException {
-        CommonOptions.requireDir(p);
     }
 }

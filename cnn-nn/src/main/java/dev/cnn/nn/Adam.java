@@ -15,7 +15,7 @@ import java.util.Map;
  * exactly.
  */
 public final class Adam implements Optimizer {
-    private final double learningRate;
+    private double learningRate;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -74,6 +74,19 @@ public final class Adam implements Optimizer {
                 v[i] -= stepSize * m[i] / ((float) Math.sqrt(s[i]) * invSqrtC2 + eps);
             }
         }
+    }
+
+    @Override
+    public double learningRate() {
+        return learningRate;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
+        }
+        this.learningRate = lr;
     }
 
     @Override

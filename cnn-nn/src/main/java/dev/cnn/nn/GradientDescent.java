@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** Plain gradient descent: {@code p ← p − lr·g}. Stateless apart from its step count. */
 public final class GradientDescent implements Optimizer {
-    private final double learningRate;
+    private double learningRate;
     private long steps;
 
     /** {@code learningRate} must be positive. */
@@ -33,6 +33,19 @@ public final class GradientDescent implements Optimizer {
             }
         }
         steps++;
+    }
+
+    @Override
+    public double learningRate() {
+        return learningRate;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
+        }
+        this.learningRate = lr;
     }
 
     @Override

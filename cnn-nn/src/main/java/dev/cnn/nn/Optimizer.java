@@ -14,6 +14,12 @@ public interface Optimizer {
     /** Applies one update to every parameter from its current gradient. */
     void step(Map<String, Parameter> parameters);
 
+    /** The current learning rate. */
+    double learningRate();
+
+    /** Changes the learning rate for the following steps (for schedules); must be positive. */
+    void setLearningRate(double learningRate);
+
     /** Number of {@link #step} calls so far. */
     long steps();
 

@@ -1,0 +1,135 @@
+package dev.cnn.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.Conv2D;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.Init;
+import dev.cnn.nn.Loss;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.Padding;
+import dev.cnn.nn.Pool2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's exit codes and messages, on small models and files the test makes. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run cnn(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private Path digitsModel() throws Exception {
+        NumpyRandom rng = new NumpyRandom(1);
+        Model m = Model.builder(28, 28, 1)
+                .add("conv1", new Conv2D(1, 2, 5, 1, Padding.SAME, Init.HE, rng))
+                .add("relu1", Activation.relu())
+                .add("pool1", new Pool2D(4, 4, PoolMode.MAX))
+                .add("fc1", new FullyConnected(98, 1, Init.XAVIER, rng))
+                .add("sigmoid", Activation.sigmoid())
+                .loss(Loss.BINARY_CROSS_ENTROPY).build();
+        m.metadata().put("task", "digits");
+        m.metadata().put("classNames", List.of("2", "5"));
+        Path p = dir.resolve("digits.cnn");
+        m.save(p);
+        return p;
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertEquals(2, cnn("train").code());
+        assertEquals(2, cnn("frobnicate").code());
+        assertEquals(2, cnn("bench", "--runs", "many").code());
+    }
+
+    @Test
+    void helpAndVersionExitWithZero() {
+        Run r = cnn("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("train") && r.out().contains("evaluate") && r.out().contains("bench"), r.out());
+    }
+
+    @Test
+    void aCorruptModelIsOneLineAndExitOne() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.cnn"), "not a model");
+        Run r = cnn("summary", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("cnn: error: ") && r.err().contains("not a valid model file"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line without --verbose: " + r.err());
+        Run v = cnn("summary", bad.toString(), "--verbose");
+        assertTrue(v.err().lines().count() > 3, "stack trace with --verbose");
+    }
+
+    @Test
+    void aMissingDataDirectoryIsExitOne() throws Exception {
+        Run r = cnn("evaluate", digitsModel().toString(), "--data", dir.resolve("absent").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("absent") && r.err().contains("data directory does not exist"), r.err());
+    }
+
+    @Test
+    void predictClassifiesImagesAndRejectsWrongSizes() throws Exception {
+        Path model = digitsModel();
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        Path ok = dir.resolve("ok.png");
+        ImageIO.write(img, "png", ok.toFile());
+        Run r = cnn("predict", model.toString(), ok.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"input\":\"" + ok) && r.out().contains("\"class\":"), r.out());
+        Path big = dir.resolve("big.png");
+        ImageIO.write(new BufferedImage(30, 28, BufferedImage.TYPE_BYTE_GRAY), "png", big.toFile());
+        Run bad = cnn("predict", model.toString(), big.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("big.png: image is 30x28 but the model takes 28x28"), bad.err());
+    }
+
+    @Test
+    void summaryShowsLayersAndMetadata() throws Exception {
+        Run r = cnn("summary", digitsModel().toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("conv1") && r.out().contains("total parameters: 151") && r.out().contains("digits"),
+                r.out());
+    }
+
+    @Test
+    void housingFeaturesAreFiniteAndDistancesAreRight() {
+        float[] raw = {-122.4194f, 37.7749f, 20, 1000, 200, 500, 180, 3.5f};
+        float[] f = HousingFeatures.transform(raw, 1);
+        assertEquals(HousingFeatures.COUNT, f.length);
+        for (float v : f) {
+            assertTrue(Float.isFinite(v));
+        }
+        assertEquals(0, f[14], 0.01, "at San Francisco");
+        assertEquals(559, HousingFeatures.distanceKm(37.7749, -122.4194, 34.0522, -118.2437), 2,
+                "San Francisco to Los Angeles");
+    }
+}
