@@ -31,10 +31,11 @@ public final class Gemm {
 
         /**
          * Rows {@code [i0, i1)} of C from packed B ({@code bp}, panels of {@link #panelWidth} columns,
-         * zero-padded, each {@code k × width}).
+         * zero-padded, each {@code k × width}). Element {@code A(i, p)} is
+         * {@code a[aOff + (iOff == null ? i·ars : iOff[i]) + kOff[p]]}.
          */
-        void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int acs, float[] bp, int width,
-                  float[] c, int cOff, int ldc, float[] bias, boolean accumulate);
+        void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
+                  int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate);
     }
 
     private static GemmBackend loadVector() {
@@ -109,15 +110,25 @@ public final class Gemm {
         GemmBackend be = backend;
         int width = be.panelWidth(n);
         float[] bp = packB(b, bOff, brs, bcs, k, n, width, pack);
+        int[] kOff = linear(k, acs);
         if (!parallel) {
-            be.rows(0, m, n, k, a, aOff, ars, acs, bp, width, c, cOff, ldc, bias, accumulate);
+            be.rows(0, m, n, k, a, aOff, ars, null, kOff, bp, width, c, cOff, ldc, bias, accumulate);
             return bp;
         }
         long flops = 2L * m * n * Math.max(k, 1);
         int grain = (int) Math.max(8, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
         Parallel.forRange(m, grain, 8, (chunk, lo, hi) ->
-                be.rows(lo, hi, n, k, a, aOff, ars, acs, bp, width, c, cOff, ldc, bias, accumulate));
+                be.rows(lo, hi, n, k, a, aOff, ars, null, kOff, bp, width, c, cOff, ldc, bias, accumulate));
         return bp;
+    }
+
+    /** {@code 0, step, 2·step, ...}: the column offsets of a matrix whose columns are {@code step} apart. */
+    public static int[] linear(int k, int step) {
+        int[] o = new int[k];
+        for (int p = 0; p < k; p++) {
+            o[p] = p * step;
+        }
+        return o;
     }
 
     /** B packed once for many products with the same right-hand side; see {@link #pack}. */
@@ -148,7 +159,19 @@ public final class Gemm {
         public void multiplyRows(int i0, int i1, float[] a, int aOff, int ars, int acs, float[] c, int cOff, int ldc,
                                  float[] bias, boolean accumulate) {
             if (i1 > i0) {
-                backend.rows(i0, i1, n, k, a, aOff, ars, acs, data, width, c, cOff, ldc, bias, accumulate);
+                backend.rows(i0, i1, n, k, a, aOff, ars, null, linear(k, acs), data, width, c, cOff, ldc, bias,
+                        accumulate);
+            }
+        }
+
+        /**
+         * As {@link #multiplyRows}, with A addressed through offset tables: {@code A(i, p) =
+         * a[aOff + (iOff == null ? i·ars : iOff[i]) + kOff[p]]} (an implicit, gather-free im2col).
+         */
+        public void multiplyRows(int i0, int i1, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] c,
+                                 int cOff, int ldc, float[] bias, boolean accumulate) {
+            if (i1 > i0) {
+                backend.rows(i0, i1, n, k, a, aOff, ars, iOff, kOff, data, width, c, cOff, ldc, bias, accumulate);
             }
         }
     }

@@ -15,12 +15,12 @@ final class ScalarGemm implements Gemm.GemmBackend {
     }
 
     @Override
-    public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int acs, float[] bp, int width,
-                     float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+    public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
+                     int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
         float[] acc = new float[width];
         int panels = (n + width - 1) / width;
         for (int i = i0; i < i1; i++) {
-            int aRow = aOff + i * ars;
+            int aRow = aOff + (iOff == null ? i * ars : iOff[i]);
             for (int panel = 0; panel < panels; panel++) {
                 int j0 = panel * width;
                 int cols = Math.min(width, n - j0);
@@ -30,7 +30,7 @@ final class ScalarGemm implements Gemm.GemmBackend {
                 }
                 int base = panel * k * width;
                 for (int p = 0; p < k; p++) {
-                    float av = a[aRow + p * acs];
+                    float av = a[aRow + kOff[p]];
                     int bo = base + p * width;
                     for (int j = 0; j < width; j++) {
                         acc[j] += av * bp[bo + j];

@@ -25,8 +25,9 @@ final class VectorGemm implements Gemm.GemmBackend {
     }
 
     @Override
-    public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int acs, float[] bp, int width,
-                     float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+    public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
+                     int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        int[] rowBase = new int[8];
         float[] scratch = new float[8 * width];
         int panels = (n + width - 1) / width;
         int mr = width == L ? 8 : 6;
@@ -39,10 +40,12 @@ final class VectorGemm implements Gemm.GemmBackend {
                 int bBase = panel * k * width + p0 * width;
                 for (int i = i0; i < i1; i += mr) {
                     int rows = Math.min(mr, i1 - i);
-                    int aBase = aOff + i * ars + p0 * acs;
+                    for (int r = 0; r < rows; r++) {
+                        rowBase[r] = aOff + (iOff == null ? (i + r) * ars : iOff[i + r]);
+                    }
                     int cBase = cOff + i * ldc + j0;
                     if (rows == mr && cols == width) {
-                        tile(mr, kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j0, acc);
+                        tile(mr, kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j0, acc);
                     } else {
                         // partial tile: compute on a zero-padded copy so the kernel only sees whole vectors
                         for (int r = 0; r < mr; r++) {
@@ -53,10 +56,10 @@ final class VectorGemm implements Gemm.GemmBackend {
                             }
                         }
                         if (rows == mr) {
-                            tile(mr, kc, a, aBase, ars, acs, bp, bBase, scratch, 0, width, null, 0, true);
+                            tile(mr, kc, a, rowBase, kOff, p0, bp, bBase, scratch, 0, width, null, 0, true);
                         } else {
                             for (int r = 0; r < rows; r++) {
-                                row(kc, width, a, aBase + r * ars, acs, bp, bBase, scratch, r * width);
+                                row(kc, width, a, rowBase[r], kOff, p0, bp, bBase, scratch, r * width);
                             }
                         }
                         for (int r = 0; r < rows; r++) {
@@ -68,12 +71,12 @@ final class VectorGemm implements Gemm.GemmBackend {
         }
     }
 
-    private static void tile(int mr, int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
-                             int cBase, int ldc, float[] bias, int j, boolean acc) {
+    private static void tile(int mr, int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase,
+                             float[] c, int cBase, int ldc, float[] bias, int j, boolean acc) {
         if (mr == 8) {
-            tile8x1(kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j, acc);
+            tile8x1(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
         } else {
-            tile6x2(kc, a, aBase, ars, acs, bp, bBase, c, cBase, ldc, bias, j, acc);
+            tile6x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
         }
     }
 
@@ -84,7 +87,7 @@ final class VectorGemm implements Gemm.GemmBackend {
         return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
     }
 
-    private static void tile6x2(int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
+    private static void tile6x2(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
                                 int cBase, int ldc, float[] bias, int j, boolean acc) {
         FloatVector c00 = init(c, cBase, bias, j, acc);
         FloatVector c01 = init(c, cBase + L, bias, j + L, acc);
@@ -98,18 +101,18 @@ final class VectorGemm implements Gemm.GemmBackend {
         FloatVector c41 = init(c, cBase + 4 * ldc + L, bias, j + L, acc);
         FloatVector c50 = init(c, cBase + 5 * ldc, bias, j, acc);
         FloatVector c51 = init(c, cBase + 5 * ldc + L, bias, j + L, acc);
-        int a0 = aBase;
-        int a1 = aBase + ars;
-        int a2 = aBase + 2 * ars;
-        int a3 = aBase + 3 * ars;
-        int a4 = aBase + 4 * ars;
-        int a5 = aBase + 5 * ars;
+        int a0 = rowBase[0];
+        int a1 = rowBase[1];
+        int a2 = rowBase[2];
+        int a3 = rowBase[3];
+        int a4 = rowBase[4];
+        int a5 = rowBase[5];
         int bo = bBase;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
             bo += 2 * L;
-            int q = p * acs;
+            int q = kOff[p0 + p];
             FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
             c00 = v.fma(b0, c00);
             c01 = v.fma(b1, c01);
@@ -143,7 +146,7 @@ final class VectorGemm implements Gemm.GemmBackend {
         c51.intoArray(c, cBase + 5 * ldc + L);
     }
 
-    private static void tile8x1(int kc, float[] a, int aBase, int ars, int acs, float[] bp, int bBase, float[] c,
+    private static void tile8x1(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
                                 int cBase, int ldc, float[] bias, int j, boolean acc) {
         FloatVector c0 = init(c, cBase, bias, j, acc);
         FloatVector c1 = init(c, cBase + ldc, bias, j, acc);
@@ -153,19 +156,27 @@ final class VectorGemm implements Gemm.GemmBackend {
         FloatVector c5 = init(c, cBase + 5 * ldc, bias, j, acc);
         FloatVector c6 = init(c, cBase + 6 * ldc, bias, j, acc);
         FloatVector c7 = init(c, cBase + 7 * ldc, bias, j, acc);
+        int a0 = rowBase[0];
+        int a1 = rowBase[1];
+        int a2 = rowBase[2];
+        int a3 = rowBase[3];
+        int a4 = rowBase[4];
+        int a5 = rowBase[5];
+        int a6 = rowBase[6];
+        int a7 = rowBase[7];
         int bo = bBase;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             bo += L;
-            int q = aBase + p * acs;
-            c0 = FloatVector.broadcast(S, a[q]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[q + ars]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[q + 2 * ars]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[q + 3 * ars]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[q + 4 * ars]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[q + 5 * ars]).fma(b0, c5);
-            c6 = FloatVector.broadcast(S, a[q + 6 * ars]).fma(b0, c6);
-            c7 = FloatVector.broadcast(S, a[q + 7 * ars]).fma(b0, c7);
+            int q = kOff[p0 + p];
+            c0 = FloatVector.broadcast(S, a[a0 + q]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + q]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + q]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + q]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + q]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + q]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + q]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + q]).fma(b0, c7);
         }
         c0.intoArray(c, cBase);
         c1.intoArray(c, cBase + ldc);
@@ -178,13 +189,13 @@ final class VectorGemm implements Gemm.GemmBackend {
     }
 
     /** One row of a tile, accumulated into {@code c} (the padded scratch). */
-    private static void row(int kc, int width, float[] a, int aBase, int acs, float[] bp, int bBase, float[] c,
-                            int cBase) {
+    private static void row(int kc, int width, float[] a, int aBase, int[] kOff, int p0, float[] bp, int bBase,
+                            float[] c, int cBase) {
         for (int col = 0; col < width; col += L) {
             FloatVector s = FloatVector.fromArray(S, c, cBase + col);
             int bo = bBase + col;
             for (int p = 0; p < kc; p++) {
-                s = FloatVector.broadcast(S, a[aBase + p * acs]).fma(FloatVector.fromArray(S, bp, bo), s);
+                s = FloatVector.broadcast(S, a[aBase + kOff[p0 + p]]).fma(FloatVector.fromArray(S, bp, bo), s);
                 bo += width;
             }
             s.intoArray(c, cBase + col);
