@@ -7,10 +7,14 @@ import java.util.Arrays;
  * and {@link StepByStep#convBackward}: kernel {@code (kh, kw, cIn, cOut)}, bias {@code cOut}, stride
  * and symmetric zero padding per axis.
  *
- * <p>Rows of the output (one per example and output position) are gathered block by block into an
- * im2col buffer of {@code kh·kw·cIn} columns and multiplied by the kernel with {@link Gemm}; the
- * blocks are spread over {@link Parallel#threads()} threads. An instance owns its work buffers and
- * reuses them from call to call, so a layer should keep one; it is not thread-safe.
+ * <p>With stride 1 (the common case) the input is zero-padded once and multiplied by the kernel with
+ * {@link Gemm} as an implicit im2col: the rows of A are consecutive positions of the padded image
+ * (including a few that fall in the padding columns, which are computed and dropped), and its
+ * columns are offsets into the window, so nothing is gathered. The input gradient is the same
+ * operation on the padded output gradient with the kernel flipped. Other strides gather rows block
+ * by block into an im2col buffer. Work is split by examples over {@link Parallel#threads()} threads.
+ * An instance owns its work buffers and reuses them from call to call, so a layer should keep one;
+ * it is not thread-safe.
  */
 public final class ConvKernel {
     /** Target size of one im2col block, in floats (fits the L2 cache). */
@@ -22,6 +26,11 @@ public final class ConvKernel {
     private float[][] dyPack = new float[0][];
     private float[] wPack;
     private float[] wtPack;
+    private float[] padded = new float[0];
+    private float[] dyPadded = new float[0];
+    private float[] flipped = new float[0];
+    /** Rows of the implicit products per block: about this many floats of C per block. */
+    private static final int BLOCK_OUT_ROWS = 1024;
 
     /**
      * {@code y = conv(x, w) + b}: {@code x} {@code (n, h, w, cIn)}, {@code w} {@code (kh, kw, cIn, cOut)},
@@ -33,6 +42,12 @@ public final class ConvKernel {
         int rows = g.n() * g.outH() * g.outW();
         Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, wPack);
         wPack = pw.buffer();
+        if (implicit(g)) {
+            padded = pad(x, g.n(), g.h(), g.w(), g.cIn(), g.padH(), g.padW(), padded);
+            convValid(g.n(), g.h() + 2 * g.padH(), g.w() + 2 * g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), padded, pw, b,
+                    y, false);
+            return;
+        }
         int block = blockRows(k);
         int chunks = Parallel.chunks(rows, block);
         ensureCols(chunks, block * k);
@@ -56,6 +71,10 @@ public final class ConvKernel {
         if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
             throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
                     + Arrays.toString(g.inputShape()));
+        }
+        if (implicit(g)) {
+            implicitBackward(g, x, w, dy, dx, dw, db);
+            return;
         }
         int k = g.kh() * g.kw() * g.cIn();
         int cOut = g.cOut();
@@ -107,6 +126,177 @@ public final class ConvKernel {
                 }
             }
         }
+    }
+
+    /** Stride 1 and padding below the kernel size: the implicit path applies. */
+    private static boolean implicit(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.kh() && g.padW() < g.kw();
+    }
+
+    /** {@code x} {@code (n, h, w, c)} zero-padded by {@code ph, pw} into {@code buf} (grown if needed). */
+    private static float[] pad(float[] x, int n, int h, int w, int c, int ph, int pw, float[] buf) {
+        int hp = h + 2 * ph;
+        int wp = w + 2 * pw;
+        int size = n * hp * wp * c;
+        float[] out = buf.length >= size ? buf : new float[size];
+        Parallel.forRange(n, Math.max(1, 65536 / Math.max(1, hp * wp * c)), 1, (chunk, lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int base = i * hp * wp * c;
+                Arrays.fill(out, base, base + ph * wp * c, 0f);
+                for (int r = 0; r < h; r++) {
+                    int row = base + (r + ph) * wp * c;
+                    Arrays.fill(out, row, row + pw * c, 0f);
+                    System.arraycopy(x, (i * h + r) * w * c, out, row + pw * c, w * c);
+                    Arrays.fill(out, row + (pw + w) * c, row + wp * c, 0f);
+                }
+                Arrays.fill(out, base + (ph + h) * wp * c, base + hp * wp * c, 0f);
+            }
+        });
+        return out;
+    }
+
+    /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
+    private static int[] windowOffsets(int kh, int kw, int cIn, int wp) {
+        int[] off = new int[kh * kw * cIn];
+        int p = 0;
+        for (int u = 0; u < kh; u++) {
+            for (int q = 0; q < kw * cIn; q++) {
+                off[p++] = u * wp * cIn + q;
+            }
+        }
+        return off;
+    }
+
+    /**
+     * Valid (unpadded) stride-1 convolution of {@code xp} {@code (n, hp, wp, cIn)} with the packed kernel
+     * {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, hp-kh+1, wp-kw+1, cOut)}, or added to it.
+     */
+    private void convValid(int n, int hp, int wp, int cIn, int kh, int kw, int cOut, float[] xp, Gemm.PackedB pb,
+                           float[] bias, float[] y, boolean add) {
+        int outH = hp - kh + 1;
+        int outW = wp - kw + 1;
+        int[] kOff = windowOffsets(kh, kw, cIn, wp);
+        int v = (outH - 1) * wp + outW; // positions per image, stopping at the last valid one
+        int block = Math.min(v, Math.max(1, BLOCK_OUT_ROWS / wp) * wp);
+        int chunks = Parallel.chunks(n, 1);
+        ensureCols(chunks, block * cOut);
+        Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
+            float[] cs = cols[chunk];
+            for (int img = lo; img < hi; img++) {
+                for (int v0 = 0; v0 < v; v0 += block) {
+                    int v1 = Math.min(v, v0 + block);
+                    pb.multiplyRows(0, v1 - v0, xp, (img * hp * wp + v0) * cIn, cIn, null, kOff, cs, 0, cOut, bias,
+                            false);
+                    int oh = v0 / wp;
+                    int ow = v0 - oh * wp;
+                    for (int r = v0; r < v1; r++) {
+                        if (ow < outW) {
+                            int dst = ((img * outH + oh) * outW + ow) * cOut;
+                            int src = (r - v0) * cOut;
+                            if (add) {
+                                for (int co = 0; co < cOut; co++) {
+                                    y[dst + co] += cs[src + co];
+                                }
+                            } else {
+                                System.arraycopy(cs, src, y, dst, cOut);
+                            }
+                        }
+                        if (++ow == wp) {
+                            ow = 0;
+                            oh++;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private void implicitBackward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int cIn = g.cIn();
+        final int cOut = g.cOut();
+        final int k = kh * kw * cIn;
+        final int hp = g.h() + 2 * g.padH();
+        final int wp = g.w() + 2 * g.padW();
+        final int outH = g.outH();
+        final int outW = g.outW();
+        padded = pad(x, g.n(), g.h(), g.w(), cIn, g.padH(), g.padW(), padded);
+        final float[] xp = padded;
+        final int[] kOff = windowOffsets(kh, kw, cIn, wp);
+        final int v = (outH - 1) * wp + outW;
+        final int block = Math.min(v, Math.max(1, BLOCK_OUT_ROWS / wp) * wp);
+        final int[] along = Gemm.linear(block, cIn);
+        int chunks = Parallel.chunks(g.n(), 1);
+        ensureBackward(chunks, block * cOut, k * cOut + cOut);
+        // dW(p, co) = sum over positions of A(position, p) · dY(position, co); positions in the padding
+        // columns get a zero dY row, so they add nothing
+        Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
+            float[] dyv = dCols[chunk];
+            float[] part = dwPartial[chunk];
+            Arrays.fill(part, 0f);
+            for (int img = lo; img < hi; img++) {
+                for (int v0 = 0; v0 < v; v0 += block) {
+                    int v1 = Math.min(v, v0 + block);
+                    int oh = v0 / wp;
+                    int ow = v0 - oh * wp;
+                    for (int r = v0; r < v1; r++) {
+                        int dst = (r - v0) * cOut;
+                        if (ow < outW) {
+                            System.arraycopy(dy, ((img * outH + oh) * outW + ow) * cOut, dyv, dst, cOut);
+                        } else {
+                            Arrays.fill(dyv, dst, dst + cOut, 0f);
+                        }
+                        if (++ow == wp) {
+                            ow = 0;
+                            oh++;
+                        }
+                    }
+                    Gemm.PackedB pdy = Gemm.pack(cOut, v1 - v0, dyv, 0, cOut, 1, dyPack[chunk]);
+                    dyPack[chunk] = pdy.buffer();
+                    pdy.multiplyRows(0, k, xp, (img * hp * wp + v0) * cIn, 0, kOff, along, part, 0, cOut, null, true);
+                }
+                for (int r = img * outH * outW; r < (img + 1) * outH * outW; r++) {
+                    for (int co = 0; co < cOut; co++) {
+                        part[k * cOut + co] += dy[r * cOut + co];
+                    }
+                }
+            }
+        });
+        for (int c = 0; c < chunks; c++) {
+            float[] part = dwPartial[c];
+            for (int i = 0; i < k * cOut; i++) {
+                dw[i] += part[i];
+            }
+            if (db != null) {
+                for (int co = 0; co < cOut; co++) {
+                    db[co] += part[k * cOut + co];
+                }
+            }
+        }
+        if (dx == null) {
+            return;
+        }
+        // dX = valid convolution of dY padded by (k - 1 - pad) with the kernel flipped in space and
+        // its channel axes swapped: Wf(u, v, co, c) = W(kh-1-u, kw-1-v, c, co)
+        int qh = kh - 1 - g.padH();
+        int qw = kw - 1 - g.padW();
+        dyPadded = pad(dy, g.n(), outH, outW, cOut, qh, qw, dyPadded);
+        if (flipped.length < k * cOut) {
+            flipped = new float[k * cOut];
+        }
+        for (int u = 0; u < kh; u++) {
+            for (int vv = 0; vv < kw; vv++) {
+                for (int c = 0; c < cIn; c++) {
+                    for (int co = 0; co < cOut; co++) {
+                        flipped[((u * kw + vv) * cOut + co) * cIn + c] = w[(((kh - 1 - u) * kw + (kw - 1 - vv)) * cIn + c) * cOut + co];
+                    }
+                }
+            }
+        }
+        Gemm.PackedB pf = Gemm.pack(cIn, kh * kw * cOut, flipped, 0, cIn, 1, wtPack);
+        wtPack = pf.buffer();
+        convValid(g.n(), outH + 2 * qh, outW + 2 * qw, cOut, kh, kw, cIn, dyPadded, pf, null, dx, true);
     }
 
     private static int blockRows(int k) {
