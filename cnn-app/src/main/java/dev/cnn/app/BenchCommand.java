@@ -51,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only-kernels", description = "Benchmark only the individual kernels.")
     boolean onlyKernels;
 
+    @Option(names = "--breakdown", description = "Also show how a lenet-2v5 training step divides between the "
+            + "kernel layers and everything else, and what it allocates.")
+    boolean breakdown;
+
     /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
     private record Workload(String name, String unit, double work, Runnable op) {
     }
@@ -87,6 +91,23 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println(gson.toJson(m));
             } else {
                 System.out.printf("%-28s %,14.1f %,14.1f %,14.1f  %s%n", wl.name(), r[0], r[1], r[2], wl.unit());
+            }
+        }
+        if (breakdown) {
+            double[] b = StepBreakdown.measure(Math.max(50, (int) (runs * seconds * 200)));
+            if (common.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("workload", "lenet-2v5 train step breakdown");
+                m.put("stepMs", b[0]);
+                m.put("kernelShare", b[1]);
+                m.put("outsideKernelsShare", 1 - b[1]);
+                m.put("bytesAllocatedPerStep", b[2]);
+                m.put("threads", Parallel.threads());
+                System.out.println(gson.toJson(m));
+            } else {
+                System.out.printf("lenet-2v5 train step: %.2f ms, %.1f%% in kernel layers (conv, pool, fully connected), "
+                        + "%.1f%% outside; %,.0f bytes allocated per step (calling thread)%n", b[0], 100 * b[1],
+                        100 * (1 - b[1]), b[2]);
             }
         }
         return 0;

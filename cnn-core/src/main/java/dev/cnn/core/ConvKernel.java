@@ -155,8 +155,15 @@ public final class ConvKernel {
         return out;
     }
 
+    private int[] windowOffsets = new int[0];
+    private long windowKey = -1;
+
     /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
-    private static int[] windowOffsets(int kh, int kw, int cIn, int wp) {
+    private int[] windowOffsets(int kh, int kw, int cIn, int wp) {
+        long key = (((long) kh * 64 + kw) * 65536 + cIn) * 65536 + wp;
+        if (key == windowKey) {
+            return windowOffsets;
+        }
         int[] off = new int[kh * kw * cIn];
         int p = 0;
         for (int u = 0; u < kh; u++) {
@@ -164,6 +171,8 @@ public final class ConvKernel {
                 off[p++] = u * wp * cIn + q;
             }
         }
+        windowOffsets = off;
+        windowKey = key;
         return off;
     }
 

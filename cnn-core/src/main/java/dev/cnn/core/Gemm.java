@@ -122,11 +122,25 @@ public final class Gemm {
         return bp;
     }
 
-    /** {@code 0, step, 2·step, ...}: the column offsets of a matrix whose columns are {@code step} apart. */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, int[]> LINEAR =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code 0, step, 2·step, ...} ({@code k} values): the column offsets of a matrix whose columns are
+     * {@code step} apart. Shared and cached; callers must not modify it.
+     */
     public static int[] linear(int k, int step) {
-        int[] o = new int[k];
-        for (int p = 0; p < k; p++) {
-            o[p] = p * step;
+        long key = ((long) k << 32) | (step & 0xFFFFFFFFL);
+        int[] o = LINEAR.get(key);
+        if (o == null) {
+            o = new int[k];
+            for (int p = 0; p < k; p++) {
+                o[p] = p * step;
+            }
+            if (LINEAR.size() > 256) {
+                LINEAR.clear();
+            }
+            LINEAR.put(key, o);
         }
         return o;
     }

@@ -13,6 +13,9 @@ final class VectorGemm implements Gemm.GemmBackend {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int KC = 384;
+    /** Per-thread work space for one partial tile (8 rows × up to 2 vectors) and its row addresses. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * L]);
+    private static final ThreadLocal<int[]> ROW_BASE = ThreadLocal.withInitial(() -> new int[8]);
 
     @Override
     public int panelWidth(int n) {
