@@ -79,8 +79,8 @@ final class Metrics {
                     wrong.add(i);
                 }
             } else {
-                int pc = argmax(p.data(), i * k, k);
-                int tc = argmax(t, i * k, k);
+                int pc = Tensor.argmax(p.data(), i * k, k);
+                int tc = Tensor.argmax(t, i * k, k);
                 pred[i] = pc;
                 actual[i] = tc;
                 if (pc != tc) {
@@ -99,16 +99,6 @@ final class Metrics {
             r[2 * i + 1] = p[i * k + (int) pred[i]];
         }
         return r;
-    }
-
-    static int argmax(float[] v, int off, int len) {
-        int best = 0;
-        for (int j = 1; j < len; j++) {
-            if (v[off + j] > v[off + best]) {
-                best = j;
-            }
-        }
-        return best;
     }
 
     static int[] identity(int n) {

@@ -92,7 +92,7 @@ final class PredictCommand implements Callable<Integer> {
                 m.put("class", names.get(p >= 0.5 ? 1 : 0));
                 m.put("probability", p >= 0.5 ? p : 1 - p);
             } else {
-                int best = Metrics.argmax(out.data(), i * k, k);
+                int best = Tensor.argmax(out.data(), i * k, k);
                 m.put("class", names.get(best));
                 m.put("probability", (double) out.get(i, best));
             }

@@ -214,6 +214,17 @@ public final class Tensor {
         return sb.append(data.length > n ? ", ...]" : "]").toString();
     }
 
+    /** Index (0-based, relative to {@code off}) of the largest of {@code v[off..off+len)}; the first on ties. */
+    public static int argmax(float[] v, int off, int len) {
+        int best = 0;
+        for (int j = 1; j < len; j++) {
+            if (v[off + j] > v[off + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
     /** Element count of {@code shape}, rejecting negative dimensions and sizes over {@code Integer.MAX_VALUE}. */
     public static int checkedSize(int[] shape) {
         long n = 1;

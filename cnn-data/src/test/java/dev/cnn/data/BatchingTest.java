@@ -47,15 +47,7 @@ class BatchingTest {
         for (int i = 0; i < 10; i++) {
             got[i] = e0.get(i);
         }
-        assertArrayEquals(Arrays.stream(expected).mapToDouble(v -> v).toArray(), toDouble(got), "Dataset.epochOrder");
-    }
-
-    private static double[] toDouble(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        assertArrayEquals(Arrays.stream(expected).mapToDouble(v -> v).toArray(), MnistTest.toDouble(got), "Dataset.epochOrder");
     }
 
     @Test

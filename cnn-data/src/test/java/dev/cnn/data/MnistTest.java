@@ -91,7 +91,7 @@ class MnistTest {
         }
     }
 
-    private static double[] toDouble(float[] f) {
+    static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];

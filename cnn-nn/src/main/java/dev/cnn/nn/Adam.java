@@ -33,9 +33,7 @@ public final class Adam implements Optimizer {
     }
 
     public Adam(double learningRate, double beta1, double beta2, double epsilon) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
-        }
+        Optimizer.checkLearningRate(learningRate);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0)) {
             throw new IllegalArgumentException("Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0, got beta1=" + beta1
                     + " beta2=" + beta2 + " epsilon=" + epsilon);
@@ -83,10 +81,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void setLearningRate(double lr) {
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
-        }
-        this.learningRate = lr;
+        this.learningRate = Optimizer.checkLearningRate(lr);
     }
 
     @Override

@@ -11,9 +11,7 @@ public final class GradientDescent implements Optimizer {
 
     /** {@code learningRate} must be positive. */
     public GradientDescent(double learningRate) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
-        }
+        Optimizer.checkLearningRate(learningRate);
         this.learningRate = learningRate;
     }
 
@@ -42,10 +40,7 @@ public final class GradientDescent implements Optimizer {
 
     @Override
     public void setLearningRate(double lr) {
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
-        }
-        this.learningRate = lr;
+        this.learningRate = Optimizer.checkLearningRate(lr);
     }
 
     @Override

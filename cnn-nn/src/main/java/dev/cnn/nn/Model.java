@@ -442,7 +442,7 @@ public final class Model {
                 }
             } else if (loss == Loss.CATEGORICAL_CROSS_ENTROPY) {
                 for (int r = 0; r < p.length; r += classes) {
-                    confusion[argmax(t, r, classes)][argmax(p, r, classes)]++;
+                    confusion[Tensor.argmax(t, r, classes)][Tensor.argmax(p, r, classes)]++;
                 }
             } else {
                 for (int i = 0; i < p.length; i++) {
@@ -465,16 +465,6 @@ public final class Model {
         }
         long count = (long) n * Shapes.product(outShape);
         return new Evaluation(n, lossSum / n, Double.NaN, null, Math.sqrt(sq / count), abs / count);
-    }
-
-    static int argmax(float[] v, int off, int len) {
-        int best = 0;
-        for (int j = 1; j < len; j++) {
-            if (v[off + j] > v[off + best]) {
-                best = j;
-            }
-        }
-        return best;
     }
 
     /** A table of every layer's name, type, output shape and parameter count, and the totals. */

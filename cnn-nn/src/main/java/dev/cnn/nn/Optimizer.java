@@ -31,4 +31,12 @@ public interface Optimizer {
 
     /** Restores the step count and state saved from an optimizer of the same type and settings. */
     void restore(long steps, Map<String, Tensor> state);
+
+    /** Returns {@code learningRate} if it is positive and finite, else throws naming it. */
+    static double checkLearningRate(double learningRate) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);
+        }
+        return learningRate;
+    }
 }
