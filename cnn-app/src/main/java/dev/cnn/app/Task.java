@@ -15,7 +15,7 @@ import dev.cnn.nn.Pool2D;
 /** The reference tasks with their networks and default training settings. */
 enum Task {
     /** Handwritten 2 vs 5 from MNIST, binary, a small LeNet-style CNN. */
-    DIGITS("digits", 4, 32, 0.002, Init.HE),
+    DIGITS("digits", 3, 32, 0.002, Init.HE),
     /** California house prices, a fully connected regression network. */
     HOUSING("housing", 60, 64, 0.002, Init.HE),
     /** All ten MNIST digits, softmax over a wider CNN. */

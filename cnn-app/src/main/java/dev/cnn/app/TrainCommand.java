@@ -40,7 +40,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Datasets directory (default: $CNN_DATA, else ~/.cache/cnn/datasets; MNIST is downloaded there when missing and online).")
     Path data;
 
-    @Option(names = "--epochs", description = "Epochs (task default: digits 4, housing 60, mnist 6).")
+    @Option(names = "--epochs", description = "Epochs (task default: digits 3, housing 60, mnist 6).")
     Integer epochs;
 
     @Option(names = "--batch-size", description = "Batch size (task default: digits 32, housing 64, mnist 64).")
