@@ -29,6 +29,7 @@ public final class ConvKernel {
     private float[] padded = new float[0];
     private float[] dyPadded = new float[0];
     private float[] flipped = new float[0];
+    private float[] paired = new float[0];
     /** Rows of the implicit products per block: about this many floats of C per block. */
     private static final int BLOCK_OUT_ROWS = 1024;
 
@@ -40,17 +41,17 @@ public final class ConvKernel {
         check(g, x, w, y);
         int k = g.kh() * g.kw() * g.cIn();
         int rows = g.n() * g.outH() * g.outW();
-        Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, wPack);
-        wPack = pw.buffer();
         if (implicit(g)) {
             padded = pad(x, g.n(), g.h(), g.w(), g.cIn(), g.padH(), g.padW(), padded);
-            convValid(g.n(), g.h() + 2 * g.padH(), g.w() + 2 * g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), padded, pw, b,
+            convValid(g.n(), g.h() + 2 * g.padH(), g.w() + 2 * g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), padded, w, b,
                     y, false);
             return;
         }
         int block = blockRows(k);
         int chunks = Parallel.chunks(rows, block);
         ensureCols(chunks, block * k);
+        Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, wPack);
+        wPack = pw.buffer();
         Parallel.forRange(rows, block, 24, (chunk, lo, hi) -> {
             float[] buf = cols[chunk];
             for (int r0 = lo; r0 < hi; r0 += block) {
@@ -138,7 +139,9 @@ public final class ConvKernel {
         int hp = h + 2 * ph;
         int wp = w + 2 * pw;
         int size = n * hp * wp * c;
-        float[] out = buf.length >= size ? buf : new float[size];
+        int slack = 2 * c; // paired rows may read one position past the last image (always times a zero weight)
+        float[] out = buf.length >= size + slack ? buf : new float[size + slack];
+        Arrays.fill(out, size, size + slack, 0f);
         Parallel.forRange(n, Math.max(1, 65536 / Math.max(1, hp * wp * c)), 1, (chunk, lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 int base = i * hp * wp * c;
@@ -177,31 +180,71 @@ public final class ConvKernel {
     }
 
     /**
-     * Valid (unpadded) stride-1 convolution of {@code xp} {@code (n, hp, wp, cIn)} with the packed kernel
-     * {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, hp-kh+1, wp-kw+1, cOut)}, or added to it.
+     * Valid (unpadded) stride-1 convolution of {@code xp} {@code (n, hp, wp, cIn)} with the kernel
+     * {@code wm} {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, hp-kh+1, wp-kw+1, cOut)}, or
+     * added to it. When {@code cOut} fills at most half a vector, two neighbouring positions are computed
+     * per row of the product with a kernel one column wider ({@code kw + 1}) that holds the filter twice,
+     * shifted by one position, so the vectors run full.
      */
-    private void convValid(int n, int hp, int wp, int cIn, int kh, int kw, int cOut, float[] xp, Gemm.PackedB pb,
+    private void convValid(int n, int hp, int wp, int cIn, int kh, int kw, int cOut, float[] xp, float[] wm,
                            float[] bias, float[] y, boolean add) {
         int outH = hp - kh + 1;
         int outW = wp - kw + 1;
-        int[] kOff = windowOffsets(kh, kw, cIn, wp);
+        boolean pair = Gemm.paddedWidth(cOut) >= 2 * cOut;
+        int per = pair ? 2 : 1;
+        int nc = per * cOut;
+        Gemm.PackedB pb;
+        int[] kOff;
+        float[] b2 = bias;
+        if (pair) {
+            int k2 = kh * (kw + 1) * cIn;
+            if (paired.length < k2 * nc) {
+                paired = new float[k2 * nc];
+            }
+            Arrays.fill(paired, 0, k2 * nc, 0f);
+            for (int u = 0; u < kh; u++) {
+                for (int q = 0; q <= kw; q++) {
+                    for (int c = 0; c < cIn; c++) {
+                        int row = ((u * (kw + 1) + q) * cIn + c) * nc;
+                        if (q < kw) {
+                            System.arraycopy(wm, ((u * kw + q) * cIn + c) * cOut, paired, row, cOut);
+                        }
+                        if (q >= 1) {
+                            System.arraycopy(wm, ((u * kw + q - 1) * cIn + c) * cOut, paired, row + cOut, cOut);
+                        }
+                    }
+                }
+            }
+            pb = Gemm.pack(nc, k2, paired, 0, nc, 1, wPack);
+            kOff = windowOffsets(kh, kw + 1, cIn, wp);
+            if (bias != null) {
+                b2 = new float[nc];
+                System.arraycopy(bias, 0, b2, 0, cOut);
+                System.arraycopy(bias, 0, b2, cOut, cOut);
+            }
+        } else {
+            pb = Gemm.pack(cOut, kh * kw * cIn, wm, 0, cOut, 1, wPack);
+            kOff = windowOffsets(kh, kw, cIn, wp);
+        }
+        wPack = pb.buffer();
+        float[] bb = b2;
         int v = (outH - 1) * wp + outW; // positions per image, stopping at the last valid one
         int block = Math.min(v, Math.max(1, BLOCK_OUT_ROWS / wp) * wp);
         int chunks = Parallel.chunks(n, 1);
-        ensureCols(chunks, block * cOut);
+        ensureCols(chunks, (block + 1) * cOut);
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
             float[] cs = cols[chunk];
             for (int img = lo; img < hi; img++) {
                 for (int v0 = 0; v0 < v; v0 += block) {
                     int v1 = Math.min(v, v0 + block);
-                    pb.multiplyRows(0, v1 - v0, xp, (img * hp * wp + v0) * cIn, cIn, null, kOff, cs, 0, cOut, bias,
-                            false);
+                    int rows = (v1 - v0 + per - 1) / per;
+                    pb.multiplyRows(0, rows, xp, (img * hp * wp + v0) * cIn, per * cIn, null, kOff, cs, 0, nc, bb, false);
                     int oh = v0 / wp;
                     int ow = v0 - oh * wp;
                     for (int r = v0; r < v1; r++) {
                         if (ow < outW) {
                             int dst = ((img * outH + oh) * outW + ow) * cOut;
-                            int src = (r - v0) * cOut;
+                            int src = (r - v0) * cOut; // paired rows hold positions 2i and 2i+1 side by side
                             if (add) {
                                 for (int co = 0; co < cOut; co++) {
                                     y[dst + co] += cs[src + co];
@@ -303,9 +346,7 @@ public final class ConvKernel {
                 }
             }
         }
-        Gemm.PackedB pf = Gemm.pack(cIn, kh * kw * cOut, flipped, 0, cIn, 1, wtPack);
-        wtPack = pf.buffer();
-        convValid(g.n(), outH + 2 * qh, outW + 2 * qw, cOut, kh, kw, cIn, dyPadded, pf, null, dx, true);
+        convValid(g.n(), outH + 2 * qh, outW + 2 * qw, cOut, kh, kw, cIn, dyPadded, flipped, null, dx, true);
     }
 
     private static int blockRows(int k) {

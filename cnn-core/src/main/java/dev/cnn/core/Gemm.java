@@ -71,6 +71,12 @@ public final class Gemm {
         backend = vector ? VECTOR : new ScalarGemm();
     }
 
+    /** The width the backend pads {@code n} columns of C to (a whole number of vectors). */
+    public static int paddedWidth(int n) {
+        int w = backend.panelWidth(n);
+        return (n + w - 1) / w * w;
+    }
+
     /** Name of the backend in use ({@code vector-512}, {@code scalar}, ...). */
     public static String backendName() {
         return backend.name();
