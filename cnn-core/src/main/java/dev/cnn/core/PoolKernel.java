@@ -36,6 +36,15 @@ public final class PoolKernel {
                 int rowBase = (i * h + oh * sh) * rowStride;
                 for (int ow = 0; ow < outW; ow++, out += c) {
                     int first = rowBase + ow * sw * c;
+                    if (max && fh == 2 && fw == 2) {
+                        // the common 2x2 window in one pass: four loads and three maxima per channel
+                        int second = first + rowStride;
+                        for (int ch = 0; ch < c; ch++) {
+                            y[out + ch] = Math.max(Math.max(x[first + ch], x[first + c + ch]),
+                                    Math.max(x[second + ch], x[second + c + ch]));
+                        }
+                        continue;
+                    }
                     for (int ch = 0; ch < c; ch++) {
                         y[out + ch] = x[first + ch];
                     }
@@ -93,14 +102,24 @@ public final class PoolKernel {
                 int rowBase = (i * h + oh * sh) * rowStride;
                 for (int ow = 0; ow < outW; ow++, out += c) {
                     int first = rowBase + ow * sw * c;
+                    if (max && fh == 2 && fw == 2) {
+                        int second = first + rowStride;
+                        for (int ch = 0; ch < c; ch++) {
+                            float m = y[out + ch];
+                            float d = dy[out + ch];
+                            dx[first + ch] += d * isMax(x[first + ch], m);
+                            dx[first + c + ch] += d * isMax(x[first + c + ch], m);
+                            dx[second + ch] += d * isMax(x[second + ch], m);
+                            dx[second + c + ch] += d * isMax(x[second + c + ch], m);
+                        }
+                        continue;
+                    }
                     for (int u = 0; u < fh; u++) {
                         for (int v = 0; v < fw; v++) {
                             int in = first + u * rowStride + v * c;
                             if (max) {
                                 for (int ch = 0; ch < c; ch++) {
-                                    // branch-free (x == y ? 1 : 0): any nonzero |x − y|·2^252 saturates min(1, ·) to 1
-                                    float diff = Math.abs(x[in + ch] - y[out + ch]) * 0x1p126f * 0x1p126f;
-                                    dx[in + ch] += dy[out + ch] * (1f - Math.min(1f, diff));
+                                    dx[in + ch] += dy[out + ch] * isMax(x[in + ch], y[out + ch]);
                                 }
                             } else {
                                 for (int ch = 0; ch < c; ch++) {
@@ -112,6 +131,14 @@ public final class PoolKernel {
                 }
             }
         }
+    }
+
+    /**
+     * {@code x == max ? 1 : 0} without a branch, so the loops vectorise: any nonzero {@code |x − max|}
+     * times 2^252 saturates {@code min(1, ·)} to 1.
+     */
+    private static float isMax(float x, float max) {
+        return 1f - Math.min(1f, Math.abs(x - max) * 0x1p126f * 0x1p126f);
     }
 
     private static int grain(PoolGeometry g) {
