@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private double[] measure(Workload w) {
-        long warmEnd = System.nanoTime() + (long) (Math.max(1.0, 2 * seconds) * 1e9);
+        long warmEnd = System.nanoTime() + (long) (Math.max(3.0, 2 * seconds) * 1e9); // long enough for C2
         while (System.nanoTime() < warmEnd) {
             w.op().run();
         }
