@@ -1,5 +1,6 @@
 package dev.cnn.nn;
 
+import dev.cnn.core.Parallel;
 import dev.cnn.core.Tensor;
 import java.util.Map;
 
@@ -35,6 +36,8 @@ public final class Activation implements Layer {
         }
     }
 
+    /** Elementwise work is split over kernel threads in pieces of at least this many elements. */
+    private static final int ELEMENTS_PER_TASK = 1 << 16;
     private final Kind kind;
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
@@ -109,25 +112,29 @@ public final class Activation implements Layer {
         y = out.get(input.shape());
         float[] a = input.data();
         float[] o = y.data();
-        switch (kind) {
-            case SIGMOID -> {
-                for (int i = 0; i < a.length; i++) {
-                    o[i] = sigmoid(a[i]);
-                }
-            }
-            case RELU -> {
-                for (int i = 0; i < a.length; i++) {
-                    o[i] = Math.max(0f, a[i]);
-                }
-            }
-            case TANH -> {
-                for (int i = 0; i < a.length; i++) {
-                    o[i] = (float) Math.tanh(a[i]);
-                }
-            }
-            case SOFTMAX -> softmax(a, o, input.dim(1));
-            default -> throw new IllegalStateException(kind.toString());
+        if (kind == Kind.SOFTMAX) {
+            softmax(a, o, input.dim(1));
+            return y;
         }
+        Parallel.forRange(a.length, ELEMENTS_PER_TASK, 16, (chunk, lo, hi) -> {
+            switch (kind) {
+                case SIGMOID -> {
+                    for (int i = lo; i < hi; i++) {
+                        o[i] = sigmoid(a[i]);
+                    }
+                }
+                case RELU -> {
+                    for (int i = lo; i < hi; i++) {
+                        o[i] = Math.max(0f, a[i]);
+                    }
+                }
+                default -> {
+                    for (int i = lo; i < hi; i++) {
+                        o[i] = (float) Math.tanh(a[i]);
+                    }
+                }
+            }
+        });
         return y;
     }
 
@@ -163,38 +170,40 @@ public final class Activation implements Layer {
         float[] g = dy.data();
         float[] o = y.data();
         float[] d = dx.data();
-        switch (kind) {
-            case SIGMOID -> {
-                for (int i = 0; i < g.length; i++) {
-                    d[i] = g[i] * o[i] * (1f - o[i]);
-                }
-            }
-            case RELU -> {
-                // branch-free (a > 0 ? 1 : 0), so the loop vectorises: a·2^252 saturates to +inf for any
-                // positive float, and min(1, max(0, ·)) maps it to exactly 1, and zero or negatives to 0
-                float[] a = x.data();
-                for (int i = 0; i < g.length; i++) {
-                    d[i] = g[i] * Math.min(1f, Math.max(0f, a[i] * 0x1p126f * 0x1p126f));
-                }
-            }
-            case TANH -> {
-                for (int i = 0; i < g.length; i++) {
-                    d[i] = g[i] * (1f - o[i] * o[i]);
-                }
-            }
-            case SOFTMAX -> {
-                int classes = x.dim(1);
-                for (int r = 0; r < g.length; r += classes) {
-                    double dot = 0;
-                    for (int j = 0; j < classes; j++) {
-                        dot += (double) g[r + j] * o[r + j];
+        float[] a = x.data();
+        if (kind != Kind.SOFTMAX) {
+            Parallel.forRange(g.length, ELEMENTS_PER_TASK, 16, (chunk, lo, hi) -> {
+                switch (kind) {
+                    case SIGMOID -> {
+                        for (int i = lo; i < hi; i++) {
+                            d[i] = g[i] * o[i] * (1f - o[i]);
+                        }
                     }
-                    for (int j = 0; j < classes; j++) {
-                        d[r + j] = (float) (o[r + j] * (g[r + j] - dot));
+                    case RELU -> {
+                        // branch-free (a > 0 ? 1 : 0), so the loop vectorises: a·2^252 saturates to +inf for
+                        // any positive float, and min(1, max(0, ·)) maps it to exactly 1, zero or negatives to 0
+                        for (int i = lo; i < hi; i++) {
+                            d[i] = g[i] * Math.min(1f, Math.max(0f, a[i] * 0x1p126f * 0x1p126f));
+                        }
+                    }
+                    default -> {
+                        for (int i = lo; i < hi; i++) {
+                            d[i] = g[i] * (1f - o[i] * o[i]);
+                        }
                     }
                 }
+            });
+            return dx;
+        }
+        int classes = x.dim(1); // softmax: dx = s·(dy − Σ dy·s) per row
+        for (int r = 0; r < g.length; r += classes) {
+            double dot = 0;
+            for (int j = 0; j < classes; j++) {
+                dot += (double) g[r + j] * o[r + j];
             }
-            default -> throw new IllegalStateException(kind.toString());
+            for (int j = 0; j < classes; j++) {
+                d[r + j] = (float) (o[r + j] * (g[r + j] - dot));
+            }
         }
         return dx;
     }
