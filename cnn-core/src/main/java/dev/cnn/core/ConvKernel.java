@@ -7,8 +7,8 @@ import java.util.Arrays;
  * and {@link StepByStep#convBackward}: kernel {@code (kh, kw, cIn, cOut)}, bias {@code cOut}, stride
  * and symmetric zero padding per axis.
  *
- * <p>With stride 1 (the common case) the input is zero-padded once and multiplied by the kernel with
- * {@link Gemm} as an implicit im2col: the rows of A are consecutive positions of the padded image
+ * <p>With stride 1 (the common case) each image is zero-padded into a small per-thread buffer and
+ * multiplied by the kernel with {@link Gemm} as an implicit im2col: the rows of A are consecutive positions of the padded image
  * (including a few that fall in the padding columns, which are computed and dropped), and its
  * columns are offsets into the window, so nothing is gathered. The input gradient is the same
  * operation on the padded output gradient with the kernel flipped. Other strides gather rows block
@@ -26,8 +26,7 @@ public final class ConvKernel {
     private float[][] dyPack = new float[0][];
     private float[] wPack;
     private float[] wtPack;
-    private float[] padded = new float[0];
-    private float[] dyPadded = new float[0];
+    private float[][] images = new float[0][];
     private float[] flipped = new float[0];
     private float[] paired = new float[0];
     /** Rows of the implicit products per block: about this many floats of C per block. */
@@ -42,9 +41,7 @@ public final class ConvKernel {
         int k = g.kh() * g.kw() * g.cIn();
         int rows = g.n() * g.outH() * g.outW();
         if (implicit(g)) {
-            padded = pad(x, g.n(), g.h(), g.w(), g.cIn(), g.padH(), g.padW(), padded);
-            convValid(g.n(), g.h() + 2 * g.padH(), g.w() + 2 * g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), padded, w, b,
-                    y, false);
+            convValid(g.n(), g.h(), g.w(), g.padH(), g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), x, w, b, y, false);
             return;
         }
         int block = blockRows(k);
@@ -134,29 +131,26 @@ public final class ConvKernel {
         return g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.kh() && g.padW() < g.kw();
     }
 
-    /** {@code x} {@code (n, h, w, c)} zero-padded by {@code ph, pw} into {@code buf} (grown if needed). */
-    private static float[] pad(float[] x, int n, int h, int w, int c, int ph, int pw, float[] buf) {
-        int hp = h + 2 * ph;
+    /**
+     * Image {@code img} of {@code x} {@code (n, h, w, c)} zero-padded by {@code ph, pw} into {@code out}
+     * (which has room for {@code (h+2ph)·(w+2pw)·c} values and {@link #SLACK} more, left zero), so the
+     * product reads a padded image that is still in the cache.
+     */
+    private static void padOne(float[] x, int img, int h, int w, int c, int ph, int pw, float[] out) {
         int wp = w + 2 * pw;
-        int size = n * hp * wp * c;
-        int slack = 2 * c; // paired rows may read one position past the last image (always times a zero weight)
-        float[] out = buf.length >= size + slack ? buf : new float[size + slack];
-        Arrays.fill(out, size, size + slack, 0f);
-        Parallel.forRange(n, Math.max(1, 65536 / Math.max(1, hp * wp * c)), 1, (chunk, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                int base = i * hp * wp * c;
-                Arrays.fill(out, base, base + ph * wp * c, 0f);
-                for (int r = 0; r < h; r++) {
-                    int row = base + (r + ph) * wp * c;
-                    Arrays.fill(out, row, row + pw * c, 0f);
-                    System.arraycopy(x, (i * h + r) * w * c, out, row + pw * c, w * c);
-                    Arrays.fill(out, row + (pw + w) * c, row + wp * c, 0f);
-                }
-                Arrays.fill(out, base + (ph + h) * wp * c, base + hp * wp * c, 0f);
-            }
-        });
-        return out;
+        int hp = h + 2 * ph;
+        Arrays.fill(out, 0, ph * wp * c, 0f);
+        for (int r = 0; r < h; r++) {
+            int row = (r + ph) * wp * c;
+            Arrays.fill(out, row, row + pw * c, 0f);
+            System.arraycopy(x, ((img * h) + r) * w * c, out, row + pw * c, w * c);
+            Arrays.fill(out, row + (pw + w) * c, row + wp * c, 0f);
+        }
+        Arrays.fill(out, (ph + h) * wp * c, hp * wp * c + SLACK * c, 0f);
     }
+
+    /** Paired rows may read this many positions past the padded image (always times a zero weight). */
+    private static final int SLACK = 2;
 
     private int[] windowOffsets = new int[0];
     private long windowKey = -1;
@@ -180,14 +174,16 @@ public final class ConvKernel {
     }
 
     /**
-     * Valid (unpadded) stride-1 convolution of {@code xp} {@code (n, hp, wp, cIn)} with the kernel
-     * {@code wm} {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, hp-kh+1, wp-kw+1, cOut)}, or
+     * Stride-1 convolution of {@code x} {@code (n, h, w, cIn)} zero-padded by {@code (ph, pw)} with the kernel
+     * {@code wm} {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, h+2ph-kh+1, w+2pw-kw+1, cOut)}, or
      * added to it. When {@code cOut} fills at most half a vector, two neighbouring positions are computed
      * per row of the product with a kernel one column wider ({@code kw + 1}) that holds the filter twice,
      * shifted by one position, so the vectors run full.
      */
-    private void convValid(int n, int hp, int wp, int cIn, int kh, int kw, int cOut, float[] xp, float[] wm,
+    private void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
                            float[] bias, float[] y, boolean add) {
+        int hp = h + 2 * ph;
+        int wp = w + 2 * pw;
         int outH = hp - kh + 1;
         int outW = wp - kw + 1;
         boolean pair = Gemm.paddedWidth(cOut) >= 2 * cOut;
@@ -232,13 +228,16 @@ public final class ConvKernel {
         int block = Math.min(v, Math.max(1, BLOCK_OUT_ROWS / wp) * wp);
         int chunks = Parallel.chunks(n, 1);
         ensureCols(chunks, (block + 1) * cOut);
+        ensureImages(chunks, (hp * wp + SLACK) * cIn);
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
             float[] cs = cols[chunk];
+            float[] xp = images[chunk];
             for (int img = lo; img < hi; img++) {
+                padOne(x, img, h, w, cIn, ph, pw, xp);
                 for (int v0 = 0; v0 < v; v0 += block) {
                     int v1 = Math.min(v, v0 + block);
                     int rows = (v1 - v0 + per - 1) / per;
-                    pb.multiplyRows(0, rows, xp, (img * hp * wp + v0) * cIn, per * cIn, null, kOff, cs, 0, nc, bb, false);
+                    pb.multiplyRows(0, rows, xp, v0 * cIn, per * cIn, null, kOff, cs, 0, nc, bb, false);
                     int oh = v0 / wp;
                     int ow = v0 - oh * wp;
                     for (int r = v0; r < v1; r++) {
@@ -273,21 +272,22 @@ public final class ConvKernel {
         final int wp = g.w() + 2 * g.padW();
         final int outH = g.outH();
         final int outW = g.outW();
-        padded = pad(x, g.n(), g.h(), g.w(), cIn, g.padH(), g.padW(), padded);
-        final float[] xp = padded;
         final int[] kOff = windowOffsets(kh, kw, cIn, wp);
         final int v = (outH - 1) * wp + outW;
         final int block = Math.min(v, Math.max(1, BLOCK_OUT_ROWS / wp) * wp);
         final int[] along = Gemm.linear(block, cIn);
         int chunks = Parallel.chunks(g.n(), 1);
         ensureBackward(chunks, block * cOut, k * cOut + cOut);
+        ensureImages(chunks, (hp * wp + SLACK) * cIn);
         // dW(p, co) = sum over positions of A(position, p) · dY(position, co); positions in the padding
         // columns get a zero dY row, so they add nothing
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] dyv = dCols[chunk];
             float[] part = dwPartial[chunk];
+            float[] xp = images[chunk];
             Arrays.fill(part, 0f);
             for (int img = lo; img < hi; img++) {
+                padOne(x, img, g.h(), g.w(), cIn, g.padH(), g.padW(), xp);
                 for (int v0 = 0; v0 < v; v0 += block) {
                     int v1 = Math.min(v, v0 + block);
                     int oh = v0 / wp;
@@ -306,7 +306,7 @@ public final class ConvKernel {
                     }
                     Gemm.PackedB pdy = Gemm.pack(cOut, v1 - v0, dyv, 0, cOut, 1, dyPack[chunk]);
                     dyPack[chunk] = pdy.buffer();
-                    pdy.multiplyRows(0, k, xp, (img * hp * wp + v0) * cIn, 0, kOff, along, part, 0, cOut, null, true);
+                    pdy.multiplyRows(0, k, xp, v0 * cIn, 0, kOff, along, part, 0, cOut, null, true);
                 }
                 for (int r = img * outH * outW; r < (img + 1) * outH * outW; r++) {
                     for (int co = 0; co < cOut; co++) {
@@ -333,7 +333,6 @@ public final class ConvKernel {
         // its channel axes swapped: Wf(u, v, co, c) = W(kh-1-u, kw-1-v, c, co)
         int qh = kh - 1 - g.padH();
         int qw = kw - 1 - g.padW();
-        dyPadded = pad(dy, g.n(), outH, outW, cOut, qh, qw, dyPadded);
         if (flipped.length < k * cOut) {
             flipped = new float[k * cOut];
         }
@@ -346,7 +345,7 @@ public final class ConvKernel {
                 }
             }
         }
-        convValid(g.n(), outH + 2 * qh, outW + 2 * qw, cOut, kh, kw, cIn, dyPadded, flipped, null, dx, true);
+        convValid(g.n(), outH, outW, qh, qw, cOut, kh, kw, cIn, dy, flipped, null, dx, true);
     }
 
     private static int blockRows(int k) {
@@ -363,6 +362,17 @@ public final class ConvKernel {
         for (int c = 0; c < chunks; c++) {
             if (cols[c] == null || cols[c].length < colFloats) {
                 cols[c] = new float[colFloats];
+            }
+        }
+    }
+
+    private void ensureImages(int chunks, int floats) {
+        if (images.length < chunks) {
+            images = Arrays.copyOf(images, chunks);
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (images[c] == null || images[c].length < floats) {
+                images[c] = new float[floats];
             }
         }
     }
