@@ -34,6 +34,8 @@ public final class Main implements Runnable {
             System.setProperty("cnn.console.level", "WARN");
         }
         System.setProperty("java.awt.headless", "true");
+        // cnn train saves the model in its own shutdown hook on Ctrl-C; keep logging alive until then
+        System.setProperty("log4j2.shutdownHookEnabled", "false");
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("cnn: error: " + oneLine(ex));

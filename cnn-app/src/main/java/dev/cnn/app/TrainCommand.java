@@ -153,7 +153,9 @@ final class TrainCommand implements Callable<Integer> {
         int plannedEpochs = ((Number) settings.get("epochs")).intValue();
         double baseLr = ((Number) settings.get("learningRate")).doubleValue();
         CountDownLatch saved = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean interruptedByUser = new java.util.concurrent.atomic.AtomicBoolean();
         Thread hook = new Thread(() -> {
+            interruptedByUser.set(true);
             training.requestStop();
             try {
                 saved.await(60, TimeUnit.SECONDS);
@@ -186,9 +188,12 @@ final class TrainCommand implements Callable<Integer> {
             } finally {
                 saved.countDown();
             }
-            if (interrupted) {
-                log.warn("stopped during epoch {}: saved to {}; continue with --resume {}", model.epochsDone() + 1,
+            if (interruptedByUser.get()) {
+                // the JVM is shutting down: say it on stderr directly, logging may already be stopped
+                System.err.printf("%ncnn: interrupted %s; model saved to %s; continue with --resume %s%n",
+                        interrupted ? "during epoch " + (model.epochsDone() + 1) : "after epoch " + model.epochsDone(),
                         modelFile, modelFile);
+                System.err.flush();
             }
             settings.put("trainSeconds", seconds);
         }
