@@ -34,6 +34,19 @@ class RealDataTest {
     }
 
     @Test
+    void fashionMnistReadsUnchanged() throws IOException {
+        // Debian's dataset-fashion-mnist package, installed by .ci/run when the machine allows it
+        Path dir = Path.of(System.getProperty("cnn.fashion", "/usr/share/datasets/fashion-mnist"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(dir), "no " + dir);
+        Mnist.Split s = Mnist.load(dir);
+        assertEquals(60000, s.train().count());
+        assertEquals(10000, s.test().count());
+        assertArrayEquals(new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},
+                s.train().countsByLabel());
+        assertArrayEquals(new int[] {9, 0, 0, 3, 0, 2}, java.util.Arrays.copyOf(s.train().labels(), 6));
+    }
+
+    @Test
     void californiaHousing() throws IOException {
         CsvTable train = CsvTable.read(ROOT.resolve("california_housing/california_housing_train.csv"));
         CsvTable test = CsvTable.read(ROOT.resolve("california_housing/california_housing_test.csv"));
