@@ -13,7 +13,6 @@ final class VectorGemm implements Gemm.GemmBackend {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int KC = 384;
-    private static final int MR_WIDE = 8;
     /** Per-thread work space for one partial tile (8 rows × up to 2 vectors) and its row addresses. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * L]);
     private static final ThreadLocal<int[]> ROW_BASE = ThreadLocal.withInitial(() -> new int[8]);
@@ -34,7 +33,7 @@ final class VectorGemm implements Gemm.GemmBackend {
         int[] rowBase = new int[8];
         float[] scratch = new float[8 * width];
         int panels = (n + width - 1) / width;
-        int mr = width == L ? 8 : MR_WIDE;
+        int mr = 8;
         for (int p0 = 0; p0 < Math.max(k, 1); p0 += KC) {
             int kc = Math.min(KC, k - p0);
             boolean acc = accumulate || p0 > 0;
@@ -77,12 +76,10 @@ final class VectorGemm implements Gemm.GemmBackend {
 
     private static void tile(int mr, int width, int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase,
                              float[] c, int cBase, int ldc, float[] bias, int j, boolean acc) {
-        if (mr == 8 && width == L) {
+        if (width == L) {
             tile8x1(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
-        } else if (mr == 8) {
-            tile8x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
         } else {
-            tile6x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
+            tile8x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
         }
     }
 
@@ -91,65 +88,6 @@ final class VectorGemm implements Gemm.GemmBackend {
             return FloatVector.fromArray(S, c, off);
         }
         return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
-    }
-
-    private static void tile6x2(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
-                                int cBase, int ldc, float[] bias, int j, boolean acc) {
-        FloatVector c00 = init(c, cBase, bias, j, acc);
-        FloatVector c01 = init(c, cBase + L, bias, j + L, acc);
-        FloatVector c10 = init(c, cBase + ldc, bias, j, acc);
-        FloatVector c11 = init(c, cBase + ldc + L, bias, j + L, acc);
-        FloatVector c20 = init(c, cBase + 2 * ldc, bias, j, acc);
-        FloatVector c21 = init(c, cBase + 2 * ldc + L, bias, j + L, acc);
-        FloatVector c30 = init(c, cBase + 3 * ldc, bias, j, acc);
-        FloatVector c31 = init(c, cBase + 3 * ldc + L, bias, j + L, acc);
-        FloatVector c40 = init(c, cBase + 4 * ldc, bias, j, acc);
-        FloatVector c41 = init(c, cBase + 4 * ldc + L, bias, j + L, acc);
-        FloatVector c50 = init(c, cBase + 5 * ldc, bias, j, acc);
-        FloatVector c51 = init(c, cBase + 5 * ldc + L, bias, j + L, acc);
-        int a0 = rowBase[0];
-        int a1 = rowBase[1];
-        int a2 = rowBase[2];
-        int a3 = rowBase[3];
-        int a4 = rowBase[4];
-        int a5 = rowBase[5];
-        int bo = bBase;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            bo += 2 * L;
-            int q = kOff[p0 + p];
-            FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = v.fma(b0, c00);
-            c01 = v.fma(b1, c01);
-            v = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = v.fma(b0, c10);
-            c11 = v.fma(b1, c11);
-            v = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = v.fma(b0, c20);
-            c21 = v.fma(b1, c21);
-            v = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = v.fma(b0, c30);
-            c31 = v.fma(b1, c31);
-            v = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = v.fma(b0, c40);
-            c41 = v.fma(b1, c41);
-            v = FloatVector.broadcast(S, a[a5 + q]);
-            c50 = v.fma(b0, c50);
-            c51 = v.fma(b1, c51);
-        }
-        c00.intoArray(c, cBase);
-        c01.intoArray(c, cBase + L);
-        c10.intoArray(c, cBase + ldc);
-        c11.intoArray(c, cBase + ldc + L);
-        c20.intoArray(c, cBase + 2 * ldc);
-        c21.intoArray(c, cBase + 2 * ldc + L);
-        c30.intoArray(c, cBase + 3 * ldc);
-        c31.intoArray(c, cBase + 3 * ldc + L);
-        c40.intoArray(c, cBase + 4 * ldc);
-        c41.intoArray(c, cBase + 4 * ldc + L);
-        c50.intoArray(c, cBase + 5 * ldc);
-        c51.intoArray(c, cBase + 5 * ldc + L);
     }
 
     private static void tile8x2(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
