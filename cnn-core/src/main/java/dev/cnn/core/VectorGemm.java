@@ -30,8 +30,8 @@ final class VectorGemm implements Gemm.GemmBackend {
     @Override
     public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
                      int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
-        int[] rowBase = new int[8];
-        float[] scratch = new float[8 * width];
+        int[] rowBase = ROW_BASE.get();
+        float[] scratch = SCRATCH.get();
         int panels = (n + width - 1) / width;
         int mr = 8;
         for (int p0 = 0; p0 < Math.max(k, 1); p0 += KC) {
