@@ -13,8 +13,31 @@ final class Metrics {
     private Metrics() {
     }
 
-    /** What a test run found, plus the raw material for the reports. */
-    record Result(Map<String, Object> metrics, float[] predictions, float[] targets, List<Integer> wrong) {
+    /**
+     * What a test run found, plus the raw material for the reports: per sample the prediction and the
+     * target (class index, or dollars for housing), the probability of the predicted class (null for
+     * regression), and the indices of the misclassified samples.
+     */
+    record Result(Map<String, Object> metrics, float[] predicted, float[] confidence, float[] targets,
+                  List<Integer> wrong) {
+    }
+
+    /** Every target of {@code data}, {@code (n, target...)} row-major, filled a batch at a time. */
+    static float[] targets(dev.cnn.core.Dataset data) {
+        int n = data.size();
+        int sampleLen = java.util.Arrays.stream(data.sampleShape()).reduce(1, (a, b) -> a * b);
+        int targetLen = java.util.Arrays.stream(data.targetShape()).reduce(1, (a, b) -> a * b);
+        int batch = 256;
+        float[] t = new float[n * targetLen];
+        float[] x = new float[batch * sampleLen];
+        float[] y = new float[batch * targetLen];
+        int[] order = identity(n);
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            data.fill(order, from, to, x, y);
+            System.arraycopy(y, 0, t, from * targetLen, (to - from) * targetLen);
+        }
+        return t;
     }
 
     static Result test(Model model, TaskData data) {
@@ -23,10 +46,7 @@ final class Metrics {
         if (data.task == Task.HOUSING) {
             Tensor p = model.predict(data.test, 1024);
             float[] pred = data.targetScaler.invert(p.data().clone());
-            float[] actual = new float[data.test.size()];
-            data.test.fill(identity(actual.length), 0, actual.length, new float[actual.length * data.test.sampleShape()[0]],
-                    actual);
-            data.targetScaler.invert(actual);
+            float[] actual = data.targetScaler.invert(targets(data.test));
             double sq = 0;
             double abs = 0;
             for (int i = 0; i < pred.length; i++) {
@@ -37,7 +57,7 @@ final class Metrics {
             m.put("rmse", Math.sqrt(sq / pred.length));
             m.put("mae", abs / pred.length);
             m.put("unit", "dollars");
-            return new Result(m, pred, actual, List.of());
+            return new Result(m, pred, null, actual, List.of());
         }
         Evaluation e = model.evaluate(data.test, 512);
         m.put("accuracy", e.accuracy());
@@ -65,40 +85,27 @@ final class Metrics {
         Tensor p = model.predict(data.test, 512);
         int n = data.test.size();
         int k = data.test.targetShape()[0];
-        float[] t = new float[n * k];
-        int sampleLen = java.util.Arrays.stream(data.test.sampleShape()).reduce(1, (a, b) -> a * b);
-        data.test.fill(identity(n), 0, n, new float[n * sampleLen], t);
+        float[] t = targets(data.test);
+        float[] out = p.data();
         List<Integer> wrong = new ArrayList<>();
         float[] pred = new float[n];
+        float[] prob = new float[n];
         float[] actual = new float[n];
         for (int i = 0; i < n; i++) {
-            if (k == 1) {
-                pred[i] = p.data()[i];
-                actual[i] = t[i];
-                if ((p.data()[i] >= 0.5f) != (t[i] >= 0.5f)) {
-                    wrong.add(i);
-                }
+            if (k == 1) { // sigmoid output: the probability of class 1
+                pred[i] = out[i] >= 0.5f ? 1 : 0;
+                prob[i] = out[i] >= 0.5f ? out[i] : 1 - out[i];
+                actual[i] = t[i] >= 0.5f ? 1 : 0;
             } else {
-                int pc = Tensor.argmax(p.data(), i * k, k);
-                int tc = Tensor.argmax(t, i * k, k);
-                pred[i] = pc;
-                actual[i] = tc;
-                if (pc != tc) {
-                    wrong.add(i);
-                }
+                pred[i] = Tensor.argmax(out, i * k, k);
+                prob[i] = out[i * k + (int) pred[i]];
+                actual[i] = Tensor.argmax(t, i * k, k);
+            }
+            if (pred[i] != actual[i]) {
+                wrong.add(i);
             }
         }
-        return new Result(m, k == 1 ? pred : probabilities(p.data(), n, k, pred), actual, wrong);
-    }
-
-    /** For multi-class: the predicted class's probability per sample (pred holds the class). */
-    private static float[] probabilities(float[] p, int n, int k, float[] pred) {
-        float[] r = new float[n * 2];
-        for (int i = 0; i < n; i++) {
-            r[2 * i] = pred[i];
-            r[2 * i + 1] = p[i * k + (int) pred[i]];
-        }
-        return r;
+        return new Result(m, pred, prob, actual, wrong);
     }
 
     static int[] identity(int n) {

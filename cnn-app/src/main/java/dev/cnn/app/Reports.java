@@ -78,12 +78,12 @@ final class Reports {
         save(chart, file);
     }
 
-    /** A grid of misclassified test images, each captioned with its predicted and true label. */
+    /** A grid of misclassified test images, each captioned (lines split at '\n') with its predicted and true label. */
     static void misclassifiedGrid(Path file, ImageSet images, int[] testIndices, List<Integer> wrong,
                                   List<String> captions) throws IOException {
         int scale = 3;
         int cell = 28 * scale;
-        int captionH = 16;
+        int captionH = 30;
         int cols = Math.max(1, Math.min(10, wrong.size()));
         int rows = Math.max(1, (wrong.size() + cols - 1) / cols);
         int shown = Math.min(wrong.size(), 100);
@@ -110,7 +110,10 @@ final class Reports {
                 }
             }
             g.setColor(Color.RED.darker());
-            g.drawString(captions.get(n), x0, y0 + cell + 12);
+            String[] lines = captions.get(n).split("\n");
+            for (int l = 0; l < lines.length; l++) {
+                g.drawString(lines[l], x0, y0 + cell + 12 + 13 * l);
+            }
         }
         g.dispose();
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp.png");

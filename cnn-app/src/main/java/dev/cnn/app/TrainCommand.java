@@ -106,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
             batch = ((Number) saved.get("batchSize")).intValue();
             int planned = ((Number) saved.get("epochs")).intValue();
             epochCount = epochs != null ? epochs
-                    : Math.max(0, planned - model.epochsDone()) ;
+                    : Math.max(0, planned - model.epochsDone());
             d = TaskData.forTraining(task, root, savedVal, shuffleSeed, !common.quiet);
             log.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
                     model.batchesDoneInEpoch(), epochCount);
@@ -222,20 +222,15 @@ final class TrainCommand implements Callable<Integer> {
         Reports.writeJson(dir.resolve("metrics.json"), report);
         Reports.lossCurve(dir.resolve("loss.png"), model.history(), task.id + ": loss per epoch");
         if (task == Task.HOUSING) {
-            Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predictions(), result.targets(),
+            Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predicted(), result.targets(),
                     "housing: test predictions (RMSE $" + String.format("%,.0f", (Double) result.metrics().get("rmse")) + ")");
         } else {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) d.metadata.get("classNames");
             List<String> captions = new ArrayList<>();
             for (int i : result.wrong()) {
-                if (task == Task.DIGITS) {
-                    float p = result.predictions()[i];
-                    captions.add("pred " + names.get(p >= 0.5f ? 1 : 0) + String.format(" (%.2f)", p >= 0.5f ? p : 1 - p));
-                } else {
-                    captions.add("pred " + (int) result.predictions()[2 * i] + String.format(" (%.2f)",
-                            result.predictions()[2 * i + 1]) + " true " + (int) result.targets()[i]);
-                }
+                captions.add("pred " + names.get((int) result.predicted()[i]) + String.format(" (%.2f)",
+                        result.confidence()[i]) + "\ntrue " + names.get((int) result.targets()[i]));
             }
             Reports.misclassifiedGrid(dir.resolve("misclassified.png"), d.testImages, d.testIndices, result.wrong(),
                     captions);

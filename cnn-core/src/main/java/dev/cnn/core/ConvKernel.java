@@ -152,15 +152,16 @@ public final class ConvKernel {
     /** Paired rows may read this many positions past the padded image (always times a zero weight). */
     private static final int SLACK = 2;
 
-    private int[] windowOffsets = new int[0];
-    private long windowKey = -1;
+    /** Offset tables by window shape: a layer's forward, weight-gradient and input-gradient products each use one. */
+    private final java.util.Map<Long, int[]> windowOffsets = new java.util.HashMap<>();
 
     /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
     private int[] windowOffsets(int kh, int kw, int cIn, int wp) {
         long key = (((long) kh * 64 + kw) * 65536 + cIn) * 65536 + wp;
-        if (key == windowKey) {
-            return windowOffsets;
-        }
+        return windowOffsets.computeIfAbsent(key, unused -> offsets(kh, kw, cIn, wp));
+    }
+
+    private static int[] offsets(int kh, int kw, int cIn, int wp) {
         int[] off = new int[kh * kw * cIn];
         int p = 0;
         for (int u = 0; u < kh; u++) {
@@ -168,8 +169,6 @@ public final class ConvKernel {
                 off[p++] = u * wp * cIn + q;
             }
         }
-        windowOffsets = off;
-        windowKey = key;
         return off;
     }
 
