@@ -29,6 +29,8 @@ public final class ConvKernel {
     private float[][] images = new float[0][];
     private float[] flipped = new float[0];
     private float[] paired = new float[0];
+    private float[] wDirect;
+    private float[] bDirect = new float[0];
     /** Rows of the implicit products per block: about this many floats of C per block. */
     private static final int BLOCK_OUT_ROWS = 1024;
 
@@ -210,13 +212,20 @@ public final class ConvKernel {
                     }
                 }
             }
-            pb = Gemm.pack(nc, k2, paired, 0, nc, 1, wPack);
-            kOff = windowOffsets(kh, kw + 1, cIn, wp);
             if (bias != null) {
                 b2 = new float[nc];
                 System.arraycopy(bias, 0, b2, 0, cOut);
                 System.arraycopy(bias, 0, b2, cOut, cOut);
             }
+            if (Gemm.vectorActive()) {
+                convDirect(n, h, w, ph, pw, cIn, kh, kw, per, cOut, paired, b2, x, y, add);
+                return;
+            }
+            pb = Gemm.pack(nc, k2, paired, 0, nc, 1, wPack);
+            kOff = windowOffsets(kh, kw + 1, cIn, wp);
+        } else if (Gemm.vectorActive()) {
+            convDirect(n, h, w, ph, pw, cIn, kh, kw, per, cOut, wm, bias, x, y, add);
+            return;
         } else {
             pb = Gemm.pack(cOut, kh * kw * cIn, wm, 0, cOut, 1, wPack);
             kOff = windowOffsets(kh, kw, cIn, wp);
@@ -259,6 +268,104 @@ public final class ConvKernel {
                 }
             }
         });
+    }
+
+    /**
+     * {@link #convValid} on the Vector API kernels of {@link VectorConv}: {@code wmat} is the kernel
+     * matrix ({@code kh·(kw+per-1)·cIn × per·cOut}, paired when {@code per == 2}), {@code bias} has
+     * {@code per·cOut} values or is null. Each image is padded into a per-thread buffer at least one
+     * register tile wide; tiles that overhang the row or overlap the previous tile go through a
+     * per-thread scratch tile and only their new positions are written.
+     */
+    private void convDirect(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int per, int cOut,
+                            float[] wmat, float[] bias, float[] x, float[] y, boolean add) {
+        final int lanes = VectorConv.L;
+        final int span = per * VectorConv.P;
+        final int nc = per * cOut;
+        final int kwe = kw + per - 1;
+        final int rows = kh * kwe * cIn;
+        final int groups = (nc + lanes - 1) / lanes;
+        final int hp = h + 2 * ph;
+        final int wp = w + 2 * pw;
+        final int outH = hp - kh + 1;
+        final int outW = wp - kw + 1;
+        final int wq = Math.max(wp, span + kw - 1);
+        float[] wk = VectorConv.packWeights(wmat, rows, nc, wDirect);
+        wDirect = wk;
+        float[] bp = null;
+        if (bias != null) {
+            if (bDirect.length < groups * lanes) {
+                bDirect = new float[groups * lanes];
+            }
+            Arrays.fill(bDirect, 0f);
+            System.arraycopy(bias, 0, bDirect, 0, nc);
+            bp = bDirect;
+        }
+        final float[] bk = bp;
+        int chunks = Parallel.chunks(n, 1);
+        ensureImages(chunks, hp * wq * cIn);
+        ensureCols(chunks, groups * VectorConv.P * lanes);
+        final boolean whole = per == 1 && cOut % lanes == 0;
+        Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
+            float[] xp = images[chunk];
+            float[] tile = cols[chunk];
+            for (int img = lo; img < hi; img++) {
+                padInto(x, img, h, w, cIn, ph, pw, wq, xp);
+                for (int oh = 0; oh < outH; oh++) {
+                    int rowOut = (img * outH + oh) * outW;
+                    for (int x0 = 0; x0 < outW; x0 += span) {
+                        int xs = Math.min(x0, Math.max(0, outW - span));
+                        int from = x0 - xs;
+                        int count = Math.min(span, outW - xs);
+                        int base = (oh * wq + xs) * cIn;
+                        boolean direct = whole && from == 0 && count == span;
+                        for (int g = 0; g < groups; g++) {
+                            if (direct) {
+                                VectorConv.tile(xp, base, cIn, wq * cIn, kh, kwe, cIn, wk, g * rows * lanes, y,
+                                        (rowOut + xs) * cOut + g * lanes, cOut, bk, g * lanes, add);
+                            } else {
+                                VectorConv.tile(xp, base, per * cIn, wq * cIn, kh, kwe, cIn, wk, g * rows * lanes, tile,
+                                        g * VectorConv.P * lanes, lanes, bk, g * lanes, false);
+                            }
+                        }
+                        if (!direct) {
+                            for (int t = from; t < count; t++) {
+                                int dst = (rowOut + xs + t) * cOut;
+                                for (int g = 0; g < groups; g++) {
+                                    // column (t % per)·cOut + co of pair t / per; per == 2 means one group
+                                    int src = g * VectorConv.P * lanes + (t / per) * lanes + (t % per) * cOut;
+                                    int len = per == 2 ? cOut : Math.min(lanes, cOut - g * lanes);
+                                    int d = dst + g * lanes;
+                                    if (add) {
+                                        for (int c = 0; c < len; c++) {
+                                            y[d + c] += tile[src + c];
+                                        }
+                                    } else {
+                                        System.arraycopy(tile, src, y, d, len);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Image {@code img} of {@code x} {@code (n, h, w, c)} zero-padded by {@code ph} rows above and
+     * below, {@code pw} columns on the left and zeros up to {@code wq} columns on the right, into {@code out}.
+     */
+    private static void padInto(float[] x, int img, int h, int w, int c, int ph, int pw, int wq, float[] out) {
+        int hp = h + 2 * ph;
+        Arrays.fill(out, 0, ph * wq * c, 0f);
+        for (int r = 0; r < h; r++) {
+            int row = (r + ph) * wq * c;
+            Arrays.fill(out, row, row + pw * c, 0f);
+            System.arraycopy(x, ((img * h) + r) * w * c, out, row + pw * c, w * c);
+            Arrays.fill(out, row + (pw + w) * c, row + wq * c, 0f);
+        }
+        Arrays.fill(out, (ph + h) * wq * c, hp * wq * c, 0f);
     }
 
     private void implicitBackward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {

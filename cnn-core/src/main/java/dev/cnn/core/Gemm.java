@@ -63,6 +63,11 @@ public final class Gemm {
         return VECTOR != null;
     }
 
+    /** True when the Vector API backend is the one in use. */
+    static boolean vectorActive() {
+        return VECTOR != null && backend == VECTOR;
+    }
+
     /** Chooses the Vector API backend ({@code true}, if available) or the plain-Java one. */
     public static void useVector(boolean vector) {
         if (vector && VECTOR == null) {

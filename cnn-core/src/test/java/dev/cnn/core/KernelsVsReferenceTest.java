@@ -81,6 +81,52 @@ class KernelsVsReferenceTest {
         }
     }
 
+    /**
+     * Stride-1 shapes chosen to reach every branch of the direct kernel: rows narrower than, equal to
+     * and wider than a register tile (with an overlapping last tile), kernels 3 and 5 wide (their own
+     * kernels) and others, output channels that fill half a vector (paired positions), one vector,
+     * part of a second and two, with the input gradient accumulated (+=) into a non-zero array.
+     */
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void stride1AtEveryTileWidth(boolean vector) {
+        Gemm.useVector(vector && Gemm.vectorAvailable());
+        NumpyRandom nr = new NumpyRandom(vector ? 31 : 32);
+        int cases = 0;
+        for (int w : new int[] {1, 5, 13, 14, 15, 27, 28, 29, 33}) {
+            for (int kw : new int[] {1, 3, 5, 6}) {
+                for (int cOut : new int[] {3, 8, 16, 20, 32}) {
+                    int pw = kw / 2;
+                    if (kw > w + 2 * pw) {
+                        continue;
+                    }
+                    int cIn = 1 + cases % 9;
+                    int kh = 1 + cases % 3;
+                    Parallel.setThreads(1 + cases % 2);
+                    cases++;
+                    Tensor x = nr.randn(2, 4, w, cIn);
+                    Tensor wt = nr.randn(kh, kw, cIn, cOut);
+                    Tensor b = nr.randn(1, 1, 1, cOut);
+                    ConvResult ref = StepByStep.convForward(x, wt, b, 1, 1, kh / 2, pw);
+                    ConvGeometry g = ref.cache().geometry();
+                    ConvKernel kernel = new ConvKernel();
+                    Tensor y = Tensor.full(Float.NaN, g.outputShape());
+                    kernel.forward(g, x.data(), wt.data(), b.data(), y.data());
+                    assertClose(g + " forward", ref.z(), y);
+
+                    Tensor dy = nr.randn(g.outputShape());
+                    ConvGradients refG = StepByStep.convBackward(dy, ref.cache());
+                    Tensor dx = Tensor.full(1f, g.inputShape());
+                    Tensor dw = Tensor.zeros(g.weightShape());
+                    kernel.backward(g, x.data(), wt.data(), dy.data(), dx.data(), dw.data(), null);
+                    assertClose(g + " dA_prev added to ones", shifted(refG.dAPrev(), 1f), dx);
+                    assertClose(g + " dW", refG.dW(), dw);
+                }
+            }
+        }
+        assertTrue(cases > 150, "cases run: " + cases);
+    }
+
     @ParameterizedTest(name = "threads={0}")
     @ValueSource(ints = {1, 2, 3})
     void poolingForwardAndGradientBothModes(int threads) {
@@ -141,6 +187,14 @@ class KernelsVsReferenceTest {
             runs[run] = all;
         }
         assertArrayEquals(runs[0], runs[1]);
+    }
+
+    private static Tensor shifted(Tensor t, float s) {
+        Tensor c = t.copy();
+        for (int i = 0; i < c.size(); i++) {
+            c.data()[i] += s;
+        }
+        return c;
     }
 
     private static Tensor scaled(Tensor t, float s) {

@@ -1,0 +1,375 @@
+package dev.cnn.core;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct stride-1 convolution with the Vector API: output channels across the lanes of a vector,
+ * {@value #P} neighbouring output positions of one row held in registers, the kernel applied one row
+ * at a time to a zero-padded copy of the image. Kernels 3 and 5 wide broadcast each input value once
+ * for all the positions whose window covers it. Loaded only when {@code jdk.incubator.vector} is
+ * present; {@link ConvKernel} falls back to its GEMM formulation otherwise.
+ */
+final class VectorConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int L = S.length();
+    /** Output positions (or pairs of positions) per register tile. */
+    static final int P = 14;
+
+    private VectorConv() {
+    }
+
+    /**
+     * Packs a kernel matrix {@code wm} ({@code rows × nc}, row-major) into groups of {@link #L} columns,
+     * zero-padded: element (row, col) goes to {@code [(col / L)·rows + row]·L + col % L}.
+     */
+    static float[] packWeights(float[] wm, int rows, int nc, float[] reuse) {
+        int groups = (nc + L - 1) / L;
+        int size = groups * rows * L;
+        float[] out = reuse != null && reuse.length >= size ? reuse : new float[size];
+        for (int g = 0; g < groups; g++) {
+            int cols = Math.min(L, nc - g * L);
+            for (int row = 0; row < rows; row++) {
+                int dst = (g * rows + row) * L;
+                System.arraycopy(wm, row * nc + g * L, out, dst, cols);
+                Arrays.fill(out, dst + cols, dst + L, 0f);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One register tile: {@value #P} output positions, {@code ps} floats apart in the padded image
+     * {@code xp} (rows {@code rowStride} floats apart), for one group of {@link #L} output columns.
+     * {@code out[oo + p·os + lane]} receives the bias ({@code bias[bo + lane]}, or zero when null) plus
+     * the products, or has them added when {@code fromOut}. The kernel {@code wk} is packed by
+     * {@link #packWeights} with rows in (u, v, c) order, {@code kwc = kw·cIn} per kernel row, and this
+     * group starting at {@code w0}.
+     */
+    static void tile(float[] xp, int base, int ps, int rowStride, int kh, int kw, int cIn, float[] wk, int w0,
+                     float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        int kwc = kw * cIn;
+        for (int u = 0; u < kh; u++) {
+            int r = base + u * rowStride;
+            int wu = w0 + u * kwc * L;
+            boolean acc = fromOut || u > 0;
+            if (ps == cIn && kw == 5) {
+                row5(xp, r, cIn, wk, wu, out, oo, os, bias, bo, acc);
+            } else if (ps == cIn && kw == 3) {
+                row3(xp, r, cIn, wk, wu, out, oo, os, bias, bo, acc);
+            } else {
+                rowAny(xp, r, ps, kwc, wk, wu, out, oo, os, bias, bo, acc);
+            }
+        }
+    }
+
+    /**
+     * One kernel row for 14 positions {@code ps} apart: {@code out[oo + p·os + lane] (+)= Σ_j xp[r + p·ps + j]·wk[w0 + j·L + lane]}
+     * over {@code j < kwc} (a kernel row is {@code kw·cIn} contiguous values of the padded image).
+     */
+    private static void rowAny(float[] xp, int r, int ps, int kwc, float[] wk, int w0, float[] out, int oo, int os,
+                               float[] bias, int bo, boolean fromOut) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+        if (fromOut) {
+            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
+            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
+        } else {
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
+        }
+        for (int j = 0; j < kwc; j++) {
+            FloatVector w = FloatVector.fromArray(S, wk, w0 + j * L);
+            int q = r + j;
+            a0 = FloatVector.broadcast(S, xp[q]).fma(w, a0);
+            a1 = FloatVector.broadcast(S, xp[q + ps]).fma(w, a1);
+            a2 = FloatVector.broadcast(S, xp[q + 2 * ps]).fma(w, a2);
+            a3 = FloatVector.broadcast(S, xp[q + 3 * ps]).fma(w, a3);
+            a4 = FloatVector.broadcast(S, xp[q + 4 * ps]).fma(w, a4);
+            a5 = FloatVector.broadcast(S, xp[q + 5 * ps]).fma(w, a5);
+            a6 = FloatVector.broadcast(S, xp[q + 6 * ps]).fma(w, a6);
+            a7 = FloatVector.broadcast(S, xp[q + 7 * ps]).fma(w, a7);
+            a8 = FloatVector.broadcast(S, xp[q + 8 * ps]).fma(w, a8);
+            a9 = FloatVector.broadcast(S, xp[q + 9 * ps]).fma(w, a9);
+            a10 = FloatVector.broadcast(S, xp[q + 10 * ps]).fma(w, a10);
+            a11 = FloatVector.broadcast(S, xp[q + 11 * ps]).fma(w, a11);
+            a12 = FloatVector.broadcast(S, xp[q + 12 * ps]).fma(w, a12);
+            a13 = FloatVector.broadcast(S, xp[q + 13 * ps]).fma(w, a13);
+        }
+        a0.intoArray(out, oo + 0 * os);
+        a1.intoArray(out, oo + 1 * os);
+        a2.intoArray(out, oo + 2 * os);
+        a3.intoArray(out, oo + 3 * os);
+        a4.intoArray(out, oo + 4 * os);
+        a5.intoArray(out, oo + 5 * os);
+        a6.intoArray(out, oo + 6 * os);
+        a7.intoArray(out, oo + 7 * os);
+        a8.intoArray(out, oo + 8 * os);
+        a9.intoArray(out, oo + 9 * os);
+        a10.intoArray(out, oo + 10 * os);
+        a11.intoArray(out, oo + 11 * os);
+        a12.intoArray(out, oo + 12 * os);
+        a13.intoArray(out, oo + 13 * os);
+    }
+
+    /**
+     * {@link #rowAny} for a kernel 3 wide and positions one pixel apart: each input value is broadcast once and
+     * used by every output position whose window covers it (16 broadcasts for 42 multiply-adds per channel).
+     */
+    private static void row3(float[] xp, int r, int cIn, float[] wk, int w0, float[] out, int oo, int os,
+                             float[] bias, int bo, boolean fromOut) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+        if (fromOut) {
+            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
+            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
+        } else {
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
+        }
+        for (int c = 0; c < cIn; c++) {
+            int wb = w0 + c * L;
+            FloatVector k0 = FloatVector.fromArray(S, wk, wb);
+            FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
+            FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
+            int q = r + c;
+            FloatVector x;
+            x = FloatVector.broadcast(S, xp[q]);
+            a0 = x.fma(k0, a0);
+            x = FloatVector.broadcast(S, xp[q + cIn]);
+            a1 = x.fma(k0, a1);
+            a0 = x.fma(k1, a0);
+            x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
+            a2 = x.fma(k0, a2);
+            a1 = x.fma(k1, a1);
+            a0 = x.fma(k2, a0);
+            x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
+            a3 = x.fma(k0, a3);
+            a2 = x.fma(k1, a2);
+            a1 = x.fma(k2, a1);
+            x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
+            a4 = x.fma(k0, a4);
+            a3 = x.fma(k1, a3);
+            a2 = x.fma(k2, a2);
+            x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
+            a5 = x.fma(k0, a5);
+            a4 = x.fma(k1, a4);
+            a3 = x.fma(k2, a3);
+            x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
+            a6 = x.fma(k0, a6);
+            a5 = x.fma(k1, a5);
+            a4 = x.fma(k2, a4);
+            x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
+            a7 = x.fma(k0, a7);
+            a6 = x.fma(k1, a6);
+            a5 = x.fma(k2, a5);
+            x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
+            a8 = x.fma(k0, a8);
+            a7 = x.fma(k1, a7);
+            a6 = x.fma(k2, a6);
+            x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
+            a9 = x.fma(k0, a9);
+            a8 = x.fma(k1, a8);
+            a7 = x.fma(k2, a7);
+            x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
+            a10 = x.fma(k0, a10);
+            a9 = x.fma(k1, a9);
+            a8 = x.fma(k2, a8);
+            x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
+            a11 = x.fma(k0, a11);
+            a10 = x.fma(k1, a10);
+            a9 = x.fma(k2, a9);
+            x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
+            a12 = x.fma(k0, a12);
+            a11 = x.fma(k1, a11);
+            a10 = x.fma(k2, a10);
+            x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
+            a13 = x.fma(k0, a13);
+            a12 = x.fma(k1, a12);
+            a11 = x.fma(k2, a11);
+            x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
+            a13 = x.fma(k1, a13);
+            a12 = x.fma(k2, a12);
+            x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
+            a13 = x.fma(k2, a13);
+        }
+        a0.intoArray(out, oo + 0 * os);
+        a1.intoArray(out, oo + 1 * os);
+        a2.intoArray(out, oo + 2 * os);
+        a3.intoArray(out, oo + 3 * os);
+        a4.intoArray(out, oo + 4 * os);
+        a5.intoArray(out, oo + 5 * os);
+        a6.intoArray(out, oo + 6 * os);
+        a7.intoArray(out, oo + 7 * os);
+        a8.intoArray(out, oo + 8 * os);
+        a9.intoArray(out, oo + 9 * os);
+        a10.intoArray(out, oo + 10 * os);
+        a11.intoArray(out, oo + 11 * os);
+        a12.intoArray(out, oo + 12 * os);
+        a13.intoArray(out, oo + 13 * os);
+    }
+
+    /**
+     * {@link #rowAny} for a kernel 5 wide and positions one pixel apart: each input value is broadcast once and
+     * used by every output position whose window covers it (18 broadcasts for 70 multiply-adds per channel).
+     */
+    private static void row5(float[] xp, int r, int cIn, float[] wk, int w0, float[] out, int oo, int os,
+                             float[] bias, int bo, boolean fromOut) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+        if (fromOut) {
+            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
+            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
+        } else {
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
+        }
+        for (int c = 0; c < cIn; c++) {
+            int wb = w0 + c * L;
+            FloatVector k0 = FloatVector.fromArray(S, wk, wb);
+            FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
+            FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
+            FloatVector k3 = FloatVector.fromArray(S, wk, wb + 3 * cIn * L);
+            FloatVector k4 = FloatVector.fromArray(S, wk, wb + 4 * cIn * L);
+            int q = r + c;
+            FloatVector x;
+            x = FloatVector.broadcast(S, xp[q]);
+            a0 = x.fma(k0, a0);
+            x = FloatVector.broadcast(S, xp[q + cIn]);
+            a1 = x.fma(k0, a1);
+            a0 = x.fma(k1, a0);
+            x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
+            a2 = x.fma(k0, a2);
+            a1 = x.fma(k1, a1);
+            a0 = x.fma(k2, a0);
+            x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
+            a3 = x.fma(k0, a3);
+            a2 = x.fma(k1, a2);
+            a1 = x.fma(k2, a1);
+            a0 = x.fma(k3, a0);
+            x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
+            a4 = x.fma(k0, a4);
+            a3 = x.fma(k1, a3);
+            a2 = x.fma(k2, a2);
+            a1 = x.fma(k3, a1);
+            a0 = x.fma(k4, a0);
+            x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
+            a5 = x.fma(k0, a5);
+            a4 = x.fma(k1, a4);
+            a3 = x.fma(k2, a3);
+            a2 = x.fma(k3, a2);
+            a1 = x.fma(k4, a1);
+            x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
+            a6 = x.fma(k0, a6);
+            a5 = x.fma(k1, a5);
+            a4 = x.fma(k2, a4);
+            a3 = x.fma(k3, a3);
+            a2 = x.fma(k4, a2);
+            x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
+            a7 = x.fma(k0, a7);
+            a6 = x.fma(k1, a6);
+            a5 = x.fma(k2, a5);
+            a4 = x.fma(k3, a4);
+            a3 = x.fma(k4, a3);
+            x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
+            a8 = x.fma(k0, a8);
+            a7 = x.fma(k1, a7);
+            a6 = x.fma(k2, a6);
+            a5 = x.fma(k3, a5);
+            a4 = x.fma(k4, a4);
+            x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
+            a9 = x.fma(k0, a9);
+            a8 = x.fma(k1, a8);
+            a7 = x.fma(k2, a7);
+            a6 = x.fma(k3, a6);
+            a5 = x.fma(k4, a5);
+            x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
+            a10 = x.fma(k0, a10);
+            a9 = x.fma(k1, a9);
+            a8 = x.fma(k2, a8);
+            a7 = x.fma(k3, a7);
+            a6 = x.fma(k4, a6);
+            x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
+            a11 = x.fma(k0, a11);
+            a10 = x.fma(k1, a10);
+            a9 = x.fma(k2, a9);
+            a8 = x.fma(k3, a8);
+            a7 = x.fma(k4, a7);
+            x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
+            a12 = x.fma(k0, a12);
+            a11 = x.fma(k1, a11);
+            a10 = x.fma(k2, a10);
+            a9 = x.fma(k3, a9);
+            a8 = x.fma(k4, a8);
+            x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
+            a13 = x.fma(k0, a13);
+            a12 = x.fma(k1, a12);
+            a11 = x.fma(k2, a11);
+            a10 = x.fma(k3, a10);
+            a9 = x.fma(k4, a9);
+            x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
+            a13 = x.fma(k1, a13);
+            a12 = x.fma(k2, a12);
+            a11 = x.fma(k3, a11);
+            a10 = x.fma(k4, a10);
+            x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
+            a13 = x.fma(k2, a13);
+            a12 = x.fma(k3, a12);
+            a11 = x.fma(k4, a11);
+            x = FloatVector.broadcast(S, xp[q + 16 * cIn]);
+            a13 = x.fma(k3, a13);
+            a12 = x.fma(k4, a12);
+            x = FloatVector.broadcast(S, xp[q + 17 * cIn]);
+            a13 = x.fma(k4, a13);
+        }
+        a0.intoArray(out, oo + 0 * os);
+        a1.intoArray(out, oo + 1 * os);
+        a2.intoArray(out, oo + 2 * os);
+        a3.intoArray(out, oo + 3 * os);
+        a4.intoArray(out, oo + 4 * os);
+        a5.intoArray(out, oo + 5 * os);
+        a6.intoArray(out, oo + 6 * os);
+        a7.intoArray(out, oo + 7 * os);
+        a8.intoArray(out, oo + 8 * os);
+        a9.intoArray(out, oo + 9 * os);
+        a10.intoArray(out, oo + 10 * os);
+        a11.intoArray(out, oo + 11 * os);
+        a12.intoArray(out, oo + 12 * os);
+        a13.intoArray(out, oo + 13 * os);
+    }
+}
