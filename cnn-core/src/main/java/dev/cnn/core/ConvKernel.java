@@ -374,6 +374,46 @@ public final class ConvKernel {
         final int cIn = g.cIn();
         final int cOut = g.cOut();
         final int k = kh * kw * cIn;
+        final int outH = g.outH();
+        final int outW = g.outW();
+        if (Gemm.vectorActive()) {
+            directWeightGradient(g, x, dy, dw, db);
+        } else {
+            gemmWeightGradient(g, x, dy, dw, db);
+        }
+        if (dx == null) {
+            return;
+        }
+        // dX = valid convolution of dY padded by (k - 1 - pad) with the kernel flipped in space and
+        // its channel axes swapped: Wf(u, v, co, c) = W(kh-1-u, kw-1-v, c, co)
+        int qh = kh - 1 - g.padH();
+        int qw = kw - 1 - g.padW();
+        if (flipped.length < k * cOut) {
+            flipped = new float[k * cOut];
+        }
+        for (int u = 0; u < kh; u++) {
+            for (int vv = 0; vv < kw; vv++) {
+                for (int c = 0; c < cIn; c++) {
+                    for (int co = 0; co < cOut; co++) {
+                        flipped[((u * kw + vv) * cOut + co) * cIn + c] = w[(((kh - 1 - u) * kw + (kw - 1 - vv)) * cIn + c) * cOut + co];
+                    }
+                }
+            }
+        }
+        convValid(g.n(), outH, outW, qh, qw, cOut, kh, kw, cIn, dy, flipped, null, dx, true);
+    }
+
+    /**
+     * dW and db of a stride-1 convolution as one product per image: dW(p, co) = Σ over positions of
+     * A(position, p)·dY(position, co), A the implicit im2col of the padded image; positions in the
+     * padding columns get a zero dY row, so they add nothing.
+     */
+    private void gemmWeightGradient(ConvGeometry g, float[] x, float[] dy, float[] dw, float[] db) {
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int cIn = g.cIn();
+        final int cOut = g.cOut();
+        final int k = kh * kw * cIn;
         final int hp = g.h() + 2 * g.padH();
         final int wp = g.w() + 2 * g.padW();
         final int outH = g.outH();
@@ -385,8 +425,6 @@ public final class ConvKernel {
         int chunks = Parallel.chunks(g.n(), 1);
         ensureBackward(chunks, block * cOut, k * cOut + cOut);
         ensureImages(chunks, (hp * wp + SLACK) * cIn);
-        // dW(p, co) = sum over positions of A(position, p) · dY(position, co); positions in the padding
-        // columns get a zero dY row, so they add nothing
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] dyv = dCols[chunk];
             float[] part = dwPartial[chunk];
@@ -432,27 +470,86 @@ public final class ConvKernel {
                 }
             }
         }
-        if (dx == null) {
-            return;
-        }
-        // dX = valid convolution of dY padded by (k - 1 - pad) with the kernel flipped in space and
-        // its channel axes swapped: Wf(u, v, co, c) = W(kh-1-u, kw-1-v, c, co)
-        int qh = kh - 1 - g.padH();
-        int qw = kw - 1 - g.padW();
-        if (flipped.length < k * cOut) {
-            flipped = new float[k * cOut];
-        }
-        for (int u = 0; u < kh; u++) {
-            for (int vv = 0; vv < kw; vv++) {
-                for (int c = 0; c < cIn; c++) {
+    }
+
+    /**
+     * dW and db of a stride-1 convolution on {@link VectorConv#weightRow}: dWᵀ(co, tap) accumulated per
+     * kernel row over the output positions, with the taps of a kernel row ({@code kw·cIn} contiguous
+     * values of the padded image) across the lanes. Per-thread partial sums are added in chunk order.
+     */
+    private void directWeightGradient(ConvGeometry g, float[] x, float[] dy, float[] dw, float[] db) {
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int cIn = g.cIn();
+        final int cOut = g.cOut();
+        final int hp = g.h() + 2 * g.padH();
+        final int wp = g.w() + 2 * g.padW();
+        final int outH = g.outH();
+        final int outW = g.outW();
+        final int kwc = kw * cIn;
+        final int taps = VectorConv.WEIGHT_TAPS;
+        final int channels = VectorConv.WEIGHT_CHANNELS;
+        final int tp = (kwc + taps - 1) / taps * taps;
+        final int cop = (cOut + channels - 1) / channels * channels;
+        final int perImage = outH * outW;
+        final boolean copyDy = cop != cOut;
+        int chunks = Parallel.chunks(g.n(), 1);
+        ensureBackward(chunks, copyDy ? perImage * cop : 0, kh * cop * tp + cOut);
+        ensureImages(chunks, hp * wp * cIn + taps);
+        Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
+            float[] xp = images[chunk];
+            float[] part = dwPartial[chunk];
+            float[] dyb = copyDy ? dCols[chunk] : dy;
+            Arrays.fill(part, 0f);
+            Arrays.fill(xp, hp * wp * cIn, hp * wp * cIn + taps, 0f);
+            for (int img = lo; img < hi; img++) {
+                padInto(x, img, g.h(), g.w(), cIn, g.padH(), g.padW(), wp, xp);
+                int dyBase = img * perImage * cOut;
+                if (copyDy) {
+                    Arrays.fill(dyb, 0, perImage * cop, 0f);
+                    for (int p = 0; p < perImage; p++) {
+                        System.arraycopy(dy, dyBase + p * cOut, dyb, p * cop, cOut);
+                    }
+                    dyBase = 0;
+                }
+                for (int oh = 0; oh < outH; oh++) {
+                    int dyr = dyBase + oh * outW * cop;
+                    for (int u = 0; u < kh; u++) {
+                        int xr = (oh + u) * wp * cIn;
+                        for (int c0 = 0; c0 < cop; c0 += channels) {
+                            for (int t0 = 0; t0 < tp; t0 += taps) {
+                                VectorConv.weightRow(xp, xr + t0, cIn, dyb, dyr + c0, cop, outW, part,
+                                        (u * cop + c0) * tp + t0, tp);
+                            }
+                        }
+                    }
+                }
+                int end = (img + 1) * perImage * cOut;
+                for (int i = img * perImage * cOut; i < end; i += cOut) {
                     for (int co = 0; co < cOut; co++) {
-                        flipped[((u * kw + vv) * cOut + co) * cIn + c] = w[(((kh - 1 - u) * kw + (kw - 1 - vv)) * cIn + c) * cOut + co];
+                        part[kh * cop * tp + co] += dy[i + co];
                     }
                 }
             }
+        });
+        for (int c = 0; c < chunks; c++) {
+            float[] part = dwPartial[c];
+            for (int u = 0; u < kh; u++) {
+                for (int t = 0; t < kwc; t++) {
+                    int dst = (u * kwc + t) * cOut;
+                    for (int co = 0; co < cOut; co++) {
+                        dw[dst + co] += part[(u * cop + co) * tp + t];
+                    }
+                }
+            }
+            if (db != null) {
+                for (int co = 0; co < cOut; co++) {
+                    db[co] += part[kh * cop * tp + co];
+                }
+            }
         }
-        convValid(g.n(), outH, outW, qh, qw, cOut, kh, kw, cIn, dy, flipped, null, dx, true);
     }
+
 
     private static int blockRows(int k) {
         return Math.max(24, (BLOCK_FLOATS / k) / 24 * 24);

@@ -17,6 +17,10 @@ final class VectorConv {
     static final int L = S.length();
     /** Output positions (or pairs of positions) per register tile. */
     static final int P = 14;
+    /** Output channels per weight-gradient tile. */
+    static final int WEIGHT_CHANNELS = 8;
+    /** Taps (floats of a kernel row) per weight-gradient tile. */
+    static final int WEIGHT_TAPS = 3 * L;
 
     private VectorConv() {
     }
@@ -371,5 +375,102 @@ final class VectorConv {
         a11.intoArray(out, oo + 11 * os);
         a12.intoArray(out, oo + 12 * os);
         a13.intoArray(out, oo + 13 * os);
+    }
+
+    /**
+     * Weight gradient of one kernel row for 8 output channels and 3 vectors of taps: for each of {@code count}
+     * output positions {@code ow}, {@code acc[ao + c·as + t] += dy[dyr + ow·dys + c] · xp[xr + ow·ps + t]} for
+     * {@code c < 8} and {@code t < 3·L} (the taps of a kernel row are {@code kw·cIn} contiguous values of the
+     * padded image; lanes past them are computed and never read).
+     */
+    static void weightRow(float[] xp, int xr, int ps, float[] dy, int dyr, int dys, int count, float[] acc, int ao,
+                          int as) {
+        FloatVector a00 = FloatVector.fromArray(S, acc, ao);
+        FloatVector a01 = FloatVector.fromArray(S, acc, ao + L);
+        FloatVector a02 = FloatVector.fromArray(S, acc, ao + 2 * L);
+        FloatVector a10 = FloatVector.fromArray(S, acc, ao + 1 * as);
+        FloatVector a11 = FloatVector.fromArray(S, acc, ao + 1 * as + L);
+        FloatVector a12 = FloatVector.fromArray(S, acc, ao + 1 * as + 2 * L);
+        FloatVector a20 = FloatVector.fromArray(S, acc, ao + 2 * as);
+        FloatVector a21 = FloatVector.fromArray(S, acc, ao + 2 * as + L);
+        FloatVector a22 = FloatVector.fromArray(S, acc, ao + 2 * as + 2 * L);
+        FloatVector a30 = FloatVector.fromArray(S, acc, ao + 3 * as);
+        FloatVector a31 = FloatVector.fromArray(S, acc, ao + 3 * as + L);
+        FloatVector a32 = FloatVector.fromArray(S, acc, ao + 3 * as + 2 * L);
+        FloatVector a40 = FloatVector.fromArray(S, acc, ao + 4 * as);
+        FloatVector a41 = FloatVector.fromArray(S, acc, ao + 4 * as + L);
+        FloatVector a42 = FloatVector.fromArray(S, acc, ao + 4 * as + 2 * L);
+        FloatVector a50 = FloatVector.fromArray(S, acc, ao + 5 * as);
+        FloatVector a51 = FloatVector.fromArray(S, acc, ao + 5 * as + L);
+        FloatVector a52 = FloatVector.fromArray(S, acc, ao + 5 * as + 2 * L);
+        FloatVector a60 = FloatVector.fromArray(S, acc, ao + 6 * as);
+        FloatVector a61 = FloatVector.fromArray(S, acc, ao + 6 * as + L);
+        FloatVector a62 = FloatVector.fromArray(S, acc, ao + 6 * as + 2 * L);
+        FloatVector a70 = FloatVector.fromArray(S, acc, ao + 7 * as);
+        FloatVector a71 = FloatVector.fromArray(S, acc, ao + 7 * as + L);
+        FloatVector a72 = FloatVector.fromArray(S, acc, ao + 7 * as + 2 * L);
+        for (int ow = 0; ow < count; ow++) {
+            int q = xr + ow * ps;
+            int d = dyr + ow * dys;
+            FloatVector x0 = FloatVector.fromArray(S, xp, q);
+            FloatVector x1 = FloatVector.fromArray(S, xp, q + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, q + 2 * L);
+            FloatVector d0 = FloatVector.broadcast(S, dy[d]);
+            a00 = x0.fma(d0, a00);
+            a01 = x1.fma(d0, a01);
+            a02 = x2.fma(d0, a02);
+            FloatVector d1 = FloatVector.broadcast(S, dy[d + 1]);
+            a10 = x0.fma(d1, a10);
+            a11 = x1.fma(d1, a11);
+            a12 = x2.fma(d1, a12);
+            FloatVector d2 = FloatVector.broadcast(S, dy[d + 2]);
+            a20 = x0.fma(d2, a20);
+            a21 = x1.fma(d2, a21);
+            a22 = x2.fma(d2, a22);
+            FloatVector d3 = FloatVector.broadcast(S, dy[d + 3]);
+            a30 = x0.fma(d3, a30);
+            a31 = x1.fma(d3, a31);
+            a32 = x2.fma(d3, a32);
+            FloatVector d4 = FloatVector.broadcast(S, dy[d + 4]);
+            a40 = x0.fma(d4, a40);
+            a41 = x1.fma(d4, a41);
+            a42 = x2.fma(d4, a42);
+            FloatVector d5 = FloatVector.broadcast(S, dy[d + 5]);
+            a50 = x0.fma(d5, a50);
+            a51 = x1.fma(d5, a51);
+            a52 = x2.fma(d5, a52);
+            FloatVector d6 = FloatVector.broadcast(S, dy[d + 6]);
+            a60 = x0.fma(d6, a60);
+            a61 = x1.fma(d6, a61);
+            a62 = x2.fma(d6, a62);
+            FloatVector d7 = FloatVector.broadcast(S, dy[d + 7]);
+            a70 = x0.fma(d7, a70);
+            a71 = x1.fma(d7, a71);
+            a72 = x2.fma(d7, a72);
+        }
+        a00.intoArray(acc, ao);
+        a01.intoArray(acc, ao + L);
+        a02.intoArray(acc, ao + 2 * L);
+        a10.intoArray(acc, ao + 1 * as);
+        a11.intoArray(acc, ao + 1 * as + L);
+        a12.intoArray(acc, ao + 1 * as + 2 * L);
+        a20.intoArray(acc, ao + 2 * as);
+        a21.intoArray(acc, ao + 2 * as + L);
+        a22.intoArray(acc, ao + 2 * as + 2 * L);
+        a30.intoArray(acc, ao + 3 * as);
+        a31.intoArray(acc, ao + 3 * as + L);
+        a32.intoArray(acc, ao + 3 * as + 2 * L);
+        a40.intoArray(acc, ao + 4 * as);
+        a41.intoArray(acc, ao + 4 * as + L);
+        a42.intoArray(acc, ao + 4 * as + 2 * L);
+        a50.intoArray(acc, ao + 5 * as);
+        a51.intoArray(acc, ao + 5 * as + L);
+        a52.intoArray(acc, ao + 5 * as + 2 * L);
+        a60.intoArray(acc, ao + 6 * as);
+        a61.intoArray(acc, ao + 6 * as + L);
+        a62.intoArray(acc, ao + 6 * as + 2 * L);
+        a70.intoArray(acc, ao + 7 * as);
+        a71.intoArray(acc, ao + 7 * as + L);
+        a72.intoArray(acc, ao + 7 * as + 2 * L);
     }
 }
