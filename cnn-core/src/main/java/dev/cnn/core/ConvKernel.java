@@ -321,10 +321,10 @@ public final class ConvKernel {
                         boolean direct = whole && from == 0 && count == span;
                         for (int g = 0; g < groups; g++) {
                             if (direct) {
-                                VectorConv.tile(xp, base, cIn, wq * cIn, kh, kwe, cIn, wk, g * rows * lanes, y,
+                                VectorConv.tile(xp, base, 1, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, y,
                                         (rowOut + xs) * cOut + g * lanes, cOut, bk, g * lanes, add);
                             } else {
-                                VectorConv.tile(xp, base, per * cIn, wq * cIn, kh, kwe, cIn, wk, g * rows * lanes, tile,
+                                VectorConv.tile(xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, tile,
                                         g * VectorConv.P * lanes, lanes, bk, g * lanes, false);
                             }
                         }

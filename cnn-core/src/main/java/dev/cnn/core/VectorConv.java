@@ -6,9 +6,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Direct stride-1 convolution with the Vector API: output channels across the lanes of a vector,
- * {@value #P} neighbouring output positions of one row held in registers, the kernel applied one row
- * at a time to a zero-padded copy of the image. Kernels 3 and 5 wide broadcast each input value once
- * for all the positions whose window covers it. Loaded only when {@code jdk.incubator.vector} is
+ * {@value #P} neighbouring output positions of one row held in registers while the whole kernel is
+ * applied to a zero-padded copy of the image. Outputs of at most half a vector of channels compute
+ * two neighbouring positions per vector (a kernel one column wider holding the filter twice).
+ * Kernels 3 and 5 wide broadcast each input value once for all the positions whose window covers it.
+ * The weight gradient puts the taps of a kernel row across the lanes instead. Loaded only when {@code jdk.incubator.vector} is
  * present; {@link ConvKernel} falls back to its GEMM formulation otherwise.
  */
 final class VectorConv {
@@ -45,40 +47,38 @@ final class VectorConv {
     }
 
     /**
-     * One register tile: {@value #P} output positions, {@code ps} floats apart in the padded image
-     * {@code xp} (rows {@code rowStride} floats apart), for one group of {@link #L} output columns.
+     * One register tile: {@value #P} output positions (or pairs of neighbouring positions when
+     * {@code per == 2}) {@code per·cIn} floats apart in the padded image {@code xp}, whose rows are
+     * {@code rowStride} floats apart, for one group of {@link #L} output columns.
      * {@code out[oo + p·os + lane]} receives the bias ({@code bias[bo + lane]}, or zero when null) plus
-     * the products, or has them added when {@code fromOut}. The kernel {@code wk} is packed by
-     * {@link #packWeights} with rows in (u, v, c) order, {@code kwc = kw·cIn} per kernel row, and this
-     * group starting at {@code w0}.
+     * the products, or has them added when {@code fromOut}. The kernel {@code wk} ({@code kh × kwe × cIn}
+     * rows, {@code kwe = kw + per - 1}) is packed by {@link #packWeights}, this group starting at {@code w0}.
      */
-    static void tile(float[] xp, int base, int ps, int rowStride, int kh, int kw, int cIn, float[] wk, int w0,
+    static void tile(float[] xp, int base, int per, int rowStride, int kh, int kw, int cIn, float[] wk, int w0,
                      float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        int kwc = kw * cIn;
-        for (int u = 0; u < kh; u++) {
-            int r = base + u * rowStride;
-            int wu = w0 + u * kwc * L;
-            boolean acc = fromOut || u > 0;
-            if (ps == cIn && kw == 5) {
-                row5(xp, r, cIn, wk, wu, out, oo, os, bias, bo, acc);
-            } else if (ps == cIn && kw == 3) {
-                row3(xp, r, cIn, wk, wu, out, oo, os, bias, bo, acc);
-            } else {
-                rowAny(xp, r, ps, kwc, wk, wu, out, oo, os, bias, bo, acc);
-            }
+        if (per == 1 && kw == 5) {
+            tile5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+        } else if (per == 1 && kw == 3) {
+            tile3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+        } else if (per == 2 && kw == 5) {
+            pair5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+        } else if (per == 2 && kw == 3) {
+            pair3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+        } else {
+            tileAny(xp, base, per * cIn, rowStride, kh, (kw + per - 1) * cIn, wk, w0, out, oo, os, bias, bo, fromOut);
         }
     }
 
     /**
-     * One kernel row for 14 positions {@code ps} apart: {@code out[oo + p·os + lane] (+)= Σ_j xp[r + p·ps + j]·wk[w0 + j·L + lane]}
-     * over {@code j < kwc} (a kernel row is {@code kw·cIn} contiguous values of the padded image).
+     * Any kernel: 14 positions {@code ps} apart, each kernel row {@code kwc} contiguous floats of the padded image,
+     * one broadcast per multiply-add.
      */
-    private static void rowAny(float[] xp, int r, int ps, int kwc, float[] wk, int w0, float[] out, int oo, int os,
-                               float[] bias, int bo, boolean fromOut) {
+    private static void tileAny(float[] xp, int base, int ps, int rowStride, int kh, int kwc, float[] wk, int w0,
+                                float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
         FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
         if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
-            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a0 = FloatVector.fromArray(S, out, oo);
+            a1 = FloatVector.fromArray(S, out, oo + os);
             a2 = FloatVector.fromArray(S, out, oo + 2 * os);
             a3 = FloatVector.fromArray(S, out, oo + 3 * os);
             a4 = FloatVector.fromArray(S, out, oo + 4 * os);
@@ -95,9 +95,10 @@ final class VectorConv {
             FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
         }
-        for (int j = 0; j < kwc; j++) {
-            FloatVector w = FloatVector.fromArray(S, wk, w0 + j * L);
-            int q = r + j;
+        int q = base;
+        int j = 0;
+        for (int i = 0; i < kh * kwc; i++) {
+            FloatVector w = FloatVector.fromArray(S, wk, w0 + i * L);
             a0 = FloatVector.broadcast(S, xp[q]).fma(w, a0);
             a1 = FloatVector.broadcast(S, xp[q + ps]).fma(w, a1);
             a2 = FloatVector.broadcast(S, xp[q + 2 * ps]).fma(w, a2);
@@ -112,9 +113,14 @@ final class VectorConv {
             a11 = FloatVector.broadcast(S, xp[q + 11 * ps]).fma(w, a11);
             a12 = FloatVector.broadcast(S, xp[q + 12 * ps]).fma(w, a12);
             a13 = FloatVector.broadcast(S, xp[q + 13 * ps]).fma(w, a13);
+            q++;
+            if (++j == kwc) {
+                j = 0;
+                q += rowStride - kwc;
+            }
         }
-        a0.intoArray(out, oo + 0 * os);
-        a1.intoArray(out, oo + 1 * os);
+        a0.intoArray(out, oo);
+        a1.intoArray(out, oo + os);
         a2.intoArray(out, oo + 2 * os);
         a3.intoArray(out, oo + 3 * os);
         a4.intoArray(out, oo + 4 * os);
@@ -130,15 +136,15 @@ final class VectorConv {
     }
 
     /**
-     * {@link #rowAny} for a kernel 3 wide and positions one pixel apart: each input value is broadcast once and
-     * used by every output position whose window covers it (16 broadcasts for 42 multiply-adds per channel).
+     * A kernel 3 wide on positions one pixel apart: each input value is broadcast once for every position whose
+     * window covers it (16 broadcasts for 42 multiply-adds per channel and kernel row).
      */
-    private static void row3(float[] xp, int r, int cIn, float[] wk, int w0, float[] out, int oo, int os,
-                             float[] bias, int bo, boolean fromOut) {
+    private static void tile3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
+                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
         FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
         if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
-            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a0 = FloatVector.fromArray(S, out, oo);
+            a1 = FloatVector.fromArray(S, out, oo + os);
             a2 = FloatVector.fromArray(S, out, oo + 2 * os);
             a3 = FloatVector.fromArray(S, out, oo + 3 * os);
             a4 = FloatVector.fromArray(S, out, oo + 4 * os);
@@ -155,74 +161,82 @@ final class VectorConv {
             FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
         }
-        for (int c = 0; c < cIn; c++) {
-            int wb = w0 + c * L;
+        int q = base;
+        int wb = w0;
+        int c = 0;
+        for (int i = 0; i < kh * cIn; i++) {
             FloatVector k0 = FloatVector.fromArray(S, wk, wb);
             FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
             FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
-            int q = r + c;
             FloatVector x;
             x = FloatVector.broadcast(S, xp[q]);
             a0 = x.fma(k0, a0);
             x = FloatVector.broadcast(S, xp[q + cIn]);
-            a1 = x.fma(k0, a1);
             a0 = x.fma(k1, a0);
+            a1 = x.fma(k0, a1);
             x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
-            a2 = x.fma(k0, a2);
-            a1 = x.fma(k1, a1);
             a0 = x.fma(k2, a0);
+            a1 = x.fma(k1, a1);
+            a2 = x.fma(k0, a2);
             x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
-            a3 = x.fma(k0, a3);
-            a2 = x.fma(k1, a2);
             a1 = x.fma(k2, a1);
+            a2 = x.fma(k1, a2);
+            a3 = x.fma(k0, a3);
             x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
-            a4 = x.fma(k0, a4);
-            a3 = x.fma(k1, a3);
             a2 = x.fma(k2, a2);
+            a3 = x.fma(k1, a3);
+            a4 = x.fma(k0, a4);
             x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
-            a5 = x.fma(k0, a5);
-            a4 = x.fma(k1, a4);
             a3 = x.fma(k2, a3);
+            a4 = x.fma(k1, a4);
+            a5 = x.fma(k0, a5);
             x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
-            a6 = x.fma(k0, a6);
-            a5 = x.fma(k1, a5);
             a4 = x.fma(k2, a4);
+            a5 = x.fma(k1, a5);
+            a6 = x.fma(k0, a6);
             x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
-            a7 = x.fma(k0, a7);
-            a6 = x.fma(k1, a6);
             a5 = x.fma(k2, a5);
+            a6 = x.fma(k1, a6);
+            a7 = x.fma(k0, a7);
             x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
-            a8 = x.fma(k0, a8);
-            a7 = x.fma(k1, a7);
             a6 = x.fma(k2, a6);
+            a7 = x.fma(k1, a7);
+            a8 = x.fma(k0, a8);
             x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
-            a9 = x.fma(k0, a9);
-            a8 = x.fma(k1, a8);
             a7 = x.fma(k2, a7);
+            a8 = x.fma(k1, a8);
+            a9 = x.fma(k0, a9);
             x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
-            a10 = x.fma(k0, a10);
-            a9 = x.fma(k1, a9);
             a8 = x.fma(k2, a8);
+            a9 = x.fma(k1, a9);
+            a10 = x.fma(k0, a10);
             x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
-            a11 = x.fma(k0, a11);
-            a10 = x.fma(k1, a10);
             a9 = x.fma(k2, a9);
+            a10 = x.fma(k1, a10);
+            a11 = x.fma(k0, a11);
             x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
-            a12 = x.fma(k0, a12);
-            a11 = x.fma(k1, a11);
             a10 = x.fma(k2, a10);
+            a11 = x.fma(k1, a11);
+            a12 = x.fma(k0, a12);
             x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
-            a13 = x.fma(k0, a13);
-            a12 = x.fma(k1, a12);
             a11 = x.fma(k2, a11);
+            a12 = x.fma(k1, a12);
+            a13 = x.fma(k0, a13);
             x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
-            a13 = x.fma(k1, a13);
             a12 = x.fma(k2, a12);
+            a13 = x.fma(k1, a13);
             x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
             a13 = x.fma(k2, a13);
+            q++;
+            wb += L;
+            if (++c == cIn) {
+                c = 0;
+                q += rowStride - cIn;
+                wb += 2 * cIn * L;
+            }
         }
-        a0.intoArray(out, oo + 0 * os);
-        a1.intoArray(out, oo + 1 * os);
+        a0.intoArray(out, oo);
+        a1.intoArray(out, oo + os);
         a2.intoArray(out, oo + 2 * os);
         a3.intoArray(out, oo + 3 * os);
         a4.intoArray(out, oo + 4 * os);
@@ -238,15 +252,15 @@ final class VectorConv {
     }
 
     /**
-     * {@link #rowAny} for a kernel 5 wide and positions one pixel apart: each input value is broadcast once and
-     * used by every output position whose window covers it (18 broadcasts for 70 multiply-adds per channel).
+     * A kernel 5 wide on positions one pixel apart: each input value is broadcast once for every position whose
+     * window covers it (18 broadcasts for 70 multiply-adds per channel and kernel row).
      */
-    private static void row5(float[] xp, int r, int cIn, float[] wk, int w0, float[] out, int oo, int os,
-                             float[] bias, int bo, boolean fromOut) {
+    private static void tile5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
+                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
         FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
         if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo + 0 * os);
-            a1 = FloatVector.fromArray(S, out, oo + 1 * os);
+            a0 = FloatVector.fromArray(S, out, oo);
+            a1 = FloatVector.fromArray(S, out, oo + os);
             a2 = FloatVector.fromArray(S, out, oo + 2 * os);
             a3 = FloatVector.fromArray(S, out, oo + 3 * os);
             a4 = FloatVector.fromArray(S, out, oo + 4 * os);
@@ -263,106 +277,438 @@ final class VectorConv {
             FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
         }
-        for (int c = 0; c < cIn; c++) {
-            int wb = w0 + c * L;
+        int q = base;
+        int wb = w0;
+        int c = 0;
+        for (int i = 0; i < kh * cIn; i++) {
             FloatVector k0 = FloatVector.fromArray(S, wk, wb);
             FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
             FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
             FloatVector k3 = FloatVector.fromArray(S, wk, wb + 3 * cIn * L);
             FloatVector k4 = FloatVector.fromArray(S, wk, wb + 4 * cIn * L);
-            int q = r + c;
             FloatVector x;
             x = FloatVector.broadcast(S, xp[q]);
             a0 = x.fma(k0, a0);
             x = FloatVector.broadcast(S, xp[q + cIn]);
-            a1 = x.fma(k0, a1);
             a0 = x.fma(k1, a0);
+            a1 = x.fma(k0, a1);
             x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
-            a2 = x.fma(k0, a2);
-            a1 = x.fma(k1, a1);
             a0 = x.fma(k2, a0);
+            a1 = x.fma(k1, a1);
+            a2 = x.fma(k0, a2);
             x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
-            a3 = x.fma(k0, a3);
-            a2 = x.fma(k1, a2);
-            a1 = x.fma(k2, a1);
             a0 = x.fma(k3, a0);
+            a1 = x.fma(k2, a1);
+            a2 = x.fma(k1, a2);
+            a3 = x.fma(k0, a3);
             x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
-            a4 = x.fma(k0, a4);
-            a3 = x.fma(k1, a3);
-            a2 = x.fma(k2, a2);
-            a1 = x.fma(k3, a1);
             a0 = x.fma(k4, a0);
+            a1 = x.fma(k3, a1);
+            a2 = x.fma(k2, a2);
+            a3 = x.fma(k1, a3);
+            a4 = x.fma(k0, a4);
             x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
-            a5 = x.fma(k0, a5);
-            a4 = x.fma(k1, a4);
-            a3 = x.fma(k2, a3);
-            a2 = x.fma(k3, a2);
             a1 = x.fma(k4, a1);
+            a2 = x.fma(k3, a2);
+            a3 = x.fma(k2, a3);
+            a4 = x.fma(k1, a4);
+            a5 = x.fma(k0, a5);
             x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
-            a6 = x.fma(k0, a6);
-            a5 = x.fma(k1, a5);
-            a4 = x.fma(k2, a4);
-            a3 = x.fma(k3, a3);
             a2 = x.fma(k4, a2);
+            a3 = x.fma(k3, a3);
+            a4 = x.fma(k2, a4);
+            a5 = x.fma(k1, a5);
+            a6 = x.fma(k0, a6);
             x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
-            a7 = x.fma(k0, a7);
-            a6 = x.fma(k1, a6);
-            a5 = x.fma(k2, a5);
-            a4 = x.fma(k3, a4);
             a3 = x.fma(k4, a3);
+            a4 = x.fma(k3, a4);
+            a5 = x.fma(k2, a5);
+            a6 = x.fma(k1, a6);
+            a7 = x.fma(k0, a7);
             x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
-            a8 = x.fma(k0, a8);
-            a7 = x.fma(k1, a7);
-            a6 = x.fma(k2, a6);
-            a5 = x.fma(k3, a5);
             a4 = x.fma(k4, a4);
+            a5 = x.fma(k3, a5);
+            a6 = x.fma(k2, a6);
+            a7 = x.fma(k1, a7);
+            a8 = x.fma(k0, a8);
             x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
-            a9 = x.fma(k0, a9);
-            a8 = x.fma(k1, a8);
-            a7 = x.fma(k2, a7);
-            a6 = x.fma(k3, a6);
             a5 = x.fma(k4, a5);
+            a6 = x.fma(k3, a6);
+            a7 = x.fma(k2, a7);
+            a8 = x.fma(k1, a8);
+            a9 = x.fma(k0, a9);
             x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
-            a10 = x.fma(k0, a10);
-            a9 = x.fma(k1, a9);
-            a8 = x.fma(k2, a8);
-            a7 = x.fma(k3, a7);
             a6 = x.fma(k4, a6);
+            a7 = x.fma(k3, a7);
+            a8 = x.fma(k2, a8);
+            a9 = x.fma(k1, a9);
+            a10 = x.fma(k0, a10);
             x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
-            a11 = x.fma(k0, a11);
-            a10 = x.fma(k1, a10);
-            a9 = x.fma(k2, a9);
-            a8 = x.fma(k3, a8);
             a7 = x.fma(k4, a7);
+            a8 = x.fma(k3, a8);
+            a9 = x.fma(k2, a9);
+            a10 = x.fma(k1, a10);
+            a11 = x.fma(k0, a11);
             x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
-            a12 = x.fma(k0, a12);
-            a11 = x.fma(k1, a11);
-            a10 = x.fma(k2, a10);
-            a9 = x.fma(k3, a9);
             a8 = x.fma(k4, a8);
+            a9 = x.fma(k3, a9);
+            a10 = x.fma(k2, a10);
+            a11 = x.fma(k1, a11);
+            a12 = x.fma(k0, a12);
             x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
-            a13 = x.fma(k0, a13);
-            a12 = x.fma(k1, a12);
-            a11 = x.fma(k2, a11);
-            a10 = x.fma(k3, a10);
             a9 = x.fma(k4, a9);
+            a10 = x.fma(k3, a10);
+            a11 = x.fma(k2, a11);
+            a12 = x.fma(k1, a12);
+            a13 = x.fma(k0, a13);
             x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
-            a13 = x.fma(k1, a13);
-            a12 = x.fma(k2, a12);
-            a11 = x.fma(k3, a11);
             a10 = x.fma(k4, a10);
+            a11 = x.fma(k3, a11);
+            a12 = x.fma(k2, a12);
+            a13 = x.fma(k1, a13);
             x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
-            a13 = x.fma(k2, a13);
-            a12 = x.fma(k3, a12);
             a11 = x.fma(k4, a11);
+            a12 = x.fma(k3, a12);
+            a13 = x.fma(k2, a13);
             x = FloatVector.broadcast(S, xp[q + 16 * cIn]);
-            a13 = x.fma(k3, a13);
             a12 = x.fma(k4, a12);
+            a13 = x.fma(k3, a13);
             x = FloatVector.broadcast(S, xp[q + 17 * cIn]);
             a13 = x.fma(k4, a13);
+            q++;
+            wb += L;
+            if (++c == cIn) {
+                c = 0;
+                q += rowStride - cIn;
+                wb += 4 * cIn * L;
+            }
         }
-        a0.intoArray(out, oo + 0 * os);
-        a1.intoArray(out, oo + 1 * os);
+        a0.intoArray(out, oo);
+        a1.intoArray(out, oo + os);
+        a2.intoArray(out, oo + 2 * os);
+        a3.intoArray(out, oo + 3 * os);
+        a4.intoArray(out, oo + 4 * os);
+        a5.intoArray(out, oo + 5 * os);
+        a6.intoArray(out, oo + 6 * os);
+        a7.intoArray(out, oo + 7 * os);
+        a8.intoArray(out, oo + 8 * os);
+        a9.intoArray(out, oo + 9 * os);
+        a10.intoArray(out, oo + 10 * os);
+        a11.intoArray(out, oo + 11 * os);
+        a12.intoArray(out, oo + 12 * os);
+        a13.intoArray(out, oo + 13 * os);
+    }
+
+    /**
+     * A kernel 3 wide on paired positions (weights 4 columns wide, two positions per vector): each input value
+     * is broadcast once for every pair whose window covers it (30 broadcasts for 56 multiply-adds per
+     * channel and kernel row).
+     */
+    private static void pair3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
+                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+        if (fromOut) {
+            a0 = FloatVector.fromArray(S, out, oo);
+            a1 = FloatVector.fromArray(S, out, oo + os);
+            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
+        } else {
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
+        }
+        int q = base;
+        int wb = w0;
+        int c = 0;
+        for (int i = 0; i < kh * cIn; i++) {
+            FloatVector k0 = FloatVector.fromArray(S, wk, wb);
+            FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
+            FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
+            FloatVector k3 = FloatVector.fromArray(S, wk, wb + 3 * cIn * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, xp[q]);
+            a0 = x.fma(k0, a0);
+            x = FloatVector.broadcast(S, xp[q + cIn]);
+            a0 = x.fma(k1, a0);
+            x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
+            a0 = x.fma(k2, a0);
+            a1 = x.fma(k0, a1);
+            x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
+            a0 = x.fma(k3, a0);
+            a1 = x.fma(k1, a1);
+            x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
+            a1 = x.fma(k2, a1);
+            a2 = x.fma(k0, a2);
+            x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
+            a1 = x.fma(k3, a1);
+            a2 = x.fma(k1, a2);
+            x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
+            a2 = x.fma(k2, a2);
+            a3 = x.fma(k0, a3);
+            x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
+            a2 = x.fma(k3, a2);
+            a3 = x.fma(k1, a3);
+            x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
+            a3 = x.fma(k2, a3);
+            a4 = x.fma(k0, a4);
+            x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
+            a3 = x.fma(k3, a3);
+            a4 = x.fma(k1, a4);
+            x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
+            a4 = x.fma(k2, a4);
+            a5 = x.fma(k0, a5);
+            x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
+            a4 = x.fma(k3, a4);
+            a5 = x.fma(k1, a5);
+            x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
+            a5 = x.fma(k2, a5);
+            a6 = x.fma(k0, a6);
+            x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
+            a5 = x.fma(k3, a5);
+            a6 = x.fma(k1, a6);
+            x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
+            a6 = x.fma(k2, a6);
+            a7 = x.fma(k0, a7);
+            x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
+            a6 = x.fma(k3, a6);
+            a7 = x.fma(k1, a7);
+            x = FloatVector.broadcast(S, xp[q + 16 * cIn]);
+            a7 = x.fma(k2, a7);
+            a8 = x.fma(k0, a8);
+            x = FloatVector.broadcast(S, xp[q + 17 * cIn]);
+            a7 = x.fma(k3, a7);
+            a8 = x.fma(k1, a8);
+            x = FloatVector.broadcast(S, xp[q + 18 * cIn]);
+            a8 = x.fma(k2, a8);
+            a9 = x.fma(k0, a9);
+            x = FloatVector.broadcast(S, xp[q + 19 * cIn]);
+            a8 = x.fma(k3, a8);
+            a9 = x.fma(k1, a9);
+            x = FloatVector.broadcast(S, xp[q + 20 * cIn]);
+            a9 = x.fma(k2, a9);
+            a10 = x.fma(k0, a10);
+            x = FloatVector.broadcast(S, xp[q + 21 * cIn]);
+            a9 = x.fma(k3, a9);
+            a10 = x.fma(k1, a10);
+            x = FloatVector.broadcast(S, xp[q + 22 * cIn]);
+            a10 = x.fma(k2, a10);
+            a11 = x.fma(k0, a11);
+            x = FloatVector.broadcast(S, xp[q + 23 * cIn]);
+            a10 = x.fma(k3, a10);
+            a11 = x.fma(k1, a11);
+            x = FloatVector.broadcast(S, xp[q + 24 * cIn]);
+            a11 = x.fma(k2, a11);
+            a12 = x.fma(k0, a12);
+            x = FloatVector.broadcast(S, xp[q + 25 * cIn]);
+            a11 = x.fma(k3, a11);
+            a12 = x.fma(k1, a12);
+            x = FloatVector.broadcast(S, xp[q + 26 * cIn]);
+            a12 = x.fma(k2, a12);
+            a13 = x.fma(k0, a13);
+            x = FloatVector.broadcast(S, xp[q + 27 * cIn]);
+            a12 = x.fma(k3, a12);
+            a13 = x.fma(k1, a13);
+            x = FloatVector.broadcast(S, xp[q + 28 * cIn]);
+            a13 = x.fma(k2, a13);
+            x = FloatVector.broadcast(S, xp[q + 29 * cIn]);
+            a13 = x.fma(k3, a13);
+            q++;
+            wb += L;
+            if (++c == cIn) {
+                c = 0;
+                q += rowStride - cIn;
+                wb += 3 * cIn * L;
+            }
+        }
+        a0.intoArray(out, oo);
+        a1.intoArray(out, oo + os);
+        a2.intoArray(out, oo + 2 * os);
+        a3.intoArray(out, oo + 3 * os);
+        a4.intoArray(out, oo + 4 * os);
+        a5.intoArray(out, oo + 5 * os);
+        a6.intoArray(out, oo + 6 * os);
+        a7.intoArray(out, oo + 7 * os);
+        a8.intoArray(out, oo + 8 * os);
+        a9.intoArray(out, oo + 9 * os);
+        a10.intoArray(out, oo + 10 * os);
+        a11.intoArray(out, oo + 11 * os);
+        a12.intoArray(out, oo + 12 * os);
+        a13.intoArray(out, oo + 13 * os);
+    }
+
+    /**
+     * A kernel 5 wide on paired positions (weights 6 columns wide, two positions per vector): each input value
+     * is broadcast once for every pair whose window covers it (32 broadcasts for 84 multiply-adds per
+     * channel and kernel row).
+     */
+    private static void pair5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
+                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
+        if (fromOut) {
+            a0 = FloatVector.fromArray(S, out, oo);
+            a1 = FloatVector.fromArray(S, out, oo + os);
+            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
+        } else {
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
+        }
+        int q = base;
+        int wb = w0;
+        int c = 0;
+        for (int i = 0; i < kh * cIn; i++) {
+            FloatVector k0 = FloatVector.fromArray(S, wk, wb);
+            FloatVector k1 = FloatVector.fromArray(S, wk, wb + cIn * L);
+            FloatVector k2 = FloatVector.fromArray(S, wk, wb + 2 * cIn * L);
+            FloatVector k3 = FloatVector.fromArray(S, wk, wb + 3 * cIn * L);
+            FloatVector k4 = FloatVector.fromArray(S, wk, wb + 4 * cIn * L);
+            FloatVector k5 = FloatVector.fromArray(S, wk, wb + 5 * cIn * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, xp[q]);
+            a0 = x.fma(k0, a0);
+            x = FloatVector.broadcast(S, xp[q + cIn]);
+            a0 = x.fma(k1, a0);
+            x = FloatVector.broadcast(S, xp[q + 2 * cIn]);
+            a0 = x.fma(k2, a0);
+            a1 = x.fma(k0, a1);
+            x = FloatVector.broadcast(S, xp[q + 3 * cIn]);
+            a0 = x.fma(k3, a0);
+            a1 = x.fma(k1, a1);
+            x = FloatVector.broadcast(S, xp[q + 4 * cIn]);
+            a0 = x.fma(k4, a0);
+            a1 = x.fma(k2, a1);
+            a2 = x.fma(k0, a2);
+            x = FloatVector.broadcast(S, xp[q + 5 * cIn]);
+            a0 = x.fma(k5, a0);
+            a1 = x.fma(k3, a1);
+            a2 = x.fma(k1, a2);
+            x = FloatVector.broadcast(S, xp[q + 6 * cIn]);
+            a1 = x.fma(k4, a1);
+            a2 = x.fma(k2, a2);
+            a3 = x.fma(k0, a3);
+            x = FloatVector.broadcast(S, xp[q + 7 * cIn]);
+            a1 = x.fma(k5, a1);
+            a2 = x.fma(k3, a2);
+            a3 = x.fma(k1, a3);
+            x = FloatVector.broadcast(S, xp[q + 8 * cIn]);
+            a2 = x.fma(k4, a2);
+            a3 = x.fma(k2, a3);
+            a4 = x.fma(k0, a4);
+            x = FloatVector.broadcast(S, xp[q + 9 * cIn]);
+            a2 = x.fma(k5, a2);
+            a3 = x.fma(k3, a3);
+            a4 = x.fma(k1, a4);
+            x = FloatVector.broadcast(S, xp[q + 10 * cIn]);
+            a3 = x.fma(k4, a3);
+            a4 = x.fma(k2, a4);
+            a5 = x.fma(k0, a5);
+            x = FloatVector.broadcast(S, xp[q + 11 * cIn]);
+            a3 = x.fma(k5, a3);
+            a4 = x.fma(k3, a4);
+            a5 = x.fma(k1, a5);
+            x = FloatVector.broadcast(S, xp[q + 12 * cIn]);
+            a4 = x.fma(k4, a4);
+            a5 = x.fma(k2, a5);
+            a6 = x.fma(k0, a6);
+            x = FloatVector.broadcast(S, xp[q + 13 * cIn]);
+            a4 = x.fma(k5, a4);
+            a5 = x.fma(k3, a5);
+            a6 = x.fma(k1, a6);
+            x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
+            a5 = x.fma(k4, a5);
+            a6 = x.fma(k2, a6);
+            a7 = x.fma(k0, a7);
+            x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
+            a5 = x.fma(k5, a5);
+            a6 = x.fma(k3, a6);
+            a7 = x.fma(k1, a7);
+            x = FloatVector.broadcast(S, xp[q + 16 * cIn]);
+            a6 = x.fma(k4, a6);
+            a7 = x.fma(k2, a7);
+            a8 = x.fma(k0, a8);
+            x = FloatVector.broadcast(S, xp[q + 17 * cIn]);
+            a6 = x.fma(k5, a6);
+            a7 = x.fma(k3, a7);
+            a8 = x.fma(k1, a8);
+            x = FloatVector.broadcast(S, xp[q + 18 * cIn]);
+            a7 = x.fma(k4, a7);
+            a8 = x.fma(k2, a8);
+            a9 = x.fma(k0, a9);
+            x = FloatVector.broadcast(S, xp[q + 19 * cIn]);
+            a7 = x.fma(k5, a7);
+            a8 = x.fma(k3, a8);
+            a9 = x.fma(k1, a9);
+            x = FloatVector.broadcast(S, xp[q + 20 * cIn]);
+            a8 = x.fma(k4, a8);
+            a9 = x.fma(k2, a9);
+            a10 = x.fma(k0, a10);
+            x = FloatVector.broadcast(S, xp[q + 21 * cIn]);
+            a8 = x.fma(k5, a8);
+            a9 = x.fma(k3, a9);
+            a10 = x.fma(k1, a10);
+            x = FloatVector.broadcast(S, xp[q + 22 * cIn]);
+            a9 = x.fma(k4, a9);
+            a10 = x.fma(k2, a10);
+            a11 = x.fma(k0, a11);
+            x = FloatVector.broadcast(S, xp[q + 23 * cIn]);
+            a9 = x.fma(k5, a9);
+            a10 = x.fma(k3, a10);
+            a11 = x.fma(k1, a11);
+            x = FloatVector.broadcast(S, xp[q + 24 * cIn]);
+            a10 = x.fma(k4, a10);
+            a11 = x.fma(k2, a11);
+            a12 = x.fma(k0, a12);
+            x = FloatVector.broadcast(S, xp[q + 25 * cIn]);
+            a10 = x.fma(k5, a10);
+            a11 = x.fma(k3, a11);
+            a12 = x.fma(k1, a12);
+            x = FloatVector.broadcast(S, xp[q + 26 * cIn]);
+            a11 = x.fma(k4, a11);
+            a12 = x.fma(k2, a12);
+            a13 = x.fma(k0, a13);
+            x = FloatVector.broadcast(S, xp[q + 27 * cIn]);
+            a11 = x.fma(k5, a11);
+            a12 = x.fma(k3, a12);
+            a13 = x.fma(k1, a13);
+            x = FloatVector.broadcast(S, xp[q + 28 * cIn]);
+            a12 = x.fma(k4, a12);
+            a13 = x.fma(k2, a13);
+            x = FloatVector.broadcast(S, xp[q + 29 * cIn]);
+            a12 = x.fma(k5, a12);
+            a13 = x.fma(k3, a13);
+            x = FloatVector.broadcast(S, xp[q + 30 * cIn]);
+            a13 = x.fma(k4, a13);
+            x = FloatVector.broadcast(S, xp[q + 31 * cIn]);
+            a13 = x.fma(k5, a13);
+            q++;
+            wb += L;
+            if (++c == cIn) {
+                c = 0;
+                q += rowStride - cIn;
+                wb += 5 * cIn * L;
+            }
+        }
+        a0.intoArray(out, oo);
+        a1.intoArray(out, oo + os);
         a2.intoArray(out, oo + 2 * os);
         a3.intoArray(out, oo + 3 * os);
         a4.intoArray(out, oo + 4 * os);
