@@ -172,7 +172,8 @@ final class BenchCommand implements Callable<Integer> {
             float[] b = new float[g.cOut()];
             float[] out = new float[Tensor.checkedSize(g.outputShape())];
             float[] dy = rng.randn(g.outputShape()).data();
-            float[] dx = new float[x.size()];
+            // a network's first layer needs no input gradient (PyTorch's side skips it too)
+            float[] dx = cin == 1 ? null : new float[x.size()];
             float[] dw = new float[wt.size()];
             float[] db = new float[g.cOut()];
             ConvKernel k = new ConvKernel();

@@ -376,7 +376,9 @@ public final class ConvKernel {
         final int k = kh * kw * cIn;
         final int outH = g.outH();
         final int outW = g.outW();
-        if (Gemm.vectorActive()) {
+        if (Gemm.vectorActive() && VectorConv.L % cOut == 0 && cOut < VectorConv.L && kw * cIn < 2 * VectorConv.L) {
+            smallWeightGradient(g, x, dy, dw, db);
+        } else if (Gemm.vectorActive()) {
             directWeightGradient(g, x, dy, dw, db);
         } else {
             gemmWeightGradient(g, x, dy, dw, db);
@@ -467,6 +469,101 @@ public final class ConvKernel {
             if (db != null) {
                 for (int co = 0; co < cOut; co++) {
                     db[co] += part[k * cOut + co];
+                }
+            }
+        }
+    }
+
+    /**
+     * dW and db of a stride-1 convolution with few output channels and short kernel rows (a first layer)
+     * on {@link VectorConv#weightSmall}: {@code m = L / cOut} neighbouring positions share a vector, the
+     * output gradient is read as it lies, and the image is laid out channel-planar with every value
+     * repeated {@code cOut} times, so each tap is one full-width multiply-add per m positions.
+     */
+    private void smallWeightGradient(ConvGeometry g, float[] x, float[] dy, float[] dw, float[] db) {
+        final int lanes = VectorConv.L;
+        final int kh = g.kh();
+        final int kw = g.kw();
+        final int cIn = g.cIn();
+        final int cOut = g.cOut();
+        final int h = g.h();
+        final int w = g.w();
+        final int ph = g.padH();
+        final int pw = g.padW();
+        final int hp = h + 2 * ph;
+        final int outH = g.outH();
+        final int outW = g.outW();
+        final int m = lanes / cOut;
+        final int owp = (outW + m - 1) / m * m;
+        final int wq = Math.max(g.w() + 2 * pw, owp + kw - 1);
+        final int plane = hp * wq * cOut;
+        final int taps = kh * kw * cIn;
+        final int block = VectorConv.SMALL_TAPS;
+        final int tb = (taps + block - 1) / block * block;
+        final int[] tOff = new int[tb];
+        for (int u = 0; u < kh; u++) {
+            for (int v = 0; v < kw; v++) {
+                for (int c = 0; c < cIn; c++) {
+                    tOff[(u * kw + v) * cIn + c] = c * plane + (u * wq + v) * cOut;
+                }
+            }
+        }
+        final int perImage = outH * outW;
+        final boolean copyDy = owp != outW;
+        int chunks = Parallel.chunks(g.n(), 1);
+        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w + lanes), tb * lanes + 2 * lanes);
+        ensureImages(chunks, cIn * plane);
+        Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
+            float[] e = images[chunk];
+            float[] part = dwPartial[chunk];
+            float[] buf = dCols[chunk];
+            Arrays.fill(part, 0f);
+            Arrays.fill(e, 0, cIn * plane, 0f); // the padding stays zero; every image overwrites the rest
+            for (int img = lo; img < hi; img++) {
+                for (int r = 0; r < h; r++) {
+                    for (int c = 0; c < cIn; c++) {
+                        int src = (img * h + r) * w * cIn + c;
+                        for (int col = 0; col < w; col++) {
+                            buf[col] = x[src + col * cIn];
+                        }
+                        VectorConv.repeat(buf, 0, w, cOut, e, c * plane + ((r + ph) * wq + pw) * cOut);
+                    }
+                }
+                float[] d = dy;
+                int dq = img * perImage * cOut;
+                if (copyDy) {
+                    Arrays.fill(buf, 0, outH * owp * cOut, 0f);
+                    for (int oh = 0; oh < outH; oh++) {
+                        System.arraycopy(dy, dq + oh * outW * cOut, buf, oh * owp * cOut, outW * cOut);
+                    }
+                    d = buf;
+                    dq = 0;
+                }
+                for (int t0 = 0; t0 < tb; t0 += block) {
+                    // the first block also sums dY for db; later ones put that sum where nothing reads it
+                    VectorConv.weightSmall(e, (wq - owp) * cOut, d, dq, outH, owp / m, tOff, t0, part, t0 * lanes,
+                            (tb + (t0 == 0 ? 0 : 1)) * lanes);
+                }
+            }
+        });
+        for (int c = 0; c < chunks; c++) {
+            float[] part = dwPartial[c];
+            for (int t = 0; t < taps; t++) {
+                for (int co = 0; co < cOut; co++) {
+                    float s = 0f;
+                    for (int grp = 0; grp < m; grp++) {
+                        s += part[t * lanes + grp * cOut + co];
+                    }
+                    dw[t * cOut + co] += s;
+                }
+            }
+            if (db != null) {
+                for (int co = 0; co < cOut; co++) {
+                    float s = 0f;
+                    for (int grp = 0; grp < m; grp++) {
+                        s += part[tb * lanes + grp * cOut + co];
+                    }
+                    db[co] += s;
                 }
             }
         }

@@ -21,6 +21,8 @@ final class VectorConv {
     static final int P = 14;
     /** Output channels per weight-gradient tile. */
     static final int WEIGHT_CHANNELS = 8;
+    /** Taps per tile of {@link #weightSmall}. */
+    static final int SMALL_TAPS = 25;
     /** Taps (floats of a kernel row) per weight-gradient tile. */
     static final int WEIGHT_TAPS = 3 * L;
 
@@ -818,5 +820,146 @@ final class VectorConv {
         a70.intoArray(acc, ao + 7 * as);
         a71.intoArray(acc, ao + 7 * as + L);
         a72.intoArray(acc, ao + 7 * as + 2 * L);
+    }
+
+    /**
+     * Weight gradient for outputs of few channels ({@code m = L / cOut} positions per vector): 25 taps in registers,
+     * each a vector of m groups of cOut lanes (positions ow..ow+m-1), summed over every output position of an
+     * image: {@code acc[ao + t·L + lane] += e[eq + tOff[t0 + t] + lane] · d[dq + lane]}, where {@code d} walks
+     * the output gradient {@code L} floats at a time and {@code e} (the padded image, channel-planar, each
+     * value repeated cOut times) walks {@code L} floats per step and {@code eRowStep} more after each of
+     * {@code rows} rows of {@code steps} steps. The sum of the output gradient vectors is added at {@code sumOff}.
+     */
+    static void weightSmall(float[] e, int eRowStep, float[] d, int dq, int rows, int steps, int[] tOff, int t0,
+                            float[] acc, int ao, int sumOff) {
+        int o0 = tOff[t0 + 0];
+        int o1 = tOff[t0 + 1];
+        int o2 = tOff[t0 + 2];
+        int o3 = tOff[t0 + 3];
+        int o4 = tOff[t0 + 4];
+        int o5 = tOff[t0 + 5];
+        int o6 = tOff[t0 + 6];
+        int o7 = tOff[t0 + 7];
+        int o8 = tOff[t0 + 8];
+        int o9 = tOff[t0 + 9];
+        int o10 = tOff[t0 + 10];
+        int o11 = tOff[t0 + 11];
+        int o12 = tOff[t0 + 12];
+        int o13 = tOff[t0 + 13];
+        int o14 = tOff[t0 + 14];
+        int o15 = tOff[t0 + 15];
+        int o16 = tOff[t0 + 16];
+        int o17 = tOff[t0 + 17];
+        int o18 = tOff[t0 + 18];
+        int o19 = tOff[t0 + 19];
+        int o20 = tOff[t0 + 20];
+        int o21 = tOff[t0 + 21];
+        int o22 = tOff[t0 + 22];
+        int o23 = tOff[t0 + 23];
+        int o24 = tOff[t0 + 24];
+        FloatVector a0 = FloatVector.fromArray(S, acc, ao);
+        FloatVector a1 = FloatVector.fromArray(S, acc, ao + L);
+        FloatVector a2 = FloatVector.fromArray(S, acc, ao + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, acc, ao + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, acc, ao + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, acc, ao + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, acc, ao + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, acc, ao + 7 * L);
+        FloatVector a8 = FloatVector.fromArray(S, acc, ao + 8 * L);
+        FloatVector a9 = FloatVector.fromArray(S, acc, ao + 9 * L);
+        FloatVector a10 = FloatVector.fromArray(S, acc, ao + 10 * L);
+        FloatVector a11 = FloatVector.fromArray(S, acc, ao + 11 * L);
+        FloatVector a12 = FloatVector.fromArray(S, acc, ao + 12 * L);
+        FloatVector a13 = FloatVector.fromArray(S, acc, ao + 13 * L);
+        FloatVector a14 = FloatVector.fromArray(S, acc, ao + 14 * L);
+        FloatVector a15 = FloatVector.fromArray(S, acc, ao + 15 * L);
+        FloatVector a16 = FloatVector.fromArray(S, acc, ao + 16 * L);
+        FloatVector a17 = FloatVector.fromArray(S, acc, ao + 17 * L);
+        FloatVector a18 = FloatVector.fromArray(S, acc, ao + 18 * L);
+        FloatVector a19 = FloatVector.fromArray(S, acc, ao + 19 * L);
+        FloatVector a20 = FloatVector.fromArray(S, acc, ao + 20 * L);
+        FloatVector a21 = FloatVector.fromArray(S, acc, ao + 21 * L);
+        FloatVector a22 = FloatVector.fromArray(S, acc, ao + 22 * L);
+        FloatVector a23 = FloatVector.fromArray(S, acc, ao + 23 * L);
+        FloatVector a24 = FloatVector.fromArray(S, acc, ao + 24 * L);
+        FloatVector sum = FloatVector.fromArray(S, acc, sumOff);
+        int eq = 0;
+        int st = 0;
+        for (int i = 0; i < rows * steps; i++) {
+            FloatVector dv = FloatVector.fromArray(S, d, dq);
+            a0 = FloatVector.fromArray(S, e, eq + o0).fma(dv, a0);
+            a1 = FloatVector.fromArray(S, e, eq + o1).fma(dv, a1);
+            a2 = FloatVector.fromArray(S, e, eq + o2).fma(dv, a2);
+            a3 = FloatVector.fromArray(S, e, eq + o3).fma(dv, a3);
+            a4 = FloatVector.fromArray(S, e, eq + o4).fma(dv, a4);
+            a5 = FloatVector.fromArray(S, e, eq + o5).fma(dv, a5);
+            a6 = FloatVector.fromArray(S, e, eq + o6).fma(dv, a6);
+            a7 = FloatVector.fromArray(S, e, eq + o7).fma(dv, a7);
+            a8 = FloatVector.fromArray(S, e, eq + o8).fma(dv, a8);
+            a9 = FloatVector.fromArray(S, e, eq + o9).fma(dv, a9);
+            a10 = FloatVector.fromArray(S, e, eq + o10).fma(dv, a10);
+            a11 = FloatVector.fromArray(S, e, eq + o11).fma(dv, a11);
+            a12 = FloatVector.fromArray(S, e, eq + o12).fma(dv, a12);
+            a13 = FloatVector.fromArray(S, e, eq + o13).fma(dv, a13);
+            a14 = FloatVector.fromArray(S, e, eq + o14).fma(dv, a14);
+            a15 = FloatVector.fromArray(S, e, eq + o15).fma(dv, a15);
+            a16 = FloatVector.fromArray(S, e, eq + o16).fma(dv, a16);
+            a17 = FloatVector.fromArray(S, e, eq + o17).fma(dv, a17);
+            a18 = FloatVector.fromArray(S, e, eq + o18).fma(dv, a18);
+            a19 = FloatVector.fromArray(S, e, eq + o19).fma(dv, a19);
+            a20 = FloatVector.fromArray(S, e, eq + o20).fma(dv, a20);
+            a21 = FloatVector.fromArray(S, e, eq + o21).fma(dv, a21);
+            a22 = FloatVector.fromArray(S, e, eq + o22).fma(dv, a22);
+            a23 = FloatVector.fromArray(S, e, eq + o23).fma(dv, a23);
+            a24 = FloatVector.fromArray(S, e, eq + o24).fma(dv, a24);
+            sum = sum.add(dv);
+            dq += L;
+            eq += L;
+            if (++st == steps) {
+                st = 0;
+                eq += eRowStep;
+            }
+        }
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + L);
+        a2.intoArray(acc, ao + 2 * L);
+        a3.intoArray(acc, ao + 3 * L);
+        a4.intoArray(acc, ao + 4 * L);
+        a5.intoArray(acc, ao + 5 * L);
+        a6.intoArray(acc, ao + 6 * L);
+        a7.intoArray(acc, ao + 7 * L);
+        a8.intoArray(acc, ao + 8 * L);
+        a9.intoArray(acc, ao + 9 * L);
+        a10.intoArray(acc, ao + 10 * L);
+        a11.intoArray(acc, ao + 11 * L);
+        a12.intoArray(acc, ao + 12 * L);
+        a13.intoArray(acc, ao + 13 * L);
+        a14.intoArray(acc, ao + 14 * L);
+        a15.intoArray(acc, ao + 15 * L);
+        a16.intoArray(acc, ao + 16 * L);
+        a17.intoArray(acc, ao + 17 * L);
+        a18.intoArray(acc, ao + 18 * L);
+        a19.intoArray(acc, ao + 19 * L);
+        a20.intoArray(acc, ao + 20 * L);
+        a21.intoArray(acc, ao + 21 * L);
+        a22.intoArray(acc, ao + 22 * L);
+        a23.intoArray(acc, ao + 23 * L);
+        a24.intoArray(acc, ao + 24 * L);
+        sum.intoArray(acc, sumOff);
+    }
+
+    /**
+     * {@code dst[dstOff + i·rep + j] = src[srcOff + i]} for {@code i < count}, {@code j < rep}
+     *.
+     */
+    static void repeat(float[] src, int srcOff, int count, int rep, float[] dst, int dstOff) {
+        int o = dstOff;
+        for (int i = 0; i < count; i++) {
+            float v = src[srcOff + i];
+            for (int j = 0; j < rep; j++) {
+                dst[o + j] = v;
+            }
+            o += rep;
+        }
     }
 }
