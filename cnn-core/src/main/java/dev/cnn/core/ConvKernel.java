@@ -305,7 +305,10 @@ public final class ConvKernel {
         int chunks = Parallel.chunks(n, 1);
         ensureImages(chunks, hp * wq * cIn);
         ensureCols(chunks, groups * VectorConv.P * lanes);
-        final boolean whole = per == 1 && cOut % lanes == 0;
+        // outputs go straight to y when a tile's rows are whole output positions: per == 1 with whole
+        // vectors of channels, or per == 2 with pairs of positions exactly one vector wide
+        final boolean whole = per == 1 ? cOut % lanes == 0 : nc == lanes;
+        final int os = per == 1 ? cOut : lanes;
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
             float[] xp = images[chunk];
             float[] tile = cols[chunk];
@@ -321,14 +324,25 @@ public final class ConvKernel {
                         boolean direct = whole && from == 0 && count == span;
                         for (int g = 0; g < groups; g++) {
                             if (direct) {
-                                VectorConv.tile(xp, base, 1, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, y,
-                                        (rowOut + xs) * cOut + g * lanes, cOut, bk, g * lanes, add);
+                                VectorConv.tile(xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, y,
+                                        (rowOut + xs) * cOut + g * lanes, os, bk, g * lanes, add);
                             } else {
                                 VectorConv.tile(xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, tile,
                                         g * VectorConv.P * lanes, lanes, bk, g * lanes, false);
                             }
                         }
-                        if (!direct) {
+                        if (!direct && nc == lanes) {
+                            // one vector per tile row holding whole positions: the tile is dense NHWC
+                            int dst = (rowOut + xs + from) * cOut;
+                            int len = (count - from) * cOut;
+                            if (add) {
+                                for (int c = 0; c < len; c++) {
+                                    y[dst + c] += tile[from * cOut + c];
+                                }
+                            } else {
+                                System.arraycopy(tile, from * cOut, y, dst, len);
+                            }
+                        } else if (!direct) {
                             for (int t = from; t < count; t++) {
                                 int dst = (rowOut + xs + t) * cOut;
                                 for (int g = 0; g < groups; g++) {
