@@ -623,15 +623,11 @@ public final class ConvKernel {
                     }
                     dyBase = 0;
                 }
-                for (int oh = 0; oh < outH; oh++) {
-                    int dyr = dyBase + oh * outW * cop;
-                    for (int u = 0; u < kh; u++) {
-                        int xr = (oh + u) * wp * cIn;
-                        for (int c0 = 0; c0 < cop; c0 += channels) {
-                            for (int t0 = 0; t0 < tp; t0 += taps) {
-                                VectorConv.weightRow(xp, xr + t0, cIn, dyb, dyr + c0, cop, outW, part,
-                                        (u * cop + c0) * tp + t0, tp);
-                            }
+                for (int u = 0; u < kh; u++) {
+                    for (int c0 = 0; c0 < cop; c0 += channels) {
+                        for (int t0 = 0; t0 < tp; t0 += taps) {
+                            VectorConv.weightRow(xp, u * wp * cIn + t0, cIn, (wp - outW) * cIn, dyb, dyBase + c0, cop,
+                                    outH, outW, part, (u * cop + c0) * tp + t0, tp);
                         }
                     }
                 }

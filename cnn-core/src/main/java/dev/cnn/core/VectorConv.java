@@ -726,13 +726,14 @@ final class VectorConv {
     }
 
     /**
-     * Weight gradient of one kernel row for 8 output channels and 3 vectors of taps: for each of {@code count}
-     * output positions {@code ow}, {@code acc[ao + c·as + t] += dy[dyr + ow·dys + c] · xp[xr + ow·ps + t]} for
+     * Weight gradient of one kernel row for 8 output channels and 3 vectors of taps, summed over {@code rows}
+     * rows of {@code count} output positions: {@code acc[ao + c·as + t] += dy[d + c] · xp[q + t]}, {@code d}
+     * stepping by {@code dys} per position, {@code q} by {@code ps} per position and {@code xRowStep} more per row, for
      * {@code c < 8} and {@code t < 3·L} (the taps of a kernel row are {@code kw·cIn} contiguous values of the
      * padded image; lanes past them are computed and never read).
      */
-    static void weightRow(float[] xp, int xr, int ps, float[] dy, int dyr, int dys, int count, float[] acc, int ao,
-                          int as) {
+    static void weightRow(float[] xp, int xr, int ps, int xRowStep, float[] dy, int dyr, int dys, int rows, int count,
+                          float[] acc, int ao, int as) {
         FloatVector a00 = FloatVector.fromArray(S, acc, ao);
         FloatVector a01 = FloatVector.fromArray(S, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(S, acc, ao + 2 * L);
@@ -757,9 +758,10 @@ final class VectorConv {
         FloatVector a70 = FloatVector.fromArray(S, acc, ao + 7 * as);
         FloatVector a71 = FloatVector.fromArray(S, acc, ao + 7 * as + L);
         FloatVector a72 = FloatVector.fromArray(S, acc, ao + 7 * as + 2 * L);
-        for (int ow = 0; ow < count; ow++) {
-            int q = xr + ow * ps;
-            int d = dyr + ow * dys;
+        int q = xr;
+        int d = dyr;
+        int ow = 0;
+        for (int i = 0; i < rows * count; i++) {
             FloatVector x0 = FloatVector.fromArray(S, xp, q);
             FloatVector x1 = FloatVector.fromArray(S, xp, q + L);
             FloatVector x2 = FloatVector.fromArray(S, xp, q + 2 * L);
@@ -795,6 +797,12 @@ final class VectorConv {
             a70 = x0.fma(d7, a70);
             a71 = x1.fma(d7, a71);
             a72 = x2.fma(d7, a72);
+            q += ps;
+            d += dys;
+            if (++ow == count) {
+                ow = 0;
+                q += xRowStep;
+            }
         }
         a00.intoArray(acc, ao);
         a01.intoArray(acc, ao + L);
