@@ -7,12 +7,15 @@ import java.util.Arrays;
  * and {@link StepByStep#convBackward}: kernel {@code (kh, kw, cIn, cOut)}, bias {@code cOut}, stride
  * and symmetric zero padding per axis.
  *
- * <p>With stride 1 (the common case) each image is zero-padded into a small per-thread buffer and
- * multiplied by the kernel with {@link Gemm} as an implicit im2col: the rows of A are consecutive positions of the padded image
+ * <p>With stride 1 (the common case) each image is zero-padded into a small per-thread buffer. On the
+ * Vector API the convolution is then direct ({@link VectorConv}): register tiles of neighbouring output
+ * positions by a vector of output channels, and the weight gradient with the taps of a kernel row
+ * across the lanes. The plain-Java backend multiplies the padded image by the kernel with
+ * {@link Gemm} as an implicit im2col: the rows of A are consecutive positions of the padded image
  * (including a few that fall in the padding columns, which are computed and dropped), and its
- * columns are offsets into the window, so nothing is gathered. The input gradient is the same
- * operation on the padded output gradient with the kernel flipped. Other strides gather rows block
- * by block into an im2col buffer. Work is split by examples over {@link Parallel#threads()} threads.
+ * columns are offsets into the window, so nothing is gathered. On both, the input gradient is the
+ * same convolution on the padded output gradient with the kernel flipped. Other strides gather rows
+ * block by block into an im2col buffer. Work is split by examples over {@link Parallel#threads()} threads.
  * An instance owns its work buffers and reuses them from call to call, so a layer should keep one;
  * it is not thread-safe.
  */

@@ -6,7 +6,9 @@ import java.util.Arrays;
  * Fast 2-D pooling on NHWC float32 data with the semantics of {@link StepByStep#poolForward} and
  * {@link StepByStep#poolBackward}: an {@code fh x fw} window, per-axis stride, no padding. In max
  * mode the gradient goes to every input equal to the window's maximum, as in the reference. The
- * inner loops run along the contiguous channel axis; examples are spread over {@link Parallel}.
+ * inner loops run along the contiguous channel axis; examples are spread over {@link Parallel}. The
+ * 2×2 max window with at most one vector of channels runs on {@link VectorPool} when the Vector API
+ * backend is in use.
  */
 public final class PoolKernel {
     private PoolKernel() {
@@ -30,11 +32,17 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
+        final int vc = Gemm.vectorActive() ? VectorPool.L : 0; // channels the Vector API kernels take
+        final int vec = max && fh == 2 && fw == 2 && c <= vc ? VectorPool.vectorPositions(w, outW, sw, c) : 0;
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
                 int rowBase = (i * h + oh * sh) * rowStride;
-                for (int ow = 0; ow < outW; ow++, out += c) {
+                if (vec > 0) {
+                    VectorPool.forward2x2(x, rowBase, rowStride, sw, c, y, out, vec);
+                }
+                out += vec * c;
+                for (int ow = vec; ow < outW; ow++, out += c) {
                     int first = rowBase + ow * sw * c;
                     if (max && fh == 2 && fw == 2) {
                         // the common 2x2 window in one pass: four loads and three maxima per channel
@@ -96,11 +104,22 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
+        final int vc = Gemm.vectorActive() ? VectorPool.L : 0; // channels the Vector API kernels take
+        final int vec = max && fh == 2 && fw == 2 && c <= vc ? VectorPool.vectorPositions(w, outW, sw, c) : 0;
+        float[] lanes = null;
+        if (vec > 0) {
+            lanes = new float[vc];
+            java.util.Arrays.fill(lanes, 0, c, 1f);
+        }
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
                 int rowBase = (i * h + oh * sh) * rowStride;
-                for (int ow = 0; ow < outW; ow++, out += c) {
+                if (vec > 0) {
+                    VectorPool.backward2x2(x, y, dy, dx, rowBase, rowStride, sw, c, out, vec, lanes);
+                }
+                out += vec * c;
+                for (int ow = vec; ow < outW; ow++, out += c) {
                     int first = rowBase + ow * sw * c;
                     if (max && fh == 2 && fw == 2) {
                         int second = first + rowStride;

@@ -163,6 +163,38 @@ class KernelsVsReferenceTest {
         }
     }
 
+    /**
+     * The 2×2 max window at every row width from 2 to 33, strides 1–3, channels below, at and above one
+     * vector, on values drawn from {0, 1, 2} so windows hold ties (each tied maximum gets the gradient),
+     * with the gradient added to a non-zero array.
+     */
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void maxPool2x2AtEveryWidthWithTies(boolean vector) {
+        Gemm.useVector(vector && Gemm.vectorAvailable());
+        Random r = new Random(40);
+        NumpyRandom nr = new NumpyRandom(41);
+        for (int w = 2; w <= 33; w++) {
+            for (int c : new int[] {1, 3, 8, 16, 17}) {
+                int s = 1 + r.nextInt(3);
+                Parallel.setThreads(1 + w % 3);
+                Tensor x = nr.rand(3, 2 + r.nextInt(4), w, c);
+                for (int i = 0; i < x.size(); i++) {
+                    x.data()[i] = (float) Math.floor(x.data()[i] * 3);
+                }
+                PoolResult ref = StepByStep.poolForward(x, 2, 2, s, s, PoolMode.MAX);
+                PoolGeometry g = PoolGeometry.of(x, 2, 2, s, s);
+                Tensor y = Tensor.full(Float.NaN, g.outputShape());
+                PoolKernel.forward(g, PoolMode.MAX, x.data(), y.data());
+                assertClose(g + " forward", ref.a(), y);
+                Tensor dy = nr.randn(g.outputShape());
+                Tensor dx = Tensor.full(1f, g.inputShape());
+                PoolKernel.backward(g, PoolMode.MAX, x.data(), y.data(), dy.data(), dx.data());
+                assertClose(g + " backward added to ones", shifted(StepByStep.poolBackward(dy, ref.cache()), 1f), dx);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "threads={0}")
     @ValueSource(ints = {1, 2, 3})
     void convolutionIsDeterministicForAThreadCount(int threads) {

@@ -1,0 +1,72 @@
+package dev.cnn.core;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Max pooling over a 2×2 window on the Vector API for at most one vector of channels: one vector per
+ * input column block, lanes past the channels computed and overwritten (forward) or given a zero
+ * gradient (backward), so the caller must only pass positions whose vectors stay inside the row.
+ * Loaded only when {@code jdk.incubator.vector} is present.
+ */
+final class VectorPool {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int L = S.length();
+
+    private VectorPool() {
+    }
+
+    /**
+     * Output positions {@code [0, n)} of one output row: {@code y[yo + ow·c + ch]} = max of the 2×2
+     * window whose top-left value is {@code x[r0 + ow·sw·c + ch]}, the second row {@code rowStride}
+     * further. Writes up to {@link #L} floats from each position's start; the caller writes the
+     * positions after the last one afterwards.
+     */
+    static void forward2x2(float[] x, int r0, int rowStride, int sw, int c, float[] y, int yo, int n) {
+        for (int ow = 0; ow < n; ow++) {
+            int a = r0 + ow * sw * c;
+            int b = a + rowStride;
+            FloatVector left = FloatVector.fromArray(S, x, a).max(FloatVector.fromArray(S, x, b));
+            FloatVector right = FloatVector.fromArray(S, x, a + c).max(FloatVector.fromArray(S, x, b + c));
+            left.max(right).intoArray(y, yo + ow * c);
+        }
+    }
+
+    /**
+     * The gradient of {@link #forward2x2} for positions {@code [0, n)}: {@code dx} at each value of the
+     * window equal to its maximum gets {@code dy} added. Lanes past {@code c} add zero.
+     */
+    static void backward2x2(float[] x, float[] y, float[] dy, float[] dx, int r0, int rowStride, int sw, int c, int yo,
+                            int n, float[] lanes) {
+        FloatVector keep = FloatVector.fromArray(S, lanes, 0);
+        for (int ow = 0; ow < n; ow++) {
+            int a = r0 + ow * sw * c;
+            int b = a + rowStride;
+            int o = yo + ow * c;
+            FloatVector m = FloatVector.fromArray(S, y, o);
+            FloatVector d = FloatVector.fromArray(S, dy, o).mul(keep);
+            add(x, dx, a, m, d);
+            add(x, dx, a + c, m, d);
+            add(x, dx, b, m, d);
+            add(x, dx, b + c, m, d);
+        }
+    }
+
+    private static void add(float[] x, float[] dx, int at, FloatVector max, FloatVector d) {
+        FloatVector g = FloatVector.zero(S).blend(d, FloatVector.fromArray(S, x, at).eq(max));
+        FloatVector.fromArray(S, dx, at).add(g).intoArray(dx, at);
+    }
+
+    /**
+     * How many leading output positions of a row the kernels above may take: every vector they read or
+     * write must end inside the input row ({@code w·c} floats) and the output row ({@code outW·c}).
+     */
+    static int vectorPositions(int w, int outW, int sw, int c) {
+        int n = 0;
+        while (n < outW && (n * sw + 1) * c + L <= w * c && n * c + L <= outW * c) {
+            n++;
+        }
+        return n;
+    }
+}
