@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** Options every command shares. */
 final class CommonOptions {
-    @Option(names = "--threads", description = "Kernel threads (default: available processors, ${DEFAULT-VALUE} here).",
+    @Option(names = "--threads", description = "Kernel threads; 0 (the default) uses every available processor.",
             defaultValue = "0")
     int threads;
 
