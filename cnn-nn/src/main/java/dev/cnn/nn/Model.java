@@ -358,10 +358,13 @@ public final class Model {
                 valMetric = loss.isClassification() ? e.accuracy() : e.rmse();
             }
             history.add(trainLoss, valLoss, valMetric);
-            if (options.verbose()) {
+            if (options.verbose() && options.validation() != null) {
                 LOG.info("epoch {}: train loss {}, validation loss {}, validation {} {} ({} ms)", epoch + 1,
                         String.format("%.6f", trainLoss), String.format("%.6f", valLoss),
                         loss.isClassification() ? "accuracy" : "rmse", String.format("%.6f", valMetric),
+                        (System.nanoTime() - start) / 1_000_000);
+            } else if (options.verbose()) {
+                LOG.info("epoch {}: train loss {} ({} ms)", epoch + 1, String.format("%.6f", trainLoss),
                         (System.nanoTime() - start) / 1_000_000);
             }
             l.onEpochEnd(epoch, trainLoss, valLoss, valMetric);
