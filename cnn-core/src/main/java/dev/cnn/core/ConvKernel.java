@@ -292,7 +292,13 @@ public final class ConvKernel {
         final int wp = w + 2 * pw;
         final int outH = hp - kh + 1;
         final int outW = wp - kw + 1;
-        final int wq = Math.max(wp, span + kw - 1);
+        // row tiles: each output row in tiles of span positions (the last overlapping the one before);
+        // flat tiles: the padded image read as one long row, dropping the positions in padding columns.
+        // Flat wastes less when a row is much narrower than a tile (a 14-wide row of paired positions).
+        final int tilesPerRow = (outW + span - 1) / span;
+        final boolean flat = wp < tilesPerRow * span;
+        final int wq = flat ? wp : Math.max(wp, span + kw - 1);
+        final int slack = flat ? (span + kwe) * cIn : 0;
         float[] wk = VectorConv.packWeights(wmat, rows, nc, wDirect);
         wDirect = wk;
         float[] bp = null;
@@ -306,7 +312,7 @@ public final class ConvKernel {
         }
         final float[] bk = bp;
         int chunks = Parallel.chunks(n, 1);
-        ensureImages(chunks, hp * wq * cIn);
+        ensureImages(chunks, hp * wq * cIn + slack);
         ensureCols(chunks, groups * VectorConv.P * lanes);
         // outputs go straight to y when a tile's rows are whole output positions: per == 1 with whole
         // vectors of channels, or per == 2 with pairs of positions exactly one vector wide
@@ -315,8 +321,31 @@ public final class ConvKernel {
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
             float[] xp = images[chunk];
             float[] tile = cols[chunk];
+            Arrays.fill(xp, hp * wq * cIn, hp * wq * cIn + slack, 0f);
             for (int img = lo; img < hi; img++) {
                 padInto(x, img, h, w, cIn, ph, pw, wq, xp);
+                if (flat) {
+                    int end = (outH - 1) * wq + outW;
+                    for (int v0 = 0; v0 < end; v0 += span) {
+                        for (int g = 0; g < groups; g++) {
+                            VectorConv.tile(xp, v0 * cIn, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, tile,
+                                    g * VectorConv.P * lanes, lanes, bk, g * lanes, false);
+                        }
+                        int oh = v0 / wq;
+                        int ow = v0 - oh * wq;
+                        int count = Math.min(span, end - v0);
+                        for (int t = 0; t < count; t++) {
+                            if (ow < outW) {
+                                copyOut(tile, t, per, cOut, groups, y, ((img * outH + oh) * outW + ow) * cOut, add);
+                            }
+                            if (++ow == wq) {
+                                ow = 0;
+                                oh++;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int oh = 0; oh < outH; oh++) {
                     int rowOut = (img * outH + oh) * outW;
                     for (int x0 = 0; x0 < outW; x0 += span) {
@@ -347,26 +376,34 @@ public final class ConvKernel {
                             }
                         } else if (!direct) {
                             for (int t = from; t < count; t++) {
-                                int dst = (rowOut + xs + t) * cOut;
-                                for (int g = 0; g < groups; g++) {
-                                    // column (t % per)·cOut + co of pair t / per; per == 2 means one group
-                                    int src = g * VectorConv.P * lanes + (t / per) * lanes + (t % per) * cOut;
-                                    int len = per == 2 ? cOut : Math.min(lanes, cOut - g * lanes);
-                                    int d = dst + g * lanes;
-                                    if (add) {
-                                        for (int c = 0; c < len; c++) {
-                                            y[d + c] += tile[src + c];
-                                        }
-                                    } else {
-                                        System.arraycopy(tile, src, y, d, len);
-                                    }
-                                }
+                                copyOut(tile, t, per, cOut, groups, y, (rowOut + xs + t) * cOut, add);
                             }
                         }
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Position {@code t} of a scratch tile of {@link VectorConv#tile} ({@code groups} groups of
+     * {@code P × L} floats; with {@code per == 2}, column {@code (t % 2)·cOut + co} of pair {@code t / 2})
+     * written to, or added to, {@code cOut} floats of {@code y} at {@code dst}.
+     */
+    private static void copyOut(float[] tile, int t, int per, int cOut, int groups, float[] y, int dst, boolean add) {
+        final int lanes = VectorConv.L;
+        for (int g = 0; g < groups; g++) {
+            int src = g * VectorConv.P * lanes + (t / per) * lanes + (t % per) * cOut;
+            int len = per == 2 ? cOut : Math.min(lanes, cOut - g * lanes);
+            int d = dst + g * lanes;
+            if (add) {
+                for (int c = 0; c < len; c++) {
+                    y[d + c] += tile[src + c];
+                }
+            } else {
+                System.arraycopy(tile, src, y, d, len);
+            }
+        }
     }
 
     /**

@@ -58,16 +58,27 @@ final class VectorConv {
      */
     static void tile(float[] xp, int base, int per, int rowStride, int kh, int kw, int cIn, float[] wk, int w0,
                      float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        if (!fromOut) {
+            // the kernels always start from out: a single source for the accumulators keeps C2 from
+            // merging two kinds of vector values before the loop
+            for (int p = 0; p < P; p++) {
+                if (bias == null) {
+                    Arrays.fill(out, oo + p * os, oo + p * os + L, 0f);
+                } else {
+                    System.arraycopy(bias, bo, out, oo + p * os, L);
+                }
+            }
+        }
         if (per == 1 && kw == 5) {
-            tile5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+            tile5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else if (per == 1 && kw == 3) {
-            tile3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+            tile3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else if (per == 2 && kw == 5) {
-            pair5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+            pair5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else if (per == 2 && kw == 3) {
-            pair3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os, bias, bo, fromOut);
+            pair3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else {
-            tileAny(xp, base, per * cIn, rowStride, kh, (kw + per - 1) * cIn, wk, w0, out, oo, os, bias, bo, fromOut);
+            tileAny(xp, base, per * cIn, rowStride, kh, (kw + per - 1) * cIn, wk, w0, out, oo, os);
         }
     }
 
@@ -76,27 +87,21 @@ final class VectorConv {
      * one broadcast per multiply-add.
      */
     private static void tileAny(float[] xp, int base, int ps, int rowStride, int kh, int kwc, float[] wk, int w0,
-                                float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo);
-            a1 = FloatVector.fromArray(S, out, oo + os);
-            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
-            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
-            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
-            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
-            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
-        } else {
-            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
-        }
+                                float[] out, int oo, int os) {
+        FloatVector a0 = FloatVector.fromArray(S, out, oo);
+        FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
+        FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+        FloatVector a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+        FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+        FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+        FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int j = 0;
         for (int i = 0; i < kh * kwc; i++) {
@@ -142,27 +147,21 @@ final class VectorConv {
      * window covers it (16 broadcasts for 42 multiply-adds per channel and kernel row).
      */
     private static void tile3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
-                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo);
-            a1 = FloatVector.fromArray(S, out, oo + os);
-            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
-            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
-            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
-            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
-            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
-        } else {
-            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
-        }
+                              float[] out, int oo, int os) {
+        FloatVector a0 = FloatVector.fromArray(S, out, oo);
+        FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
+        FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+        FloatVector a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+        FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+        FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+        FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int wb = w0;
         int c = 0;
@@ -258,27 +257,21 @@ final class VectorConv {
      * window covers it (18 broadcasts for 70 multiply-adds per channel and kernel row).
      */
     private static void tile5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
-                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo);
-            a1 = FloatVector.fromArray(S, out, oo + os);
-            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
-            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
-            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
-            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
-            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
-        } else {
-            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
-        }
+                              float[] out, int oo, int os) {
+        FloatVector a0 = FloatVector.fromArray(S, out, oo);
+        FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
+        FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+        FloatVector a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+        FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+        FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+        FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int wb = w0;
         int c = 0;
@@ -407,27 +400,21 @@ final class VectorConv {
      * channel and kernel row).
      */
     private static void pair3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
-                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo);
-            a1 = FloatVector.fromArray(S, out, oo + os);
-            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
-            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
-            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
-            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
-            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
-        } else {
-            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
-        }
+                              float[] out, int oo, int os) {
+        FloatVector a0 = FloatVector.fromArray(S, out, oo);
+        FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
+        FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+        FloatVector a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+        FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+        FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+        FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int wb = w0;
         int c = 0;
@@ -553,27 +540,21 @@ final class VectorConv {
      * channel and kernel row).
      */
     private static void pair5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
-                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oo);
-            a1 = FloatVector.fromArray(S, out, oo + os);
-            a2 = FloatVector.fromArray(S, out, oo + 2 * os);
-            a3 = FloatVector.fromArray(S, out, oo + 3 * os);
-            a4 = FloatVector.fromArray(S, out, oo + 4 * os);
-            a5 = FloatVector.fromArray(S, out, oo + 5 * os);
-            a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-            a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-            a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-            a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-            a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-            a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-            a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-            a13 = FloatVector.fromArray(S, out, oo + 13 * os);
-        } else {
-            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, bo);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b; a8 = b; a9 = b; a10 = b; a11 = b; a12 = b; a13 = b;
-        }
+                              float[] out, int oo, int os) {
+        FloatVector a0 = FloatVector.fromArray(S, out, oo);
+        FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
+        FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
+        FloatVector a3 = FloatVector.fromArray(S, out, oo + 3 * os);
+        FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
+        FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
+        FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
+        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
+        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
+        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
+        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
+        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
+        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
+        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int wb = w0;
         int c = 0;

@@ -48,7 +48,19 @@ final class VectorGemm implements Gemm.GemmBackend {
                     }
                     int cBase = cOff + i * ldc + j0;
                     if (rows == mr && cols == width) {
-                        tile(mr, width, kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j0, acc);
+                        if (!acc) {
+                            // tiles always start from C: one source for the accumulators keeps C2
+                            // from merging two kinds of vector values (which can make it box them)
+                            for (int r = 0; r < mr; r++) {
+                                int o = cBase + r * ldc;
+                                if (bias == null) {
+                                    java.util.Arrays.fill(c, o, o + width, 0f);
+                                } else {
+                                    System.arraycopy(bias, j0, c, o, width);
+                                }
+                            }
+                        }
+                        tile(mr, width, kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc);
                     } else {
                         // partial tile: compute on a zero-padded copy so the kernel only sees whole vectors
                         for (int r = 0; r < mr; r++) {
@@ -59,7 +71,7 @@ final class VectorGemm implements Gemm.GemmBackend {
                             }
                         }
                         if (rows == mr) {
-                            tile(mr, width, kc, a, rowBase, kOff, p0, bp, bBase, scratch, 0, width, null, 0, true);
+                            tile(mr, width, kc, a, rowBase, kOff, p0, bp, bBase, scratch, 0, width);
                         } else {
                             for (int r = 0; r < rows; r++) {
                                 row(kc, width, a, rowBase[r], kOff, p0, bp, bBase, scratch, r * width);
@@ -75,39 +87,32 @@ final class VectorGemm implements Gemm.GemmBackend {
     }
 
     private static void tile(int mr, int width, int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase,
-                             float[] c, int cBase, int ldc, float[] bias, int j, boolean acc) {
+                             float[] c, int cBase, int ldc) {
         if (width == L) {
-            tile8x1(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
+            tile8x1(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc);
         } else {
-            tile8x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc, bias, j, acc);
+            tile8x2(kc, a, rowBase, kOff, p0, bp, bBase, c, cBase, ldc);
         }
-    }
-
-    private static FloatVector init(float[] c, int off, float[] bias, int j, boolean acc) {
-        if (acc) {
-            return FloatVector.fromArray(S, c, off);
-        }
-        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
     }
 
     private static void tile8x2(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
-                                int cBase, int ldc, float[] bias, int j, boolean acc) {
-        FloatVector c00 = init(c, cBase, bias, j, acc);
-        FloatVector c01 = init(c, cBase + L, bias, j + L, acc);
-        FloatVector c10 = init(c, cBase + ldc, bias, j, acc);
-        FloatVector c11 = init(c, cBase + ldc + L, bias, j + L, acc);
-        FloatVector c20 = init(c, cBase + 2 * ldc, bias, j, acc);
-        FloatVector c21 = init(c, cBase + 2 * ldc + L, bias, j + L, acc);
-        FloatVector c30 = init(c, cBase + 3 * ldc, bias, j, acc);
-        FloatVector c31 = init(c, cBase + 3 * ldc + L, bias, j + L, acc);
-        FloatVector c40 = init(c, cBase + 4 * ldc, bias, j, acc);
-        FloatVector c41 = init(c, cBase + 4 * ldc + L, bias, j + L, acc);
-        FloatVector c50 = init(c, cBase + 5 * ldc, bias, j, acc);
-        FloatVector c51 = init(c, cBase + 5 * ldc + L, bias, j + L, acc);
-        FloatVector c60 = init(c, cBase + 6 * ldc, bias, j, acc);
-        FloatVector c61 = init(c, cBase + 6 * ldc + L, bias, j + L, acc);
-        FloatVector c70 = init(c, cBase + 7 * ldc, bias, j, acc);
-        FloatVector c71 = init(c, cBase + 7 * ldc + L, bias, j + L, acc);
+                                int cBase, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, c, cBase);
+        FloatVector c01 = FloatVector.fromArray(S, c, cBase + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cBase + ldc);
+        FloatVector c11 = FloatVector.fromArray(S, c, cBase + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, cBase + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S, c, cBase + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, cBase + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S, c, cBase + 3 * ldc + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, cBase + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(S, c, cBase + 4 * ldc + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, cBase + 5 * ldc);
+        FloatVector c51 = FloatVector.fromArray(S, c, cBase + 5 * ldc + L);
+        FloatVector c60 = FloatVector.fromArray(S, c, cBase + 6 * ldc);
+        FloatVector c61 = FloatVector.fromArray(S, c, cBase + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(S, c, cBase + 7 * ldc);
+        FloatVector c71 = FloatVector.fromArray(S, c, cBase + 7 * ldc + L);
         int a0 = rowBase[0];
         int a1 = rowBase[1];
         int a2 = rowBase[2];
@@ -166,15 +171,15 @@ final class VectorGemm implements Gemm.GemmBackend {
     }
 
     private static void tile8x1(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
-                                int cBase, int ldc, float[] bias, int j, boolean acc) {
-        FloatVector c0 = init(c, cBase, bias, j, acc);
-        FloatVector c1 = init(c, cBase + ldc, bias, j, acc);
-        FloatVector c2 = init(c, cBase + 2 * ldc, bias, j, acc);
-        FloatVector c3 = init(c, cBase + 3 * ldc, bias, j, acc);
-        FloatVector c4 = init(c, cBase + 4 * ldc, bias, j, acc);
-        FloatVector c5 = init(c, cBase + 5 * ldc, bias, j, acc);
-        FloatVector c6 = init(c, cBase + 6 * ldc, bias, j, acc);
-        FloatVector c7 = init(c, cBase + 7 * ldc, bias, j, acc);
+                                int cBase, int ldc) {
+        FloatVector c0 = FloatVector.fromArray(S, c, cBase);
+        FloatVector c1 = FloatVector.fromArray(S, c, cBase + ldc);
+        FloatVector c2 = FloatVector.fromArray(S, c, cBase + 2 * ldc);
+        FloatVector c3 = FloatVector.fromArray(S, c, cBase + 3 * ldc);
+        FloatVector c4 = FloatVector.fromArray(S, c, cBase + 4 * ldc);
+        FloatVector c5 = FloatVector.fromArray(S, c, cBase + 5 * ldc);
+        FloatVector c6 = FloatVector.fromArray(S, c, cBase + 6 * ldc);
+        FloatVector c7 = FloatVector.fromArray(S, c, cBase + 7 * ldc);
         int a0 = rowBase[0];
         int a1 = rowBase[1];
         int a2 = rowBase[2];
