@@ -565,7 +565,7 @@ public final class ConvKernel {
         final int perImage = outH * outW;
         final boolean copyDy = owp != outW;
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w + lanes), tb * lanes + 2 * lanes);
+        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w), tb * lanes + 2 * lanes);
         ensureImages(chunks, cIn * plane);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] e = images[chunk];

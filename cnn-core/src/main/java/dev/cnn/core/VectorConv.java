@@ -938,8 +938,7 @@ final class VectorConv {
     }
 
     /**
-     * {@code dst[dstOff + i·rep + j] = src[srcOff + i]} for {@code i < count}, {@code j < rep}
-     *.
+     * {@code dst[dstOff + i·rep + j] = src[srcOff + i]} for {@code i < count}, {@code j < rep}.
      */
     static void repeat(float[] src, int srcOff, int count, int rep, float[] dst, int dstOff) {
         int o = dstOff;
