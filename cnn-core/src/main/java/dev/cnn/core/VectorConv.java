@@ -22,7 +22,7 @@ final class VectorConv {
     /** Output channels per weight-gradient tile. */
     static final int WEIGHT_CHANNELS = 8;
     /** Taps per tile of {@link #weightSmall}. */
-    static final int SMALL_TAPS = 25;
+    static final int SMALL_TAPS = 13;
     /** Taps (floats of a kernel row) per weight-gradient tile. */
     static final int WEIGHT_TAPS = 3 * L;
 
@@ -74,7 +74,10 @@ final class VectorConv {
         } else if (per == 1 && kw == 3) {
             tile3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else if (per == 2 && kw == 5) {
-            pair5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
+            // two calls of seven pairs: one of fourteen made a method large enough that JDK 17's C2
+            // sometimes left part of its vector calls unintrinsified
+            pair5Half(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
+            pair5Half(xp, base + P * cIn, cIn, rowStride, kh, wk, w0, out, oo + P / 2 * os, os);
         } else if (per == 2 && kw == 3) {
             pair3(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
         } else {
@@ -536,10 +539,10 @@ final class VectorConv {
 
     /**
      * A kernel 5 wide on paired positions (weights 6 columns wide, two positions per vector): each input value
-     * is broadcast once for every pair whose window covers it (32 broadcasts for 84 multiply-adds per
+     * is broadcast once for every pair whose window covers it (18 broadcasts for 42 multiply-adds per
      * channel and kernel row).
      */
-    private static void pair5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
+    private static void pair5Half(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
                               float[] out, int oo, int os) {
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
@@ -548,13 +551,6 @@ final class VectorConv {
         FloatVector a4 = FloatVector.fromArray(S, out, oo + 4 * os);
         FloatVector a5 = FloatVector.fromArray(S, out, oo + 5 * os);
         FloatVector a6 = FloatVector.fromArray(S, out, oo + 6 * os);
-        FloatVector a7 = FloatVector.fromArray(S, out, oo + 7 * os);
-        FloatVector a8 = FloatVector.fromArray(S, out, oo + 8 * os);
-        FloatVector a9 = FloatVector.fromArray(S, out, oo + 9 * os);
-        FloatVector a10 = FloatVector.fromArray(S, out, oo + 10 * os);
-        FloatVector a11 = FloatVector.fromArray(S, out, oo + 11 * os);
-        FloatVector a12 = FloatVector.fromArray(S, out, oo + 12 * os);
-        FloatVector a13 = FloatVector.fromArray(S, out, oo + 13 * os);
         int q = base;
         int wb = w0;
         int c = 0;
@@ -619,69 +615,13 @@ final class VectorConv {
             x = FloatVector.broadcast(S, xp[q + 14 * cIn]);
             a5 = x.fma(k4, a5);
             a6 = x.fma(k2, a6);
-            a7 = x.fma(k0, a7);
             x = FloatVector.broadcast(S, xp[q + 15 * cIn]);
             a5 = x.fma(k5, a5);
             a6 = x.fma(k3, a6);
-            a7 = x.fma(k1, a7);
             x = FloatVector.broadcast(S, xp[q + 16 * cIn]);
             a6 = x.fma(k4, a6);
-            a7 = x.fma(k2, a7);
-            a8 = x.fma(k0, a8);
             x = FloatVector.broadcast(S, xp[q + 17 * cIn]);
             a6 = x.fma(k5, a6);
-            a7 = x.fma(k3, a7);
-            a8 = x.fma(k1, a8);
-            x = FloatVector.broadcast(S, xp[q + 18 * cIn]);
-            a7 = x.fma(k4, a7);
-            a8 = x.fma(k2, a8);
-            a9 = x.fma(k0, a9);
-            x = FloatVector.broadcast(S, xp[q + 19 * cIn]);
-            a7 = x.fma(k5, a7);
-            a8 = x.fma(k3, a8);
-            a9 = x.fma(k1, a9);
-            x = FloatVector.broadcast(S, xp[q + 20 * cIn]);
-            a8 = x.fma(k4, a8);
-            a9 = x.fma(k2, a9);
-            a10 = x.fma(k0, a10);
-            x = FloatVector.broadcast(S, xp[q + 21 * cIn]);
-            a8 = x.fma(k5, a8);
-            a9 = x.fma(k3, a9);
-            a10 = x.fma(k1, a10);
-            x = FloatVector.broadcast(S, xp[q + 22 * cIn]);
-            a9 = x.fma(k4, a9);
-            a10 = x.fma(k2, a10);
-            a11 = x.fma(k0, a11);
-            x = FloatVector.broadcast(S, xp[q + 23 * cIn]);
-            a9 = x.fma(k5, a9);
-            a10 = x.fma(k3, a10);
-            a11 = x.fma(k1, a11);
-            x = FloatVector.broadcast(S, xp[q + 24 * cIn]);
-            a10 = x.fma(k4, a10);
-            a11 = x.fma(k2, a11);
-            a12 = x.fma(k0, a12);
-            x = FloatVector.broadcast(S, xp[q + 25 * cIn]);
-            a10 = x.fma(k5, a10);
-            a11 = x.fma(k3, a11);
-            a12 = x.fma(k1, a12);
-            x = FloatVector.broadcast(S, xp[q + 26 * cIn]);
-            a11 = x.fma(k4, a11);
-            a12 = x.fma(k2, a12);
-            a13 = x.fma(k0, a13);
-            x = FloatVector.broadcast(S, xp[q + 27 * cIn]);
-            a11 = x.fma(k5, a11);
-            a12 = x.fma(k3, a12);
-            a13 = x.fma(k1, a13);
-            x = FloatVector.broadcast(S, xp[q + 28 * cIn]);
-            a12 = x.fma(k4, a12);
-            a13 = x.fma(k2, a13);
-            x = FloatVector.broadcast(S, xp[q + 29 * cIn]);
-            a12 = x.fma(k5, a12);
-            a13 = x.fma(k3, a13);
-            x = FloatVector.broadcast(S, xp[q + 30 * cIn]);
-            a13 = x.fma(k4, a13);
-            x = FloatVector.broadcast(S, xp[q + 31 * cIn]);
-            a13 = x.fma(k5, a13);
             q++;
             wb += L;
             if (++c == cIn) {
@@ -697,14 +637,8 @@ final class VectorConv {
         a4.intoArray(out, oo + 4 * os);
         a5.intoArray(out, oo + 5 * os);
         a6.intoArray(out, oo + 6 * os);
-        a7.intoArray(out, oo + 7 * os);
-        a8.intoArray(out, oo + 8 * os);
-        a9.intoArray(out, oo + 9 * os);
-        a10.intoArray(out, oo + 10 * os);
-        a11.intoArray(out, oo + 11 * os);
-        a12.intoArray(out, oo + 12 * os);
-        a13.intoArray(out, oo + 13 * os);
     }
+
 
     /**
      * Weight gradient of one kernel row for 8 output channels and 3 vectors of taps, summed over {@code rows}
@@ -812,7 +746,7 @@ final class VectorConv {
     }
 
     /**
-     * Weight gradient for outputs of few channels ({@code m = L / cOut} positions per vector): 25 taps in registers,
+     * Weight gradient for outputs of few channels ({@code m = L / cOut} positions per vector): 13 taps in registers,
      * each a vector of m groups of cOut lanes (positions ow..ow+m-1), summed over every output position of an
      * image: {@code acc[ao + t·L + lane] += e[eq + tOff[t0 + t] + lane] · d[dq + lane]}, where {@code d} walks
      * the output gradient {@code L} floats at a time and {@code e} (the padded image, channel-planar, each
@@ -834,18 +768,6 @@ final class VectorConv {
         int o10 = tOff[t0 + 10];
         int o11 = tOff[t0 + 11];
         int o12 = tOff[t0 + 12];
-        int o13 = tOff[t0 + 13];
-        int o14 = tOff[t0 + 14];
-        int o15 = tOff[t0 + 15];
-        int o16 = tOff[t0 + 16];
-        int o17 = tOff[t0 + 17];
-        int o18 = tOff[t0 + 18];
-        int o19 = tOff[t0 + 19];
-        int o20 = tOff[t0 + 20];
-        int o21 = tOff[t0 + 21];
-        int o22 = tOff[t0 + 22];
-        int o23 = tOff[t0 + 23];
-        int o24 = tOff[t0 + 24];
         FloatVector a0 = FloatVector.fromArray(S, acc, ao);
         FloatVector a1 = FloatVector.fromArray(S, acc, ao + L);
         FloatVector a2 = FloatVector.fromArray(S, acc, ao + 2 * L);
@@ -859,18 +781,6 @@ final class VectorConv {
         FloatVector a10 = FloatVector.fromArray(S, acc, ao + 10 * L);
         FloatVector a11 = FloatVector.fromArray(S, acc, ao + 11 * L);
         FloatVector a12 = FloatVector.fromArray(S, acc, ao + 12 * L);
-        FloatVector a13 = FloatVector.fromArray(S, acc, ao + 13 * L);
-        FloatVector a14 = FloatVector.fromArray(S, acc, ao + 14 * L);
-        FloatVector a15 = FloatVector.fromArray(S, acc, ao + 15 * L);
-        FloatVector a16 = FloatVector.fromArray(S, acc, ao + 16 * L);
-        FloatVector a17 = FloatVector.fromArray(S, acc, ao + 17 * L);
-        FloatVector a18 = FloatVector.fromArray(S, acc, ao + 18 * L);
-        FloatVector a19 = FloatVector.fromArray(S, acc, ao + 19 * L);
-        FloatVector a20 = FloatVector.fromArray(S, acc, ao + 20 * L);
-        FloatVector a21 = FloatVector.fromArray(S, acc, ao + 21 * L);
-        FloatVector a22 = FloatVector.fromArray(S, acc, ao + 22 * L);
-        FloatVector a23 = FloatVector.fromArray(S, acc, ao + 23 * L);
-        FloatVector a24 = FloatVector.fromArray(S, acc, ao + 24 * L);
         FloatVector sum = FloatVector.fromArray(S, acc, sumOff);
         int eq = 0;
         int st = 0;
@@ -889,18 +799,6 @@ final class VectorConv {
             a10 = FloatVector.fromArray(S, e, eq + o10).fma(dv, a10);
             a11 = FloatVector.fromArray(S, e, eq + o11).fma(dv, a11);
             a12 = FloatVector.fromArray(S, e, eq + o12).fma(dv, a12);
-            a13 = FloatVector.fromArray(S, e, eq + o13).fma(dv, a13);
-            a14 = FloatVector.fromArray(S, e, eq + o14).fma(dv, a14);
-            a15 = FloatVector.fromArray(S, e, eq + o15).fma(dv, a15);
-            a16 = FloatVector.fromArray(S, e, eq + o16).fma(dv, a16);
-            a17 = FloatVector.fromArray(S, e, eq + o17).fma(dv, a17);
-            a18 = FloatVector.fromArray(S, e, eq + o18).fma(dv, a18);
-            a19 = FloatVector.fromArray(S, e, eq + o19).fma(dv, a19);
-            a20 = FloatVector.fromArray(S, e, eq + o20).fma(dv, a20);
-            a21 = FloatVector.fromArray(S, e, eq + o21).fma(dv, a21);
-            a22 = FloatVector.fromArray(S, e, eq + o22).fma(dv, a22);
-            a23 = FloatVector.fromArray(S, e, eq + o23).fma(dv, a23);
-            a24 = FloatVector.fromArray(S, e, eq + o24).fma(dv, a24);
             sum = sum.add(dv);
             dq += L;
             eq += L;
@@ -922,18 +820,6 @@ final class VectorConv {
         a10.intoArray(acc, ao + 10 * L);
         a11.intoArray(acc, ao + 11 * L);
         a12.intoArray(acc, ao + 12 * L);
-        a13.intoArray(acc, ao + 13 * L);
-        a14.intoArray(acc, ao + 14 * L);
-        a15.intoArray(acc, ao + 15 * L);
-        a16.intoArray(acc, ao + 16 * L);
-        a17.intoArray(acc, ao + 17 * L);
-        a18.intoArray(acc, ao + 18 * L);
-        a19.intoArray(acc, ao + 19 * L);
-        a20.intoArray(acc, ao + 20 * L);
-        a21.intoArray(acc, ao + 21 * L);
-        a22.intoArray(acc, ao + 22 * L);
-        a23.intoArray(acc, ao + 23 * L);
-        a24.intoArray(acc, ao + 24 * L);
         sum.intoArray(acc, sumOff);
     }
 
