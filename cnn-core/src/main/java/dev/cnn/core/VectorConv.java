@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Kernels 3 and 5 wide broadcast each input value once for all the positions whose window covers it.
  * The weight gradient puts the taps of a kernel row across the lanes instead.
  *
- * <p>The tiles are unrolled by hand (generated once; not to be edited line by line) and each method
+ * <p>The tiles are fully unrolled (one variable per accumulator, which C2 keeps in registers) and each method
  * stays below ~1,700 bytecodes: JDK 17's C2 sometimes compiled larger ones with part of their vector
  * calls left as calls into the Java fallback, several times slower. Loaded only when
  * {@code jdk.incubator.vector} is present; {@link ConvKernel} falls back to its GEMM formulation
