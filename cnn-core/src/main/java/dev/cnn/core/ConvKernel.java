@@ -430,7 +430,8 @@ public final class ConvKernel {
         final int k = kh * kw * cIn;
         final int outH = g.outH();
         final int outW = g.outW();
-        if (Gemm.vectorActive() && VectorConv.L % cOut == 0 && cOut < VectorConv.L && kw * cIn < 2 * VectorConv.L) {
+        int lanes = Gemm.vectorActive() ? VectorConv.L : 0;
+        if (lanes > 0 && kw * cIn < 2 * lanes && (lanes % cOut == 0 || cOut % lanes == 0)) {
             smallWeightGradient(g, x, dy, dw, db);
         } else if (Gemm.vectorActive()) {
             directWeightGradient(g, x, dy, dw, db);
@@ -529,10 +530,12 @@ public final class ConvKernel {
     }
 
     /**
-     * dW and db of a stride-1 convolution with few output channels and short kernel rows (a first layer)
-     * on {@link VectorConv#weightSmall}: {@code m = L / cOut} neighbouring positions share a vector, the
-     * output gradient is read as it lies, and the image is laid out channel-planar with every value
-     * repeated {@code cOut} times, so each tap is one full-width multiply-add per m positions.
+     * dW and db of a stride-1 convolution with short kernel rows (a first layer) on
+     * {@link VectorConv#weightSmall}, the output gradient read as it lies and the image laid out
+     * channel-planar. With fewer output channels than a vector, {@code m = L / cOut} neighbouring
+     * positions share a vector and every image value is repeated {@code cOut} times; with whole vectors
+     * of channels, each vector holds L channels of one position and every value is repeated L times.
+     * Either way each tap is one full-width multiply-add per step.
      */
     private void smallWeightGradient(ConvGeometry g, float[] x, float[] dy, float[] dw, float[] db) {
         final int lanes = VectorConv.L;
@@ -547,10 +550,16 @@ public final class ConvKernel {
         final int hp = h + 2 * ph;
         final int outH = g.outH();
         final int outW = g.outW();
-        final int m = lanes / cOut;
+        // few channels: m positions per vector, each value repeated cOut times; whole vectors of
+        // channels: one position per vector, each value repeated L times (a broadcast), one group per vector
+        final boolean few = cOut < lanes;
+        final int m = few ? lanes / cOut : 1;
+        final int rep = few ? cOut : lanes;
+        final int groups = few ? 1 : cOut / lanes;
+        final int dStep = few ? lanes : cOut;
         final int owp = (outW + m - 1) / m * m;
-        final int wq = Math.max(g.w() + 2 * pw, owp + kw - 1);
-        final int plane = hp * wq * cOut;
+        final int wq = Math.max(w + 2 * pw, owp + kw - 1);
+        final int plane = hp * wq * rep;
         final int taps = kh * kw * cIn;
         final int block = VectorConv.SMALL_TAPS;
         final int tb = (taps + block - 1) / block * block;
@@ -558,14 +567,15 @@ public final class ConvKernel {
         for (int u = 0; u < kh; u++) {
             for (int v = 0; v < kw; v++) {
                 for (int c = 0; c < cIn; c++) {
-                    tOff[(u * kw + v) * cIn + c] = c * plane + (u * wq + v) * cOut;
+                    tOff[(u * kw + v) * cIn + c] = c * plane + (u * wq + v) * rep;
                 }
             }
         }
         final int perImage = outH * outW;
         final boolean copyDy = owp != outW;
+        final int sums = groups * tb * lanes; // then one db vector per group, then one nothing reads
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w), tb * lanes + 2 * lanes);
+        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w), sums + (groups + 1) * lanes);
         ensureImages(chunks, cIn * plane);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] e = images[chunk];
@@ -580,7 +590,7 @@ public final class ConvKernel {
                         for (int col = 0; col < w; col++) {
                             buf[col] = x[src + col * cIn];
                         }
-                        VectorConv.repeat(buf, 0, w, cOut, e, c * plane + ((r + ph) * wq + pw) * cOut);
+                        VectorConv.repeat(buf, 0, w, rep, e, c * plane + ((r + ph) * wq + pw) * rep);
                     }
                 }
                 float[] d = dy;
@@ -593,10 +603,12 @@ public final class ConvKernel {
                     d = buf;
                     dq = 0;
                 }
-                for (int t0 = 0; t0 < tb; t0 += block) {
-                    // the first block also sums dY for db; later ones put that sum where nothing reads it
-                    VectorConv.weightSmall(e, (wq - owp) * cOut, d, dq, outH, owp / m, tOff, t0, part, t0 * lanes,
-                            (tb + (t0 == 0 ? 0 : 1)) * lanes);
+                for (int grp = 0; grp < groups; grp++) {
+                    for (int t0 = 0; t0 < tb; t0 += block) {
+                        // the first block also sums dY for db; later ones put that sum where nothing reads it
+                        VectorConv.weightSmall(e, (wq - owp) * rep, d, dq + grp * lanes, dStep, outH, owp / m, tOff, t0,
+                                part, (grp * tb + t0) * lanes, sums + (t0 == 0 ? grp : groups) * lanes);
+                    }
                 }
             }
         });
@@ -605,8 +617,12 @@ public final class ConvKernel {
             for (int t = 0; t < taps; t++) {
                 for (int co = 0; co < cOut; co++) {
                     float s = 0f;
-                    for (int grp = 0; grp < m; grp++) {
-                        s += part[t * lanes + grp * cOut + co];
+                    if (few) {
+                        for (int q = 0; q < m; q++) {
+                            s += part[t * lanes + q * cOut + co];
+                        }
+                    } else {
+                        s = part[((co / lanes) * tb + t) * lanes + co % lanes];
                     }
                     dw[t * cOut + co] += s;
                 }
@@ -614,8 +630,12 @@ public final class ConvKernel {
             if (db != null) {
                 for (int co = 0; co < cOut; co++) {
                     float s = 0f;
-                    for (int grp = 0; grp < m; grp++) {
-                        s += part[tb * lanes + grp * cOut + co];
+                    if (few) {
+                        for (int q = 0; q < m; q++) {
+                            s += part[sums + q * cOut + co];
+                        }
+                    } else {
+                        s = part[sums + co];
                     }
                     db[co] += s;
                 }

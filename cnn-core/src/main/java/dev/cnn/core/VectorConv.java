@@ -751,14 +751,14 @@ final class VectorConv {
     }
 
     /**
-     * Weight gradient for outputs of few channels ({@code m = L / cOut} positions per vector): 13 taps in registers,
-     * each a vector of m groups of cOut lanes (positions ow..ow+m-1), summed over every output position of an
+     * Weight gradient for short kernel rows: 13 taps in registers, each a vector of m groups of cOut lanes
+     * (positions ow..ow+m-1, {@code m = L / cOut}) or of L of the output channels ({@code m = 1}), summed over every output position of an
      * image: {@code acc[ao + t·L + lane] += e[eq + tOff[t0 + t] + lane] · d[dq + lane]}, where {@code d} walks
-     * the output gradient {@code L} floats at a time and {@code e} (the padded image, channel-planar, each
-     * value repeated cOut times) walks {@code L} floats per step and {@code eRowStep} more after each of
+     * the output gradient {@code dStep} floats at a time and {@code e} (the padded image, channel-planar, each
+     * value repeated) walks {@code L} floats per step and {@code eRowStep} more after each of
      * {@code rows} rows of {@code steps} steps. The sum of the output gradient vectors is added at {@code sumOff}.
      */
-    static void weightSmall(float[] e, int eRowStep, float[] d, int dq, int rows, int steps, int[] tOff, int t0,
+    static void weightSmall(float[] e, int eRowStep, float[] d, int dq, int dStep, int rows, int steps, int[] tOff, int t0,
                             float[] acc, int ao, int sumOff) {
         int o0 = tOff[t0 + 0];
         int o1 = tOff[t0 + 1];
@@ -805,7 +805,7 @@ final class VectorConv {
             a11 = FloatVector.fromArray(S, e, eq + o11).fma(dv, a11);
             a12 = FloatVector.fromArray(S, e, eq + o12).fma(dv, a12);
             sum = sum.add(dv);
-            dq += L;
+            dq += dStep;
             eq += L;
             if (++st == steps) {
                 st = 0;
