@@ -32,6 +32,7 @@ public final class ConvKernel {
     private float[][] images = new float[0][];
     private float[] flipped = new float[0];
     private float[] paired = new float[0];
+    private float[] pairedBias = new float[0];
     private float[] wDirect;
     private float[] bDirect = new float[0];
     /** Rows of the implicit products per block: about this many floats of C per block. */
@@ -142,16 +143,9 @@ public final class ConvKernel {
      * product reads a padded image that is still in the cache.
      */
     private static void padOne(float[] x, int img, int h, int w, int c, int ph, int pw, float[] out) {
-        int wp = w + 2 * pw;
-        int hp = h + 2 * ph;
-        Arrays.fill(out, 0, ph * wp * c, 0f);
-        for (int r = 0; r < h; r++) {
-            int row = (r + ph) * wp * c;
-            Arrays.fill(out, row, row + pw * c, 0f);
-            System.arraycopy(x, ((img * h) + r) * w * c, out, row + pw * c, w * c);
-            Arrays.fill(out, row + (pw + w) * c, row + wp * c, 0f);
-        }
-        Arrays.fill(out, (ph + h) * wp * c, hp * wp * c + SLACK * c, 0f);
+        int end = (h + 2 * ph) * (w + 2 * pw) * c;
+        padInto(x, img, h, w, c, ph, pw, w + 2 * pw, out);
+        Arrays.fill(out, end, end + SLACK * c, 0f);
     }
 
     /** Paired rows may read this many positions past the padded image (always times a zero weight). */
@@ -193,8 +187,7 @@ public final class ConvKernel {
         boolean pair = Gemm.paddedWidth(cOut) >= 2 * cOut;
         int per = pair ? 2 : 1;
         int nc = per * cOut;
-        Gemm.PackedB pb;
-        int[] kOff;
+        float[] wmat = wm;
         float[] b2 = bias;
         if (pair) {
             int k2 = kh * (kw + 1) * cIn;
@@ -215,24 +208,23 @@ public final class ConvKernel {
                     }
                 }
             }
+            wmat = paired;
             if (bias != null) {
-                b2 = new float[nc];
-                System.arraycopy(bias, 0, b2, 0, cOut);
-                System.arraycopy(bias, 0, b2, cOut, cOut);
+                if (pairedBias.length != nc) {
+                    pairedBias = new float[nc];
+                }
+                System.arraycopy(bias, 0, pairedBias, 0, cOut);
+                System.arraycopy(bias, 0, pairedBias, cOut, cOut);
+                b2 = pairedBias;
             }
-            if (Gemm.vectorActive()) {
-                convDirect(n, h, w, ph, pw, cIn, kh, kw, per, cOut, paired, b2, x, y, add);
-                return;
-            }
-            pb = Gemm.pack(nc, k2, paired, 0, nc, 1, wPack);
-            kOff = windowOffsets(kh, kw + 1, cIn, wp);
-        } else if (Gemm.vectorActive()) {
-            convDirect(n, h, w, ph, pw, cIn, kh, kw, per, cOut, wm, bias, x, y, add);
-            return;
-        } else {
-            pb = Gemm.pack(cOut, kh * kw * cIn, wm, 0, cOut, 1, wPack);
-            kOff = windowOffsets(kh, kw, cIn, wp);
         }
+        if (Gemm.vectorActive()) {
+            convDirect(n, h, w, ph, pw, cIn, kh, kw, per, cOut, wmat, b2, x, y, add);
+            return;
+        }
+        int kwe = kw + per - 1;
+        Gemm.PackedB pb = Gemm.pack(nc, kh * kwe * cIn, wmat, 0, nc, 1, wPack);
+        int[] kOff = windowOffsets(kh, kwe, cIn, wp);
         wPack = pb.buffer();
         float[] bb = b2;
         int v = (outH - 1) * wp + outW; // positions per image, stopping at the last valid one
@@ -509,11 +501,7 @@ public final class ConvKernel {
                     dyPack[chunk] = pdy.buffer();
                     pdy.multiplyRows(0, k, xp, v0 * cIn, 0, kOff, along, part, 0, cOut, null, true);
                 }
-                for (int r = img * outH * outW; r < (img + 1) * outH * outW; r++) {
-                    for (int co = 0; co < cOut; co++) {
-                        part[k * cOut + co] += dy[r * cOut + co];
-                    }
-                }
+                addSums(dy, img * outH * outW, outH * outW, cOut, part, k * cOut);
             }
         });
         for (int c = 0; c < chunks; c++) {
@@ -691,12 +679,7 @@ public final class ConvKernel {
                         }
                     }
                 }
-                int end = (img + 1) * perImage * cOut;
-                for (int i = img * perImage * cOut; i < end; i += cOut) {
-                    for (int co = 0; co < cOut; co++) {
-                        part[kh * cop * tp + co] += dy[i + co];
-                    }
-                }
+                addSums(dy, img * perImage, perImage, cOut, part, kh * cop * tp);
             }
         });
         for (int c = 0; c < chunks; c++) {
@@ -717,6 +700,15 @@ public final class ConvKernel {
         }
     }
 
+
+    /** {@code sums[off + co] += dy[(p0 + p)·cOut + co]} over {@code count} positions: the bias gradient. */
+    private static void addSums(float[] dy, int p0, int count, int cOut, float[] sums, int off) {
+        for (int i = p0 * cOut; i < (p0 + count) * cOut; i += cOut) {
+            for (int co = 0; co < cOut; co++) {
+                sums[off + co] += dy[i + co];
+            }
+        }
+    }
 
     private static int blockRows(int k) {
         return Math.max(24, (BLOCK_FLOATS / k) / 24 * 24);

@@ -32,8 +32,7 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
-        final int vc = Gemm.vectorActive() ? VectorPool.L : 0; // channels the Vector API kernels take
-        final int vec = max && fh == 2 && fw == 2 && c <= vc ? VectorPool.vectorPositions(w, outW, sw, c) : 0;
+        final int vec = vectorPositions(g, max);
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
@@ -104,19 +103,13 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
-        final int vc = Gemm.vectorActive() ? VectorPool.L : 0; // channels the Vector API kernels take
-        final int vec = max && fh == 2 && fw == 2 && c <= vc ? VectorPool.vectorPositions(w, outW, sw, c) : 0;
-        float[] lanes = null;
-        if (vec > 0) {
-            lanes = new float[vc];
-            java.util.Arrays.fill(lanes, 0, c, 1f);
-        }
+        final int vec = vectorPositions(g, max);
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
                 int rowBase = (i * h + oh * sh) * rowStride;
                 if (vec > 0) {
-                    VectorPool.backward2x2(x, y, dy, dx, rowBase, rowStride, sw, c, out, vec, lanes);
+                    VectorPool.backward2x2(x, y, dy, dx, rowBase, rowStride, sw, c, out, vec);
                 }
                 out += vec * c;
                 for (int ow = vec; ow < outW; ow++, out += c) {
@@ -150,6 +143,17 @@ public final class PoolKernel {
                 }
             }
         }
+    }
+
+    /**
+     * Leading output positions of each row that the Vector API 2×2 max kernels take: 0 unless that
+     * backend is in use, the window is a 2×2 max and the channels fit one vector.
+     */
+    private static int vectorPositions(PoolGeometry g, boolean max) {
+        if (!max || g.fh() != 2 || g.fw() != 2 || !Gemm.vectorActive() || g.c() > VectorPool.L) {
+            return 0;
+        }
+        return VectorPool.vectorPositions(g.w(), g.outW(), g.strideW(), g.c());
     }
 
     /**

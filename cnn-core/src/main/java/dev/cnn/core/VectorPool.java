@@ -14,6 +14,16 @@ final class VectorPool {
     /** Floats per vector. */
     static final int L = S.length();
 
+    /** {@code KEEP[c]}: ones in the first {@code c} lanes, zeros after (c ≤ L). */
+    private static final float[][] KEEP = new float[L + 1][];
+
+    static {
+        for (int c = 0; c <= L; c++) {
+            KEEP[c] = new float[L];
+            java.util.Arrays.fill(KEEP[c], 0, c, 1f);
+        }
+    }
+
     private VectorPool() {
     }
 
@@ -38,8 +48,8 @@ final class VectorPool {
      * window equal to its maximum gets {@code dy} added. Lanes past {@code c} add zero.
      */
     static void backward2x2(float[] x, float[] y, float[] dy, float[] dx, int r0, int rowStride, int sw, int c, int yo,
-                            int n, float[] lanes) {
-        FloatVector keep = FloatVector.fromArray(S, lanes, 0);
+                            int n) {
+        FloatVector keep = FloatVector.fromArray(S, KEEP[c], 0);
         for (int ow = 0; ow < n; ow++) {
             int a = r0 + ow * sw * c;
             int b = a + rowStride;
