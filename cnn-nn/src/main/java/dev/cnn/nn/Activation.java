@@ -212,4 +212,9 @@ public final class Activation implements Layer {
     public Map<String, Object> config() {
         return Map.of();
     }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new Activation(kind);
+    }
 }

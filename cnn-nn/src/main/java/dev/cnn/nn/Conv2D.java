@@ -56,6 +56,32 @@ public final class Conv2D implements Layer {
         this.b = new Parameter("b", Tensor.zeros(1, 1, 1, filters));
     }
 
+    /**
+     * A layer with the given weights {@code (kh, kw, inChannels, filters)} and bias {@code (1, 1, 1, filters)},
+     * used as they are (not copied), and stride and symmetric zero padding per axis.
+     */
+    public Conv2D(Tensor weights, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        if (weights.rank() != 4) {
+            throw new IllegalArgumentException("Conv2D weights must have shape (kh, kw, inChannels, filters), got "
+                    + weights.shapeString());
+        }
+        this.kh = weights.dim(0);
+        this.kw = weights.dim(1);
+        this.inChannels = weights.dim(2);
+        this.filters = weights.dim(3);
+        if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
+            throw new IllegalArgumentException("Conv2D needs a positive stride and non-negative padding, got stride="
+                    + strideH + "x" + strideW + " pad=" + padH + "x" + padW);
+        }
+        bias.requireShape("Conv2D bias", 1, 1, 1, filters);
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        this.w = new Parameter("W", weights);
+        this.b = new Parameter("b", bias);
+    }
+
     @Override
     public String type() {
         return "Conv2D";
@@ -109,5 +135,10 @@ public final class Conv2D implements Layer {
         c.put("stride", List.of(strideH, strideW));
         c.put("padding", List.of(padH, padW));
         return c;
+    }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new Conv2D(w.value(), b.value(), strideH, strideW, padH, padW);
     }
 }

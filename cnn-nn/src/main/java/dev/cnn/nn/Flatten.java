@@ -32,4 +32,9 @@ public final class Flatten implements Layer {
     public Map<String, Object> config() {
         return Map.of();
     }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new Flatten();
+    }
 }

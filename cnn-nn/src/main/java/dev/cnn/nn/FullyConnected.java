@@ -33,6 +33,22 @@ public final class FullyConnected implements Layer {
         this.b = new Parameter("b", Tensor.zeros(outputSize));
     }
 
+    /**
+     * A layer with the given weights {@code (inputSize, outputSize)} and bias {@code (outputSize,)}; the
+     * tensors are used as they are (not copied).
+     */
+    public FullyConnected(Tensor weights, Tensor bias) {
+        if (weights.rank() != 2) {
+            throw new IllegalArgumentException("FullyConnected weights must have shape (inputSize, outputSize), got "
+                    + weights.shapeString());
+        }
+        this.inputSize = weights.dim(0);
+        this.outputSize = weights.dim(1);
+        bias.requireShape("FullyConnected bias", outputSize);
+        this.w = new Parameter("W", weights);
+        this.b = new Parameter("b", bias);
+    }
+
     @Override
     public String type() {
         return "FullyConnected";
@@ -93,5 +109,10 @@ public final class FullyConnected implements Layer {
         c.put("inputSize", inputSize);
         c.put("outputSize", outputSize);
         return c;
+    }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new FullyConnected(w.value(), b.value());
     }
 }

@@ -33,4 +33,14 @@ public interface Layer {
 
     /** The hyperparameters needed to rebuild the layer (numbers, strings, lists of them). */
     Map<String, Object> config();
+
+    /**
+     * A layer computing the same function with the same parameter tensors (shared, not copied) but
+     * buffers of its own, so that several threads can run inference at once ({@link Model#predict} and
+     * {@link Model#evaluate} use such copies). Null when the layer cannot make one; a model holding such
+     * a layer runs inference one call at a time.
+     */
+    default Layer copySharingParameters() {
+        return null;
+    }
 }

@@ -7,10 +7,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -25,7 +30,20 @@ import org.apache.logging.log4j.Logger;
  * <p>Training is deterministic for a seed and thread count: epoch {@code e} is shuffled by
  * {@code NumpyRandom(seed + 7919·e).permutation(n)}, and the model remembers how many epochs and
  * batches it has done, so a saved and reloaded model continues with exactly the batches it would have
- * seen. Not thread-safe.
+ * seen.
+ *
+ * <p>Training refuses bad numbers instead of learning from them: a batch with a NaN or infinite input
+ * or target fails with an {@link IllegalArgumentException} naming the sample, and a batch whose loss or
+ * gradient is not finite, or whose loss is a blow-up ({@link TrainOptions#divergenceFactor()}), stops
+ * training with a {@link TrainingDivergedException} before its update is applied.
+ *
+ * <p>Threads: {@link #predict} and {@link #evaluate} may be called from any number of threads at once;
+ * each call runs on its own copy of the layers' buffers, sharing the weights read-only (a layer that
+ * cannot make such a copy, see {@link Layer#copySharingParameters()}, makes those calls take turns).
+ * Training, {@link #forward}, {@link #backward} and {@link #update} change the model and need it to
+ * themselves: called while another thread is inside any method of the same model, they throw an
+ * {@link IllegalStateException} instead of computing a wrong result, and so do {@code predict} and
+ * {@code evaluate} while another thread trains. Results never depend on how many threads call.
  */
 public final class Model {
     private static final Logger LOG = LogManager.getLogger(Model.class);
@@ -39,11 +57,20 @@ public final class Model {
     private final History history = new History();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final Map<String, Tensor> batchBuffers = new LinkedHashMap<>();
+    /** Readers: inference calls; the writer: whatever changes weights or the training buffers. */
+    private final ReentrantReadWriteLock useLock = new ReentrantReadWriteLock();
+    /** Idle inference copies of the layers, each used by one call at a time. */
+    private final ConcurrentLinkedDeque<Inference> idleInference = new ConcurrentLinkedDeque<>();
+    /** Taken by inference on the model's own layers when they cannot be copied. */
+    private final ReentrantLock ownLayersInference = new ReentrantLock();
     private Tensor gradBuffer;
     private Tensor lastOutput;
     private int epochsDone;
     private int batchesDoneInEpoch;
     private long seed;
+    /** The loss a blow-up is measured against: the first batch loss of the current train call (NaN: none yet). */
+    private double referenceLoss = Double.NaN;
+    private double divergenceFactor = TrainOptions.DEFAULT_DIVERGENCE_FACTOR;
     private volatile boolean stopRequested;
 
     Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer) {
@@ -208,19 +235,35 @@ public final class Model {
 
     // ---------------------------------------------------------------- forward, backward, update
 
-    /** The output for the batch {@code x}; the returned tensor belongs to the last layer and is reused. */
+    /**
+     * The output for the batch {@code x} on the training path (keeping what {@link #backward} needs);
+     * the returned tensor belongs to the last layer and is reused. For inference use {@link #predict}.
+     */
     public Tensor forward(Tensor x) {
+        Lock lock = exclusive("forward");
+        try {
+            checkBatchShape(x);
+            Tensor a = x;
+            for (Layer l : layers) {
+                a = l.forward(a);
+            }
+            lastOutput = a;
+            return a;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkBatchShape(Tensor x) {
+        if (x.rank() == inputShape.length && Arrays.equals(x.shape(), inputShape)) {
+            throw new IllegalArgumentException("model expects a batch of samples of shape " + Shapes.text(inputShape)
+                    + " but got a single sample of that shape; add a batch axis: " + Shapes.text(Shapes.withBatch(1, inputShape)));
+        }
         int[] sample = Shapes.sample(x);
-        if (!java.util.Arrays.equals(sample, inputShape)) {
+        if (!Arrays.equals(sample, inputShape)) {
             throw new IllegalArgumentException("model expects input samples of shape " + Shapes.text(inputShape)
                     + " but got a batch of shape " + x.shapeString());
         }
-        Tensor a = x;
-        for (Layer l : layers) {
-            a = l.forward(a);
-        }
-        lastOutput = a;
-        return a;
     }
 
     /**
@@ -228,6 +271,15 @@ public final class Model {
      * parameter's gradient; returns the mean loss of the batch.
      */
     public double backward(Tensor y) {
+        Lock lock = exclusive("backward");
+        try {
+            return backwardUnchecked(y);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private double backwardUnchecked(Tensor y) {
         if (lastOutput == null) {
             throw new IllegalStateException("backward() needs a forward() first");
         }
@@ -242,7 +294,7 @@ public final class Model {
         Tensor grad = gradBuffer;
         double value;
         int start;
-        if (fusedOutput()) {
+        if (fusedOutput(layers)) {
             Activation act = (Activation) layers.get(last);
             float[] p = lastOutput.data();
             float[] t = y.data();
@@ -266,8 +318,8 @@ public final class Model {
         return value;
     }
 
-    private boolean fusedOutput() {
-        if (!(layers.get(layers.size() - 1) instanceof Activation act)) {
+    private boolean fusedOutput(List<Layer> ls) {
+        if (!(ls.get(ls.size() - 1) instanceof Activation act)) {
             return false;
         }
         return (act.kind() == Activation.Kind.SIGMOID && loss == Loss.BINARY_CROSS_ENTROPY)
@@ -276,50 +328,111 @@ public final class Model {
 
     /** One optimizer step from the current gradients. */
     public void update() {
-        optimizer.step(parameters);
+        Lock lock = exclusive("update");
+        try {
+            optimizer.step(parameters);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** forward, backward and update on one batch; returns its mean loss before the update. */
+    /**
+     * forward, backward and update on one batch; returns its mean loss before the update. Throws a
+     * {@link TrainingDivergedException}, without updating, when the loss or a gradient is not finite.
+     */
     public double trainBatch(Tensor x, Tensor y) {
+        Lock lock = exclusive("trainBatch");
+        try {
+            return trainBatch(x, y, epochsDone, batchesDoneInEpoch);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private double trainBatch(Tensor x, Tensor y, int epoch, int batch) {
         forward(x);
-        double l = backward(y);
-        update();
+        double l = backwardUnchecked(y);
+        String problem = divergence(l);
+        if (problem != null) {
+            throw new TrainingDivergedException(epoch, batch, l, problem);
+        }
+        optimizer.step(parameters);
         return l;
+    }
+
+    /** Why the latest batch must not be applied, or null when it may. */
+    private String divergence(double batchLoss) {
+        if (!Double.isFinite(batchLoss)) {
+            return "the loss is " + batchLoss;
+        }
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            float[] g = e.getValue().grad().data();
+            float probe = 0f;
+            for (float v : g) {
+                probe += v * 0f; // NaN as soon as one value is NaN or infinite
+            }
+            if (probe != 0f) {
+                for (int i = 0; i < g.length; i++) {
+                    if (!Float.isFinite(g[i])) {
+                        return "the gradient of " + e.getKey() + " is " + g[i] + " at element " + i + " (loss " + batchLoss + ")";
+                    }
+                }
+            }
+        }
+        if (Double.isNaN(referenceLoss)) {
+            referenceLoss = batchLoss;
+        } else if (batchLoss > divergenceFactor * Math.max(1.0, referenceLoss)) {
+            return String.format("the loss %.4g is more than %.0g times the first batch's %.4g", batchLoss,
+                    divergenceFactor, referenceLoss);
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- epochs
 
     /**
      * Trains one epoch (number {@link #epochsDone()}), starting at batch {@link #batchesDoneInEpoch()};
-     * returns the mean training loss over the samples it saw, NaN if it saw none.
+     * returns the mean training loss over the samples it saw, NaN if it saw none. A sample with a
+     * non-finite input or target is an {@link IllegalArgumentException} naming it; a diverging batch a
+     * {@link TrainingDivergedException} (see {@link Model}).
      */
     public double trainEpoch(Dataset data, int batchSize, boolean shuffle, long shuffleSeed, TrainingListener listener) {
-        checkData(data, "training");
-        int n = data.size();
-        int batches = (n + batchSize - 1) / batchSize;
-        int[] order = Dataset.epochOrder(n, shuffle, shuffleSeed, epochsDone);
-        TrainingListener l = listener != null ? listener : new TrainingListener() { };
-        double sum = 0;
-        int seen = 0;
-        for (int b = batchesDoneInEpoch; b < batches && !stopRequested; b++) {
-            int from = b * batchSize;
-            int to = Math.min(n, from + batchSize);
-            Tensor[] xy = batch(data, order, from, to);
-            double batchLoss = trainBatch(xy[0], xy[1]);
-            if (!Double.isFinite(batchLoss)) {
-                throw new IllegalStateException("training diverged: loss is " + batchLoss + " at epoch " + (epochsDone + 1)
-                        + ", batch " + (b + 1) + " (try a smaller learning rate)");
+        Lock lock = exclusive("trainEpoch");
+        try {
+            checkData(data, "training");
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             }
-            sum += batchLoss * (to - from);
-            seen += to - from;
-            batchesDoneInEpoch = b + 1;
-            l.onBatchEnd(epochsDone, b, batches, to - from, batchLoss);
+            int n = data.size();
+            int batches = batchCount(n, batchSize);
+            int[] order = Dataset.epochOrder(n, shuffle, shuffleSeed, epochsDone);
+            TrainingListener l = listener != null ? listener : new TrainingListener() { };
+            double sum = 0;
+            int seen = 0;
+            for (int b = batchesDoneInEpoch; b < batches && !stopRequested; b++) {
+                int from = (int) Math.min(n, (long) b * batchSize);
+                int to = (int) Math.min(n, (long) from + batchSize);
+                Tensor[] xy = batch(data, order, from, to);
+                checkFinite(xy, order, from, "training");
+                double batchLoss = trainBatch(xy[0], xy[1], epochsDone, b);
+                sum += batchLoss * (to - from);
+                seen += to - from;
+                batchesDoneInEpoch = b + 1;
+                l.onBatchEnd(epochsDone, b, batches, to - from, batchLoss);
+            }
+            if (batchesDoneInEpoch >= batches) {
+                epochsDone++;
+                batchesDoneInEpoch = 0;
+            }
+            return seen == 0 ? Double.NaN : sum / seen;
+        } finally {
+            lock.unlock();
         }
-        if (batchesDoneInEpoch >= batches) {
-            epochsDone++;
-            batchesDoneInEpoch = 0;
-        }
-        return seen == 0 ? Double.NaN : sum / seen;
+    }
+
+    /** Number of batches of at most {@code batchSize} samples that cover {@code n} samples. */
+    static int batchCount(int n, int batchSize) {
+        return (int) ((n + (long) batchSize - 1) / batchSize);
     }
 
     /** Mean loss over a whole dataset, evaluated in batches (no training). */
@@ -332,14 +445,29 @@ public final class Model {
      * the current batch when {@link #requestStop()} is called, saving a checkpoint if one is configured.
      */
     public History train(Dataset data, TrainOptions options) {
+        Lock lock = exclusive("train");
+        try {
+            return trainLocked(data, options);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private History trainLocked(Dataset data, TrainOptions options) {
         checkData(data, "training");
         if (options.validation() != null) {
             checkData(options.validation(), "validation");
         }
+        if ((long) epochsDone + options.epochs() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot train " + options.epochs() + " more epochs: the model has done "
+                    + epochsDone + " and the count would overflow");
+        }
         stopRequested = false;
         seed = options.seed();
+        referenceLoss = Double.NaN;
+        divergenceFactor = options.divergenceFactor();
         TrainingListener l = options.listener() != null ? options.listener() : new TrainingListener() { };
-        int batches = (data.size() + options.batchSize() - 1) / options.batchSize();
+        int batches = batchCount(data.size(), options.batchSize());
         int target = epochsDone + options.epochs(); // finishing an interrupted epoch counts as one
         while (epochsDone < target && !stopRequested) {
             int epoch = epochsDone;
@@ -390,32 +518,46 @@ public final class Model {
 
     // ---------------------------------------------------------------- inference and metrics
 
-    /** Outputs for a batch of inputs {@code (n, inputShape...)}, computed in batches of 256; a new tensor. */
+    /**
+     * Outputs for a batch of inputs {@code (n, inputShape...)}, computed in batches of 256; a new tensor.
+     * Thread-safe (see {@link Model}). A non-finite input value is an {@link IllegalArgumentException}
+     * naming the sample.
+     */
     public Tensor predict(Tensor x) {
+        checkBatchShape(x);
         return predict(Dataset.of(x, Tensor.zeros(x.dim(0), 1)), 256);
     }
 
-    /** Outputs {@code (n, outputShape...)} for every sample of {@code data}, in order. */
+    /** Outputs {@code (n, outputShape...)} for every sample of {@code data}, in order. Thread-safe. */
     public Tensor predict(Dataset data, int batchSize) {
         checkInputs(data);
-        int n = data.size();
-        int[] outShape = outputShape();
-        int outLen = Shapes.product(outShape);
-        Tensor result = Tensor.zeros(Shapes.withBatch(n, outShape));
-        int[] order = Dataset.epochOrder(n, false, 0, 0);
-        for (int from = 0; from < n; from += batchSize) {
-            int to = Math.min(n, from + batchSize);
-            Tensor xb = buffer("px", Shapes.withBatch(to - from, inputShape));
-            data.fill(order, from, to, xb.data(), null);
-            Tensor out = forward(xb);
-            System.arraycopy(out.data(), 0, result.data(), from * outLen, out.size());
-        }
-        return result;
+        checkBatchSize(batchSize);
+        return infer(inf -> {
+            int n = data.size();
+            int[] outShape = outputShape();
+            int outLen = Shapes.product(outShape);
+            Tensor result = Tensor.zeros(Shapes.withBatch(n, outShape));
+            int[] order = Dataset.epochOrder(n, false, 0, 0);
+            for (int from = 0; from < n; from += batchSize) {
+                int to = (int) Math.min(n, (long) from + batchSize);
+                Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
+                data.fill(order, from, to, xb.data(), null);
+                checkFinite(new Tensor[] {xb, null}, order, from, "input");
+                Tensor out = inf.forward(xb);
+                System.arraycopy(out.data(), 0, result.data(), from * outLen, out.size());
+            }
+            return result;
+        });
     }
 
-    /** Loss and metrics over {@code data}: accuracy and confusion matrix, or RMSE and MAE. */
+    /** Loss and metrics over {@code data}: accuracy and confusion matrix, or RMSE and MAE. Thread-safe. */
     public Evaluation evaluate(Dataset data, int batchSize) {
         checkData(data, "evaluation");
+        checkBatchSize(batchSize);
+        return infer(inf -> evaluate(inf, data, batchSize));
+    }
+
+    private Evaluation evaluate(Inference inf, Dataset data, int batchSize) {
         int n = data.size();
         int[] order = Dataset.epochOrder(n, false, 0, 0);
         int[] outShape = outputShape();
@@ -424,21 +566,25 @@ public final class Model {
         double lossSum = 0;
         double sq = 0;
         double abs = 0;
+        boolean fused = fusedOutput(inf.layers);
         for (int from = 0; from < n; from += batchSize) {
-            int to = Math.min(n, from + batchSize);
-            Tensor[] xy = batch(data, order, from, to);
-            Tensor out = forward(xy[0]);
+            int to = (int) Math.min(n, (long) from + batchSize);
+            Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
+            Tensor yb = inf.buffer("y", Shapes.withBatch(to - from, data.targetShape()));
+            data.fill(order, from, to, xb.data(), yb.data());
+            checkFinite(new Tensor[] {xb, yb}, order, from, "evaluation");
+            Tensor out = inf.forward(xb);
             double batchLoss;
-            if (fusedOutput()) {
-                Tensor z = ((Activation) layers.get(layers.size() - 1)).lastInput();
-                batchLoss = loss == Loss.BINARY_CROSS_ENTROPY ? Loss.binaryCrossEntropyFromLogits(z, xy[1])
-                        : Loss.categoricalCrossEntropyFromLogits(z, xy[1]);
+            if (fused) {
+                Tensor z = ((Activation) inf.layers.get(inf.layers.size() - 1)).lastInput();
+                batchLoss = loss == Loss.BINARY_CROSS_ENTROPY ? Loss.binaryCrossEntropyFromLogits(z, yb)
+                        : Loss.categoricalCrossEntropyFromLogits(z, yb);
             } else {
-                batchLoss = loss.value(out, xy[1]);
+                batchLoss = loss.value(out, yb);
             }
             lossSum += batchLoss * (to - from);
             float[] p = out.data();
-            float[] t = xy[1].data();
+            float[] t = yb.data();
             if (loss == Loss.BINARY_CROSS_ENTROPY) {
                 for (int i = 0; i < p.length; i++) {
                     confusion[t[i] >= 0.5f ? 1 : 0][p[i] >= 0.5f ? 1 : 0]++;
@@ -468,6 +614,95 @@ public final class Model {
         }
         long count = (long) n * Shapes.product(outShape);
         return new Evaluation(n, lossSum / n, Double.NaN, null, Math.sqrt(sq / count), abs / count);
+    }
+
+    // ---------------------------------------------------------------- inference copies
+
+    /** Layers for one inference call at a time, and that call's batch buffers. */
+    private static final class Inference {
+        final List<Layer> layers;
+        final Map<String, Tensor> buffers = new LinkedHashMap<>();
+
+        Inference(List<Layer> layers) {
+            this.layers = layers;
+        }
+
+        Tensor forward(Tensor x) {
+            Tensor a = x;
+            for (Layer l : layers) {
+                a = l.forward(a);
+            }
+            return a;
+        }
+
+        Tensor buffer(String key, int[] shape) {
+            String k = key + Arrays.toString(shape);
+            Tensor t = buffers.get(k);
+            if (t == null) {
+                if (buffers.size() > 8) {
+                    buffers.clear();
+                }
+                t = Tensor.zeros(shape);
+                buffers.put(k, t);
+            }
+            return t;
+        }
+    }
+
+    private interface InferenceCall<T> {
+        T run(Inference inference);
+    }
+
+    /** Runs {@code call} on an idle inference copy of the layers (made when none is idle). */
+    private <T> T infer(InferenceCall<T> call) {
+        Lock read = useLock.readLock();
+        if (!read.tryLock()) {
+            throw new IllegalStateException("cannot predict or evaluate while another thread trains this model; "
+                    + "wait until train returns, or use a separate model (Model.load of a saved file)");
+        }
+        try {
+            Inference inf = idleInference.poll();
+            if (inf == null) {
+                inf = newInference();
+            }
+            if (inf == null) { // a layer that cannot be copied: the model's own layers, one call at a time
+                ownLayersInference.lock();
+                try {
+                    return call.run(new Inference(layers));
+                } finally {
+                    ownLayersInference.unlock();
+                }
+            }
+            try {
+                return call.run(inf);
+            } finally {
+                idleInference.push(inf);
+            }
+        } finally {
+            read.unlock();
+        }
+    }
+
+    private Inference newInference() {
+        List<Layer> copies = new ArrayList<>(layers.size());
+        for (Layer l : layers) {
+            Layer c = l.copySharingParameters();
+            if (c == null) {
+                return null;
+            }
+            copies.add(c);
+        }
+        return new Inference(copies);
+    }
+
+    private Lock exclusive(String method) {
+        Lock write = useLock.writeLock();
+        if (!write.tryLock()) {
+            throw new IllegalStateException("Model." + method + " needs the model to itself, but another thread is using "
+                    + "it: training (and forward, backward, update) must not overlap with any other call on the same "
+                    + "model; predict and evaluate may run concurrently with each other");
+        }
+        return write;
     }
 
     /** A table of every layer's name, type, output shape and parameter count, and the totals. */
@@ -515,7 +750,7 @@ public final class Model {
     }
 
     private Tensor buffer(String key, int[] shape) {
-        String k = key + java.util.Arrays.toString(shape);
+        String k = key + Arrays.toString(shape);
         Tensor t = batchBuffers.get(k);
         if (t == null) {
             if (batchBuffers.size() > 8) {
@@ -527,8 +762,42 @@ public final class Model {
         return t;
     }
 
+    /**
+     * Fails naming the sample (its index in the dataset) when a batch holds a NaN or infinite input
+     * ({@code xy[0]}) or target ({@code xy[1]}, may be null).
+     */
+    private static void checkFinite(Tensor[] xy, int[] order, int from, String what) {
+        for (int k = 0; k < 2; k++) {
+            if (xy[k] == null) {
+                continue;
+            }
+            float[] v = xy[k].data();
+            float probe = 0f;
+            for (float f : v) {
+                probe += f * 0f;
+            }
+            if (probe == 0f) {
+                continue;
+            }
+            int per = v.length / xy[k].dim(0);
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException(what + " sample " + order[from + i / per] + " has a non-finite "
+                            + (k == 0 ? "input" : "target") + " value (" + v[i] + " at element " + i % per + " of " + per
+                            + "); the data must be cleaned, it is not a learning-rate problem");
+                }
+            }
+        }
+    }
+
+    private static void checkBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+    }
+
     private void checkInputs(Dataset data) {
-        if (!java.util.Arrays.equals(data.sampleShape(), inputShape)) {
+        if (!Arrays.equals(data.sampleShape(), inputShape)) {
             throw new IllegalArgumentException("model expects samples of shape " + Shapes.text(inputShape)
                     + " but the data has samples of shape " + Shapes.text(data.sampleShape()));
         }
@@ -537,7 +806,7 @@ public final class Model {
     private void checkData(Dataset data, String what) {
         checkInputs(data);
         int[] out = outputShape();
-        if (!java.util.Arrays.equals(data.targetShape(), out)) {
+        if (!Arrays.equals(data.targetShape(), out)) {
             throw new IllegalArgumentException("model outputs " + Shapes.text(out) + " per sample but the " + what
                     + " targets have shape " + Shapes.text(data.targetShape()));
         }

@@ -7,25 +7,23 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
-import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Npy;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -37,9 +35,16 @@ import java.util.zip.ZipOutputStream;
  * state as {@code optimizer/<layer>.<name>.<m|v>.npy}, all readable by {@code numpy.load}. No Java
  * serialization.
  *
- * <p>Saving writes a temporary file beside the target and moves it into place, so a crash leaves the
- * previous file intact. Loading validates everything and reports any problem as a
- * {@link ModelFormatException} naming the file and the entry.
+ * <p>Saving goes through {@link AtomicFile}: a temporary file beside the target is written, flushed and
+ * renamed over it, so a crash leaves the previous file intact; a symbolic link is followed to its target
+ * and a target that is not a regular file is refused.
+ *
+ * <p>Loading trusts nothing the file says about itself. Every entry is read with a bound (its expected
+ * size) and checked against its CRC-32 and stored length; all entries together may inflate to at most
+ * {@value #INFLATE_RATIO} times the file's size plus {@value #INFLATE_ALLOWANCE_MIB} MiB (a zip bomb
+ * stops there); parameters are built from the entries read, never allocated from sizes the config claims
+ * first; NaN or infinite weights, optimizer state or history values are refused. Any problem, including
+ * running out of memory, is a {@link ModelFormatException} naming the file and the entry.
  */
 public final class ModelIO {
     /** The {@code format} value of {@code config.json}. */
@@ -48,8 +53,15 @@ public final class ModelIO {
     public static final int FORMAT_VERSION = 1;
     /** The library version written into files. */
     public static final String LIBRARY_VERSION = "0.1.0";
+    /** All entries together may inflate to this many times the file's size, plus {@link #INFLATE_ALLOWANCE_MIB}. */
+    public static final int INFLATE_RATIO = 64;
+    /** MiB of inflated entries allowed whatever the file's size (a small file of zero-filled tensors). */
+    public static final int INFLATE_ALLOWANCE_MIB = 16;
     private static final long MAX_CONFIG_BYTES = 16L << 20;
     private static final int MAX_LAYERS = 10_000;
+    private static final int MAX_HISTORY = 1_000_000;
+    /** The .npy header of an entry, beyond its data. */
+    private static final long NPY_HEADER_SLACK = 64 * 1024;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     private ModelIO() {
@@ -70,35 +82,23 @@ public final class ModelIO {
 
     // ---------------------------------------------------------------- save
 
-    /** Writes {@code model} to {@code path} atomically (temporary file in the same directory, then a move). */
+    /**
+     * Writes {@code model} to {@code path} atomically (see {@link AtomicFile}); on failure the message
+     * names the path and the cause, and the previous file is unchanged.
+     */
     public static void save(Model model, Path path) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                put(zip, "config.json", GSON.toJson(config(model)).getBytes(StandardCharsets.UTF_8));
-                for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
-                    put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
-                }
-                for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
-                    put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
-                }
+        byte[] config = GSON.toJson(config(model)).getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(path, out -> {
+            ZipOutputStream zip = new ZipOutputStream(out);
+            put(zip, "config.json", config);
+            for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+                put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
+                put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            zip.finish();
+        });
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
@@ -148,30 +148,124 @@ public final class ModelIO {
     /** Reads a model file; every problem is a {@link ModelFormatException}. */
     public static Model load(Path path) throws IOException {
         if (!Files.isRegularFile(path)) {
+            if (Files.isDirectory(path)) {
+                throw new ModelFormatException(path + ": is a directory, not a model file");
+            }
             throw new NoSuchFileException(path.toString(), null, "model file not found");
         }
+        long fileSize = Files.size(path);
         try (ZipFile zip = new ZipFile(path.toFile())) {
-            return read(zip, path.toString());
+            Budget budget = new Budget(INFLATE_RATIO * fileSize + ((long) INFLATE_ALLOWANCE_MIB << 20), fileSize);
+            return read(zip, path.toString(), budget);
         } catch (ModelFormatException e) {
             throw e;
         } catch (java.util.zip.ZipException e) {
             throw new ModelFormatException(path + ": not a valid model file (corrupt or not a zip: " + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
-            throw new ModelFormatException(path + ": cannot load model: " + e, e);
+            throw new ModelFormatException(path + ": not a valid model file (" + e + ")", e);
+        } catch (OutOfMemoryError e) {
+            throw new ModelFormatException(path + ": the model does not fit in this JVM's memory (" + e.getMessage()
+                    + "); give it more with -Xmx", e);
+        } catch (StackOverflowError e) {
+            throw new ModelFormatException(path + ": not a valid model file (nested too deeply)", e);
         }
     }
 
-    private static Model read(ZipFile zip, String source) throws IOException {
+    /** How many more inflated bytes the file's entries may produce. */
+    private static final class Budget {
+        private final long total;
+        private final long fileSize;
+        private long left;
+
+        Budget(long total, long fileSize) {
+            this.total = total;
+            this.fileSize = fileSize;
+            this.left = total;
+        }
+
+        void spend(long bytes, String source, String entry) throws ModelFormatException {
+            left -= bytes;
+            if (left < 0) {
+                throw new ModelFormatException(source + ": entry " + entry + " inflates past " + total + " bytes, more than "
+                        + INFLATE_RATIO + " times the file's " + fileSize + " bytes plus " + INFLATE_ALLOWANCE_MIB
+                        + " MiB (a corrupt file or a decompression bomb)");
+            }
+        }
+    }
+
+    /**
+     * An entry's bytes as they are inflated: fails past {@code limit} bytes or the budget, and at the
+     * end ({@link #finish}) unless the length and CRC-32 match what the zip recorded.
+     */
+    private static final class EntryStream extends FilterInputStream {
+        private final ZipEntry entry;
+        private final String source;
+        private final long limit;
+        private final Budget budget;
+        private final CRC32 crc = new CRC32();
+        private long count;
+
+        EntryStream(ZipFile zip, ZipEntry entry, String source, long limit, Budget budget) throws IOException {
+            super(zip.getInputStream(entry));
+            this.entry = entry;
+            this.source = source;
+            this.limit = limit;
+            this.budget = budget;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, (int) Math.min(len, limit + 1 - count));
+            if (n > 0) {
+                count += n;
+                crc.update(b, off, n);
+                budget.spend(n, source, entry.getName());
+                if (count > limit) {
+                    throw new ModelFormatException(source + ": entry " + entry.getName() + " holds more than the "
+                            + limit + " bytes it should");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return read(new byte[(int) Math.min(n, 8192)]);
+        }
+
+        /** Reads what is left (there should be nothing) and checks length and CRC. */
+        void finish() throws IOException {
+            byte[] rest = new byte[8192];
+            while (read(rest, 0, rest.length) > 0) {
+                // counted and checked by read
+            }
+            if (entry.getSize() >= 0 && entry.getSize() != count) {
+                throw new ModelFormatException(source + ": entry " + entry.getName() + " is corrupt: the zip records "
+                        + entry.getSize() + " bytes but it inflates to " + count);
+            }
+            if (entry.getCrc() >= 0 && entry.getCrc() != crc.getValue()) {
+                throw new ModelFormatException(source + ": entry " + entry.getName() + " is corrupt (CRC-32 "
+                        + Long.toHexString(crc.getValue()) + ", the zip records " + Long.toHexString(entry.getCrc()) + ")");
+            }
+        }
+    }
+
+    private static Model read(ZipFile zip, String source, Budget budget) throws IOException {
         ZipEntry ce = zip.getEntry("config.json");
         if (ce == null) {
             throw new ModelFormatException(source + ": missing entry config.json (not a cnn model file)");
         }
         byte[] raw;
-        try (InputStream in = zip.getInputStream(ce)) {
-            raw = in.readNBytes((int) MAX_CONFIG_BYTES + 1);
-        }
-        if (raw.length > MAX_CONFIG_BYTES) {
-            throw new ModelFormatException(source + ": config.json is larger than " + MAX_CONFIG_BYTES + " bytes");
+        try (EntryStream in = new EntryStream(zip, ce, source, MAX_CONFIG_BYTES, budget)) {
+            raw = in.readAllBytes();
+            in.finish();
         }
         JsonObject c;
         try {
@@ -195,20 +289,20 @@ public final class ModelIO {
             throw new ModelFormatException(source + ": config.json has " + layerArray.size() + " layers");
         }
         Model.Builder b = Model.builder(inputShape);
-        NumpyRandom rng = new NumpyRandom(0);
-        // Parameters are allocated before their entries are read: never allocate more than the file holds.
-        long[] budget = {0};
-        zip.stream().filter(z -> z.getName().startsWith("params/")).forEach(z -> budget[0] += Math.max(0, z.getSize()));
+        Entries entries = new Entries(zip, source, budget);
         for (JsonElement le : layerArray) {
             if (!le.isJsonObject()) {
                 throw new ModelFormatException(source + ": config.json layers must be objects");
             }
             Config lc = new Config(le.getAsJsonObject(), source + " config.json layer");
             String name = lc.string("name");
+            if (!name.matches("[A-Za-z0-9_-]{1,200}")) {
+                throw new ModelFormatException(source + ": config.json layer name '" + name + "' is not a valid name");
+            }
             JsonElement conf = le.getAsJsonObject().get("config");
             Config lconf = new Config(conf != null && conf.isJsonObject() ? conf.getAsJsonObject() : new JsonObject(),
                     source + " config.json layer '" + name + "'");
-            b.add(name, layer(lc.string("type"), lconf, rng, budget));
+            b.add(name, layer(lc.string("type"), name, lconf, entries));
         }
         b.loss(Loss.parse(cfg.string("loss")));
         Config oc = new Config(cfg.object("optimizer"), source + " config.json optimizer");
@@ -221,28 +315,32 @@ public final class ModelIO {
         b.optimizer(opt);
         Model model = b.build();
 
-        for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
-            Tensor t = readNpy(zip, "params/" + e.getKey() + ".npy", e.getValue().value().shape(), source);
-            System.arraycopy(t.data(), 0, e.getValue().value().data(), 0, t.size());
-        }
         Map<String, Tensor> state = new LinkedHashMap<>();
+        long steps = oc.longValue("steps");
         if (opt instanceof Adam adam) {
-            long steps = oc.longValue("steps");
             if (steps > 0) {
                 for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
                     int[] shape = {e.getValue().value().size()};
-                    state.put(e.getKey() + ".m", readNpy(zip, "optimizer/" + e.getKey() + ".m.npy", shape, source));
-                    state.put(e.getKey() + ".v", readNpy(zip, "optimizer/" + e.getKey() + ".v.npy", shape, source));
+                    state.put(e.getKey() + ".m", entries.tensor("optimizer/" + e.getKey() + ".m.npy", shape));
+                    Tensor v = entries.tensor("optimizer/" + e.getKey() + ".v.npy", shape);
+                    for (float x : v.data()) {
+                        if (x < 0) {
+                            throw new ModelFormatException(source + ": entry optimizer/" + e.getKey()
+                                    + ".v.npy holds a negative second moment (" + x + ")");
+                        }
+                    }
+                    state.put(e.getKey() + ".v", v);
                 }
             }
             adam.restore(steps, state);
             adam.checkAgainst(model.parameters());
         } else {
-            opt.restore(oc.longValue("steps"), state);
+            opt.restore(steps, state);
         }
         Config tc = new Config(cfg.object("training"), source + " config.json training");
-        model.restoreTrainingState(tc.integer("epochsDone", 0, Integer.MAX_VALUE),
-                tc.integer("batchesDoneInEpoch", 0, Integer.MAX_VALUE), tc.longValue("seed"));
+        int epochsDone = tc.integer("epochsDone", 0, Integer.MAX_VALUE);
+        model.restoreTrainingState(epochsDone, tc.integer("batchesDoneInEpoch", 0, Integer.MAX_VALUE),
+                tc.integer("seed", 0, 0xFFFFFFFFL));
         Config hc = new Config(tc.object("history"), source + " config.json history");
         List<Double> tl = hc.numbers("trainLoss");
         List<Double> vl = hc.numbers("validationLoss");
@@ -250,34 +348,71 @@ public final class ModelIO {
         if (tl.size() != vl.size() || tl.size() != vm.size()) {
             throw new ModelFormatException(source + ": config.json history lists differ in length");
         }
+        if (tl.size() > Math.min(epochsDone, MAX_HISTORY)) {
+            throw new ModelFormatException(source + ": config.json history has " + tl.size() + " epochs but the model has "
+                    + "done " + epochsDone);
+        }
         model.restoreHistory(tl, vl, vm);
         JsonElement meta = c.get("metadata");
-        if (meta != null && meta.isJsonObject()) {
+        if (meta != null && !meta.isJsonNull()) {
+            if (!meta.isJsonObject()) {
+                throw new ModelFormatException(source + ": config.json 'metadata' must be an object");
+            }
             Map<String, Object> m = GSON.fromJson(meta, new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
             model.metadata().putAll(m);
         }
         return model;
     }
 
-    private static Tensor readNpy(ZipFile zip, String entry, int[] shape, String source) throws IOException {
-        ZipEntry e = zip.getEntry(entry);
-        if (e == null) {
-            throw new ModelFormatException(source + ": missing entry " + entry);
+    /** Reads tensors from the zip's entries, each bounded by its expected size and checked. */
+    private static final class Entries {
+        private final ZipFile zip;
+        private final String source;
+        private final Budget budget;
+
+        Entries(ZipFile zip, String source, Budget budget) {
+            this.zip = zip;
+            this.source = source;
+            this.budget = budget;
         }
-        try (InputStream in = zip.getInputStream(e)) {
-            return Npy.read(in, source + " " + entry, shape);
-        } catch (Npy.NpyFormatException ex) {
-            throw new ModelFormatException(ex.getMessage(), ex);
+
+        /** The entry as a tensor of exactly {@code shape}, every value finite. */
+        Tensor tensor(String name, int[] shape) throws IOException {
+            ZipEntry e = zip.getEntry(name);
+            if (e == null) {
+                throw new ModelFormatException(source + ": missing entry " + name);
+            }
+            long values = 1;
+            for (int d : shape) {
+                values *= d;
+            }
+            Tensor t;
+            try (EntryStream in = new EntryStream(zip, e, source, NPY_HEADER_SLACK + 8 * values, budget)) {
+                t = Npy.read(in, source + " " + name, shape);
+                in.finish();
+            } catch (Npy.NpyFormatException ex) {
+                throw new ModelFormatException(ex.getMessage(), ex);
+            }
+            float[] d = t.data();
+            for (int i = 0; i < d.length; i++) {
+                if (!Float.isFinite(d[i])) {
+                    throw new ModelFormatException(source + ": entry " + name + " holds a non-finite value (" + d[i]
+                            + " at element " + i + ")");
+                }
+            }
+            return t;
         }
     }
 
-    private static Layer layer(String type, Config c, NumpyRandom rng, long[] budget) throws ModelFormatException {
+    private static Layer layer(String type, String name, Config c, Entries entries) throws IOException {
         switch (type) {
             case "FullyConnected": {
                 int in = c.integer("inputSize", 1, 1 << 26);
                 int out = c.integer("outputSize", 1, 1 << 26);
-                spend(budget, (long) in * out + out, c);
-                return new FullyConnected(in, out, Init.RANDOM, rng);
+                checkCount(c, (long) in * out);
+                Tensor w = entries.tensor("params/" + name + ".W.npy", new int[] {in, out});
+                Tensor b = entries.tensor("params/" + name + ".b.npy", new int[] {out});
+                return new FullyConnected(w, b);
             }
             case "Conv2D": {
                 int[] k = c.pair("kernel", 1);
@@ -285,8 +420,10 @@ public final class ModelIO {
                 int[] p = c.pair("padding", 0);
                 int in = c.integer("inChannels", 1, 1 << 16);
                 int f = c.integer("filters", 1, 1 << 16);
-                spend(budget, (long) k[0] * k[1] * in * f + f, c);
-                return new Conv2D(in, f, k[0], k[1], s[0], s[1], p[0], p[1], Init.RANDOM, rng);
+                checkCount(c, (long) k[0] * k[1] * in * f);
+                Tensor w = entries.tensor("params/" + name + ".W.npy", new int[] {k[0], k[1], in, f});
+                Tensor b = entries.tensor("params/" + name + ".b.npy", new int[] {1, 1, 1, f});
+                return new Conv2D(w, b, s[0], s[1], p[0], p[1]);
             }
             case "MaxPool2D":
             case "AveragePool2D": {
@@ -305,11 +442,9 @@ public final class ModelIO {
         }
     }
 
-    private static void spend(long[] budget, long floats, Config c) throws ModelFormatException {
-        budget[0] -= 4 * floats;
-        if (budget[0] < 0) {
-            throw new ModelFormatException(c.where + ": declares " + floats + " parameters, more than the file's params/ "
-                    + "entries hold (missing or truncated parameter entries)");
+    private static void checkCount(Config c, long values) throws ModelFormatException {
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new ModelFormatException(c.where + ": declares " + values + " weights, more than one tensor can hold");
         }
     }
 
@@ -357,6 +492,16 @@ public final class ModelIO {
 
         int integer(String key, int min, int max) throws ModelFormatException {
             return checkInt(number(key), key, min, max);
+        }
+
+        /** A whole number from {@code min} to {@code max} that may exceed an int (e.g. a 32-bit seed). */
+        long integer(String key, long min, long max) throws ModelFormatException {
+            double d = number(key);
+            if (d != Math.rint(d) || d < min || d > max) {
+                throw new ModelFormatException(where + ": '" + key + "' must be a whole number from " + min + " to " + max
+                        + ", got " + d);
+            }
+            return (long) d;
         }
 
         private int checkInt(double d, String key, int min, int max) throws ModelFormatException {
@@ -422,7 +567,12 @@ public final class ModelIO {
 
         List<Double> numbers(String key) throws ModelFormatException {
             List<Double> r = new ArrayList<>();
-            for (JsonElement v : array(key)) {
+            JsonArray a = array(key);
+            if (a.size() > MAX_HISTORY) {
+                throw new ModelFormatException(where + ": '" + key + "' has " + a.size() + " values, more than "
+                        + MAX_HISTORY);
+            }
+            for (JsonElement v : a) {
                 if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
                     r.add(v.getAsDouble());
                 } else if (v.isJsonPrimitive() && v.getAsString().equals("NaN")) {

@@ -2,16 +2,18 @@ package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
 
-/** A trainable tensor and the gradient of the loss with respect to it (same shape). */
+/**
+ * A trainable tensor and the gradient of the loss with respect to it (same shape). The gradient is
+ * allocated on first use, so a model used only for inference holds no gradient memory.
+ */
 public final class Parameter {
     private final String name;
     private final Tensor value;
-    private final Tensor grad;
+    private Tensor grad;
 
     public Parameter(String name, Tensor value) {
         this.name = name;
         this.value = value;
-        this.grad = Tensor.zeros(value.shape());
     }
 
     /** The name within its layer, e.g. {@code W} or {@code b}. */
@@ -23,8 +25,11 @@ public final class Parameter {
         return value;
     }
 
-    /** The gradient from the latest backward pass. */
+    /** The gradient from the latest backward pass (zeros before the first). */
     public Tensor grad() {
+        if (grad == null) {
+            grad = Tensor.zeros(value.shape());
+        }
         return grad;
     }
 }

@@ -83,4 +83,9 @@ public final class Pool2D implements Layer {
         c.put("stride", List.of(strideH, strideW));
         return c;
     }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new Pool2D(kh, kw, strideH, strideW, mode);
+    }
 }

@@ -6,10 +6,19 @@ import java.nio.file.Path;
 /**
  * Settings for {@link Model#train}: the report's {@code train(X, y, epochs, val, batch_size, shuffling,
  * verbose, save_after)}. Defaults: 10 epochs, batch 32, shuffled with seed 0, no validation, epoch logging on,
- * no checkpoints, no listener. Immutable; each {@code withX} returns a copy.
+ * no checkpoints, no listener, divergence factor {@value #DEFAULT_DIVERGENCE_FACTOR}. Immutable; each
+ * {@code withX} returns a copy.
+ *
+ * @param divergenceFactor training stops with a {@link TrainingDivergedException}, before the update,
+ *                         when a batch's loss exceeds this many times {@code max(1, first batch loss)} of
+ *                         the {@link Model#train} call; {@code Double.POSITIVE_INFINITY} turns the check off
+ *                         (non-finite losses and gradients always stop training)
  */
 public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed, Dataset validation,
-                           boolean verbose, Path checkpoint, int checkpointEvery, TrainingListener listener) {
+                           boolean verbose, Path checkpoint, int checkpointEvery, TrainingListener listener,
+                           double divergenceFactor) {
+    /** The default {@link #divergenceFactor()}: a loss a million times the first batch's is a blow-up. */
+    public static final double DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
     public TrainOptions {
         if (epochs < 0) {
@@ -24,38 +33,54 @@ public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed
         if (seed < 0 || seed > 0xFFFFFFFFL) {
             throw new IllegalArgumentException("seed must be between 0 and 2^32-1, got " + seed);
         }
+        if (!(divergenceFactor > 1)) {
+            throw new IllegalArgumentException("divergence factor must be > 1 (or infinite), got " + divergenceFactor);
+        }
     }
 
     public static TrainOptions defaults() {
-        return new TrainOptions(10, 32, true, 0, null, true, null, 0, null);
+        return new TrainOptions(10, 32, true, 0, null, true, null, 0, null, DEFAULT_DIVERGENCE_FACTOR);
     }
 
     public TrainOptions withEpochs(int e) {
-        return new TrainOptions(e, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener);
+        return new TrainOptions(e, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
+                divergenceFactor);
     }
 
     public TrainOptions withBatchSize(int b) {
-        return new TrainOptions(epochs, b, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener);
+        return new TrainOptions(epochs, b, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
+                divergenceFactor);
     }
 
     public TrainOptions withShuffle(boolean s, long shuffleSeed) {
-        return new TrainOptions(epochs, batchSize, s, shuffleSeed, validation, verbose, checkpoint, checkpointEvery, listener);
+        return new TrainOptions(epochs, batchSize, s, shuffleSeed, validation, verbose, checkpoint, checkpointEvery,
+                listener, divergenceFactor);
     }
 
     public TrainOptions withValidation(Dataset v) {
-        return new TrainOptions(epochs, batchSize, shuffle, seed, v, verbose, checkpoint, checkpointEvery, listener);
+        return new TrainOptions(epochs, batchSize, shuffle, seed, v, verbose, checkpoint, checkpointEvery, listener,
+                divergenceFactor);
     }
 
     public TrainOptions withVerbose(boolean v) {
-        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, v, checkpoint, checkpointEvery, listener);
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, v, checkpoint, checkpointEvery, listener,
+                divergenceFactor);
     }
 
     /** Saves the model to {@code path} (atomically) every {@code everyEpochs} epochs and when training stops early. */
     public TrainOptions withCheckpoint(Path path, int everyEpochs) {
-        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, path, everyEpochs, listener);
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, path, everyEpochs, listener,
+                divergenceFactor);
     }
 
     public TrainOptions withListener(TrainingListener l) {
-        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, l);
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, l,
+                divergenceFactor);
+    }
+
+    /** See {@link #divergenceFactor()}. */
+    public TrainOptions withDivergenceFactor(double factor) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery,
+                listener, factor);
     }
 }

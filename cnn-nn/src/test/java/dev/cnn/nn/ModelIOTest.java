@@ -29,7 +29,7 @@ class ModelIOTest {
     @TempDir
     Path dir;
 
-    private Model trained() {
+    static Model trained() {
         Model m = ModelTest.smallCnn(4);
         m.metadata().put("note", "digits");
         m.metadata().put("featureMean", List.of(1.5, -2.0));
@@ -116,7 +116,7 @@ class ModelIOTest {
         byte[] bytes = Files.readAllBytes(good);
         assertLoadError("not a valid model file",
                 Files.write(dir.resolve("trunc.cnn"), java.util.Arrays.copyOf(bytes, bytes.length / 2)));
-        assertLoadError("missing or truncated parameter entries",
+        assertLoadError("missing entry params/fc1.W.npy",
                 rewrite(good, "nofc.cnn", Map.of("params/fc1.W.npy", b -> null)));
         assertLoadError("missing entry optimizer/fc1.W.m.npy",
                 rewrite(good, "noadam.cnn", Map.of("optimizer/fc1.W.m.npy", b -> null)));
@@ -127,7 +127,7 @@ class ModelIOTest {
                 s -> s.replace("\"Conv2D\"", "\"Conv3D\"")));
         assertLoadError("params/fc2.W.npy: expected shape (8, 1) but the file holds (8,)", rewrite(good, "shape.cnn",
                 Map.of("params/fc2.W.npy", b -> entry(good, "params/fc1.b.npy"))));
-        assertLoadError("layer 'fc1': declares 52000000 parameters", rewriteConfig(good, "huge.cnn",
+        assertLoadError("params/fc1.W.npy: expected shape (64, 800000) but the file holds (64, 8)", rewriteConfig(good, "huge.cnn",
                 s -> s.replace("\"outputSize\": 8", "\"outputSize\": 800000")));
         assertLoadError("not a JSON object", rewrite(good, "json.cnn", Map.of("config.json", b -> "{oops".getBytes())));
         assertLoadError("model file not found", dir.resolve("absent.cnn"));
@@ -167,7 +167,7 @@ class ModelIOTest {
         assertTrue(failures > 150, "most corruptions must be detected, got " + failures);
     }
 
-    private static void assertLoadError(String expected, Path p) {
+    static void assertLoadError(String expected, Path p) {
         IOException e = assertThrows(IOException.class, () -> Model.load(p));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
@@ -180,13 +180,13 @@ class ModelIOTest {
         }
     }
 
-    private Path rewriteConfig(Path good, String name, UnaryOperator<String> edit) throws IOException {
+    Path rewriteConfig(Path good, String name, UnaryOperator<String> edit) throws IOException {
         return rewrite(good, name, Map.of("config.json",
                 b -> edit.apply(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A copy of {@code good} with entries replaced (a null result drops the entry). */
-    private Path rewrite(Path good, String name, Map<String, UnaryOperator<byte[]>> edits) throws IOException {
+    Path rewrite(Path good, String name, Map<String, UnaryOperator<byte[]>> edits) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (ZipFile z = new ZipFile(good.toFile()); ZipOutputStream out = new ZipOutputStream(bos)) {
             for (ZipEntry e : java.util.Collections.list(z.entries())) {
