@@ -3,7 +3,10 @@ package dev.cnn.app;
 import dev.cnn.core.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Options every command shares. */
 final class CommonOptions {
@@ -20,11 +23,25 @@ final class CommonOptions {
     @Option(names = "--verbose", description = "Show stack traces on failure.")
     boolean verbose;
 
+    /** More kernel threads than this many per processor only adds switching: {@code --threads} is capped there. */
+    static final int MAX_THREADS_PER_PROCESSOR = 4;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     void applyThreads() {
-        if (threads < 0) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        int cpus = Runtime.getRuntime().availableProcessors();
+        int max = MAX_THREADS_PER_PROCESSOR * cpus;
+        if (threads < 0 || threads > max) {
+            throw usage(spec, "--threads must be from 1 to " + max + " (" + MAX_THREADS_PER_PROCESSOR + " x the " + cpus
+                    + " available processors), or 0 for one per processor; got " + threads);
         }
-        Parallel.setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        Parallel.setThreads(threads == 0 ? cpus : threads);
+    }
+
+    /** A usage error of {@code spec}'s command: one line on standard error and exit code 2. */
+    static ParameterException usage(CommandSpec spec, String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     /**

@@ -28,11 +28,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.applyThreads();
         Model model = Model.load(modelFile);
-        Object taskId = model.metadata().get("task");
-        if (taskId == null) {
-            throw new IllegalArgumentException(modelFile + " has no task in its metadata; it was not written by cnn train");
-        }
-        Task task = Task.parse(taskId.toString());
+        Task task = SavedTask.of(model, modelFile).task();
         Path root = CommonOptions.dataRoot(data);
         TaskData d = TaskData.forEvaluation(task, root, model.metadata());
         Metrics.Result r = Metrics.test(model, d);

@@ -1,5 +1,6 @@
 package dev.cnn.app;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -37,6 +38,13 @@ public final class Main implements Runnable {
         // cnn train saves the model in its own shutdown hook on Ctrl-C; keep logging alive until then
         System.setProperty("log4j2.shutdownHookEnabled", "false");
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, args2) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("cnn: usage error: " + oneLine(ex));
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            cmd.getErr().flush();
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("cnn: error: " + oneLine(ex));
             if (verbose) {
@@ -51,6 +59,14 @@ public final class Main implements Runnable {
     static String oneLine(Throwable ex) {
         if (ex instanceof NoSuchFileException nf) {
             return "file not found: " + nf.getFile() + (nf.getReason() != null ? " (" + nf.getReason() + ")" : "");
+        }
+        if (ex instanceof InvalidPathException ip) {
+            return "cannot use the path '" + ip.getInput() + "': " + ip.getReason() + " (file names outside ASCII need a "
+                    + "UTF-8 locale, e.g. LANG=C.UTF-8; the ./cnn launcher sets one)";
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + "); give the JVM more with CNN_JAVA_OPTS=-Xmx... or use a smaller "
+                    + "--batch-size";
         }
         String m = ex.getMessage();
         if (m == null || m.isBlank()) {

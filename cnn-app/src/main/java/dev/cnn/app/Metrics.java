@@ -44,7 +44,7 @@ final class Metrics {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("samples", data.test.size());
         if (data.task == Task.HOUSING) {
-            Tensor p = model.predict(data.test, 1024);
+            Tensor p = finite(model.predict(data.test, 1024));
             float[] pred = data.targetScaler.invert(p.data().clone());
             float[] actual = data.targetScaler.invert(targets(data.test));
             double sq = 0;
@@ -82,7 +82,7 @@ final class Metrics {
             confusion.add(r);
         }
         m.put("confusion", confusion);
-        Tensor p = model.predict(data.test, 512);
+        Tensor p = finite(model.predict(data.test, 512));
         int n = data.test.size();
         int k = data.test.targetShape()[0];
         float[] t = targets(data.test);
@@ -106,6 +106,19 @@ final class Metrics {
             }
         }
         return new Result(m, pred, prob, actual, wrong);
+    }
+
+    /** {@code p}, unless it holds a NaN or infinite output: then the model cannot be scored. */
+    static Tensor finite(Tensor p) {
+        float[] v = p.data();
+        int per = v.length / Math.max(1, p.dim(0));
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IllegalStateException("the model gave a non-finite output (" + v[i] + ") for test sample " + i / per
+                        + "; the model file is damaged or was not trained");
+            }
+        }
+        return p;
     }
 
     static int[] identity(int n) {

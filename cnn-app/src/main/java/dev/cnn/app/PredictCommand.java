@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -25,6 +27,12 @@ import picocli.CommandLine.Parameters;
             "Image models (digits, mnist) take PNG/JPG files of the model's input size, converted to grayscale.",
             "The housing model takes CSV files with a header naming the raw columns (longitude, latitude, ...)."})
 final class PredictCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(PredictCommand.class);
+    /**
+     * A housing input (or prediction) more than this many standard deviations from the training data's
+     * mean is an extrapolation: the prediction is printed with a warning naming the column.
+     */
+    static final double EXTRAPOLATION_SIGMAS = 10;
     @Parameters(index = "0", paramLabel = "MODEL")
     Path modelFile;
 
@@ -38,9 +46,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.applyThreads();
         Model model = Model.load(modelFile);
-        Object taskId = model.metadata().get("task");
-        Task task = Task.parse(taskId == null ? "?" : taskId.toString());
-        List<Map<String, Object>> results = task == Task.HOUSING ? prices(model) : classes(model);
+        SavedTask saved = SavedTask.of(model, modelFile);
+        Task task = saved.task();
+        List<Map<String, Object>> results = task == Task.HOUSING ? prices(model, saved) : classes(model, saved);
         if (common.json) {
             Gson gson = new Gson();
             for (Map<String, Object> r : results) {
@@ -59,18 +67,21 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<Map<String, Object>> classes(Model model) throws DataException {
+    private List<Map<String, Object>> classes(Model model, SavedTask saved) throws DataException {
         int[] shape = model.inputShape();
         int h = shape[0];
         int w = shape[1];
         int c = shape[2];
-        @SuppressWarnings("unchecked")
-        List<String> names = (List<String>) model.metadata().get("classNames");
-        double scale = ((Number) model.metadata().getOrDefault("inputScale", 1.0 / 255)).doubleValue();
-        float[] x = new float[inputs.size() * h * w * c];
+        List<String> names = saved.classNames();
+        double scale = saved.inputScale();
+        float[] x = new float[Math.multiplyExact(inputs.size(), h * w * c)];
         byte[] px = new byte[h * w * c];
         for (int i = 0; i < inputs.size(); i++) {
             Path f = inputs.get(i);
+            int[] size = ImageFolder.dimensions(f); // from the header, before anything is decoded
+            if (size[0] != w || size[1] != h) {
+                throw new DataException(f + ": image is " + size[0] + "x" + size[1] + " but the model takes " + w + "x" + h);
+            }
             BufferedImage img = ImageFolder.decode(f);
             if (img.getHeight() != h || img.getWidth() != w) {
                 throw new DataException(f + ": image is " + img.getWidth() + "x" + img.getHeight() + " but the model takes "
@@ -83,6 +94,12 @@ final class PredictCommand implements Callable<Integer> {
         }
         Tensor out = model.predict(Tensor.wrap(x, inputs.size(), h, w, c));
         int k = out.dim(1);
+        for (int i = 0; i < out.size(); i++) {
+            if (!Float.isFinite(out.data()[i])) {
+                throw new IllegalStateException(inputs.get(i / k) + ": the model gave a non-finite output (" + out.data()[i]
+                        + "); the model file is damaged or was not trained");
+            }
+        }
         List<Map<String, Object>> r = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -101,9 +118,9 @@ final class PredictCommand implements Callable<Integer> {
         return r;
     }
 
-    private List<Map<String, Object>> prices(Model model) throws Exception {
-        Standardizer fx = Standardizer.fromMap(model.metadata().get("featureScaler"));
-        Standardizer fy = Standardizer.fromMap(model.metadata().get("targetScaler"));
+    private List<Map<String, Object>> prices(Model model, SavedTask saved) throws Exception {
+        Standardizer fx = saved.featureScaler();
+        Standardizer fy = saved.targetScaler();
         List<Map<String, Object>> r = new ArrayList<>();
         for (Path f : inputs) {
             if (!f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
@@ -112,15 +129,45 @@ final class PredictCommand implements Callable<Integer> {
             // the target column, if present, is ignored: read every raw column as a feature
             CsvTable t = CsvTable.read(f, HousingFeatures.RAW, HousingFeatures.RAW.get(0));
             float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
+            warnFarFromTraining(f, x, t.rows());
             Tensor out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
             for (int i = 0; i < t.rows(); i++) {
+                float z = out.get(i, 0);
+                double price = fy.invert(z, 0);
+                if (!Double.isFinite(price)) {
+                    throw new IllegalStateException(f + " line " + (i + 2) + ": the model gave a non-finite price (" + price
+                            + "); the model file is damaged or was not trained");
+                }
+                if (Math.abs(z) > EXTRAPOLATION_SIGMAS) {
+                    LOG.warn("{} line {}: the predicted price ${} is {} standard deviations from the training prices; "
+                            + "do not trust it", f, i + 2, String.format("%,.0f", price), String.format("%.1f", Math.abs(z)));
+                }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("input", f.toString());
                 m.put("line", i + 2);
-                m.put("price", fy.invert(out.get(i, 0), 0));
+                m.put("price", price);
                 r.add(m);
             }
         }
         return r;
+    }
+
+    /** Warns, once per row, about the feature farthest from the training data when it is an extrapolation. */
+    private static void warnFarFromTraining(Path f, float[] standardized, int rows) {
+        int k = HousingFeatures.COUNT;
+        int named = HousingFeatures.NAMES.size(); // the location grid after them follows latitude and longitude
+        for (int i = 0; i < rows; i++) {
+            int worst = 0;
+            for (int j = 1; j < named; j++) {
+                if (Math.abs(standardized[i * k + j]) > Math.abs(standardized[i * k + worst])) {
+                    worst = j;
+                }
+            }
+            float z = standardized[i * k + worst];
+            if (Math.abs(z) > EXTRAPOLATION_SIGMAS) {
+                LOG.warn("{} line {}: column '{}' is {} standard deviations from the training data's mean; the "
+                        + "prediction is an extrapolation", f, i + 2, HousingFeatures.NAMES.get(worst), String.format("%.1f", z));
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.cnn.app;
 
 import com.google.gson.GsonBuilder;
+import dev.cnn.core.AtomicFile;
 import dev.cnn.data.ImageSet;
 import dev.cnn.nn.History;
 import java.awt.Color;
@@ -10,9 +11,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +22,17 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The files a training run leaves beside the model: metrics.json and PNG plots, all written atomically. */
+/**
+ * The files a training run leaves beside the model: metrics.json and PNG plots, each written atomically
+ * through {@link AtomicFile} (unique temporary names, so two runs in one directory never mix files).
+ */
 final class Reports {
     private Reports() {
     }
 
     static void writeJson(Path file, Object value) throws IOException {
         String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(value);
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Train and validation loss per epoch. */
@@ -116,15 +116,11 @@ final class Reports {
             }
         }
         g.dispose();
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp.png");
-        ImageIO.write(out, "png", tmp.toFile());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, os -> ImageIO.write(out, "png", os));
     }
 
     private static void save(XYChart chart, Path file) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
     }
 
     static Map<String, Object> historyMap(History h) {

@@ -1,5 +1,7 @@
 package dev.cnn.app;
 
+import com.google.gson.Gson;
+import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Gemm;
 import dev.cnn.core.Parallel;
 import dev.cnn.nn.Adam;
@@ -8,6 +10,8 @@ import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Optimizer;
 import dev.cnn.nn.TrainOptions;
+import dev.cnn.nn.TrainingDivergedException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,51 +20,70 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code cnn train digits|housing|mnist}: trains a reference task, saves the model and its reports. */
+/**
+ * {@code cnn train digits|housing|mnist}: trains a reference task, saves the model and its reports.
+ *
+ * <p>Every option is checked before anything is loaded or written; the output path is checked (and
+ * locked against a second run) before the first epoch. A run that diverges, fails or trains nothing
+ * leaves the file at {@code --out} as it was.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a reference task, save the model and write metrics.json and plots beside it.",
             "Tasks: digits (MNIST 2 vs 5, CNN), housing (California house prices, MLP), mnist (ten digits, CNN)."})
 final class TrainCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(TrainCommand.class);
+    /** Largest --epochs accepted: far beyond any useful run, far below an overflow. */
+    static final int MAX_EPOCHS = 1_000_000;
+    static final double DEFAULT_LEARNING_RATE = 0.002;
+
     @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing or mnist")
     String taskName;
 
     @Mixin
     CommonOptions common;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--data", paramLabel = "DIR", description = "Datasets directory (default: $CNN_DATA, else ~/.cache/cnn/datasets; MNIST is downloaded there when missing and online).")
     Path data;
 
-    @Option(names = "--epochs", description = "Epochs (task default: digits 3, housing 60, mnist 6).")
+    @Option(names = "--epochs", description = "Epochs, 1 to " + MAX_EPOCHS + " (task default: digits 3, housing 60, mnist 6; "
+            + "with --resume: the epochs left of the saved plan).")
     Integer epochs;
 
-    @Option(names = "--batch-size", description = "Batch size (task default: digits 32, housing 64, mnist 64).")
+    @Option(names = "--batch-size", description = "Batch size, at most the training set (task default: digits 32, housing 64, mnist 64).")
     Integer batchSize;
 
-    @Option(names = "--lr", description = "Initial learning rate (default 0.002), decayed to 5% of it along a cosine over the epochs.")
+    @Option(names = "--lr", description = "Initial learning rate (default 0.002), decayed to 5%% of it along a cosine over "
+            + "the epochs. With --resume it replaces the saved one.")
     Double learningRate;
 
-    @Option(names = "--optimizer", description = "gd or adam (default adam).", defaultValue = "adam")
+    @Option(names = "--optimizer", description = "gd or adam (default adam).")
     String optimizer;
 
-    @Option(names = "--init", description = "random, xavier or he (default he).", defaultValue = "he")
+    @Option(names = "--init", description = "random, xavier or he (default he).")
     String init;
 
-    @Option(names = "--seed", description = "Seed for weights, split and shuffling (default ${DEFAULT-VALUE}).", defaultValue = "1")
-    long seed;
+    @Option(names = "--seed", description = "Seed for weights, split and shuffling, 0 to 4294967295 (default 1).")
+    Long seed;
 
-    @Option(names = "--val-fraction", description = "Share of the training set held out for validation (default ${DEFAULT-VALUE}).",
-            defaultValue = "0.1")
-    double valFraction;
+    @Option(names = "--val-fraction", description = "Share of the training set held out for validation, in [0, 1) (default 0.1).")
+    Double valFraction;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Model file (default runs/<task>/model.cnn); reports go beside it.")
     Path out;
@@ -69,150 +92,271 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "0")
     int saveEvery;
 
-    @Option(names = "--resume", paramLabel = "FILE", description = "Continue training a saved model with its optimizer state.")
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue training a saved model with its optimizer state; "
+            + "its seed, batch size, optimizer, init and validation split are kept.")
     Path resume;
+
+    /** What the run trains and how. */
+    private record Plan(Model model, TaskData data, RunSettings settings, int epochs) {
+    }
 
     @Override
     public Integer call() throws Exception {
-        Logger log = LogManager.getLogger(TrainCommand.class);
         Task task = Task.parse(taskName);
+        checkOptions();
         common.applyThreads();
-        if (valFraction < 0 || valFraction >= 1) {
-            throw new IllegalArgumentException("--val-fraction must be in [0, 1), got " + valFraction);
-        }
-        Path modelFile = (out != null ? out : Path.of("runs", task.id, "model.cnn")).toAbsolutePath();
-        Path dir = modelFile.getParent();
-        Files.createDirectories(dir);
-        Logging.addFile(dir.resolve("train.log"));
-        Path root = CommonOptions.dataRoot(data);
-
-        Model model;
-        TaskData d;
-        int epochCount;
-        int batch;
-        long shuffleSeed;
-        Map<String, Object> settings;
-        if (resume != null) {
-            model = Model.load(resume);
-            Object savedTask = model.metadata().get("task");
-            if (!task.id.equals(savedTask)) {
-                throw new IllegalArgumentException(resume + " is a '" + savedTask + "' model, not '" + task.id + "'");
+        Path given = out != null ? out : Path.of("runs", task.id, "model.cnn");
+        Path modelFile = AtomicFile.checkWritable(given); // symlinks followed; directories and devices refused
+        Path dir = given.toAbsolutePath().getParent();
+        try (RunLock lock = RunLock.acquire(modelFile)) {
+            Logging.addFile(dir.resolve("train.log"));
+            try {
+                return run(task, modelFile, dir);
+            } catch (Exception | Error e) {
+                LOG.error(Logging.FILE_ONLY, "failed: {}", Main.oneLine(e));
+                throw e;
+            } finally {
+                Logging.removeFile();
             }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> saved = (Map<String, Object>) model.metadata().get("settings");
-            settings = new LinkedHashMap<>(saved);
-            double savedVal = ((Number) saved.get("valFraction")).doubleValue();
-            shuffleSeed = ((Number) saved.get("seed")).longValue();
-            batch = ((Number) saved.get("batchSize")).intValue();
-            int planned = ((Number) saved.get("epochs")).intValue();
-            epochCount = epochs != null ? epochs
-                    : Math.max(0, planned - model.epochsDone());
-            d = TaskData.forTraining(task, root, savedVal, shuffleSeed, !common.quiet);
-            log.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
-                    model.batchesDoneInEpoch(), epochCount);
-        } else {
-            epochCount = epochs != null ? epochs : task.epochs;
-            batch = batchSize != null ? batchSize : task.batchSize;
-            shuffleSeed = seed;
-            double lr = learningRate != null ? learningRate : task.learningRate;
-            d = TaskData.forTraining(task, root, valFraction, seed, !common.quiet);
-            Optimizer opt = switch (optimizer.toLowerCase(Locale.ROOT)) {
-                case "adam" -> new Adam(lr);
-                case "gd" -> new GradientDescent(lr);
-                default -> throw new IllegalArgumentException("--optimizer must be gd or adam, got " + optimizer);
-            };
-            Init weights = switch (init.toLowerCase(Locale.ROOT)) {
-                case "random" -> Init.RANDOM;
-                case "xavier" -> Init.XAVIER;
-                case "he" -> Init.HE;
-                default -> throw new IllegalArgumentException("--init must be random, xavier or he, got " + init);
-            };
-            model = task.build(weights, opt, seed, d.train.sampleShape()[0]);
-            model.metadata().putAll(d.metadata);
-            settings = new LinkedHashMap<>();
-            settings.put("epochs", epochCount);
-            settings.put("batchSize", batch);
-            settings.put("learningRate", lr);
-            settings.put("optimizer", opt.type());
-            settings.put("init", weights.name());
-            settings.put("seed", seed);
-            settings.put("valFraction", valFraction);
-            model.metadata().put("settings", settings);
         }
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batch);
+    }
+
+    /** Rejects, as usage errors, values that cannot train. */
+    private void checkOptions() {
+        if (epochs != null && (epochs < 1 || epochs > MAX_EPOCHS)) {
+            throw CommonOptions.usage(spec, "--epochs must be from 1 to " + MAX_EPOCHS + ", got " + epochs);
         }
-        log.info("{}: {} training, {} validation, {} test samples; {} parameters; {} threads, {} kernels", task.id,
+        if (batchSize != null && batchSize < 1) {
+            throw CommonOptions.usage(spec, "--batch-size must be >= 1, got " + batchSize);
+        }
+        if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
+            throw CommonOptions.usage(spec, "--lr must be a positive finite number, got " + learningRate);
+        }
+        if (valFraction != null && !(valFraction >= 0 && valFraction < 1)) {
+            throw CommonOptions.usage(spec, "--val-fraction must be in [0, 1), got " + valFraction);
+        }
+        if (seed != null && (seed < 0 || seed > 0xFFFFFFFFL)) {
+            throw CommonOptions.usage(spec, "--seed must be from 0 to 4294967295, got " + seed);
+        }
+        if (saveEvery < 0) {
+            throw CommonOptions.usage(spec, "--save-every must be >= 0 epochs, got " + saveEvery);
+        }
+        if (optimizer != null) {
+            optimizerName(optimizer);
+        }
+        if (init != null) {
+            initFor(init);
+        }
+    }
+
+    private int run(Task task, Path modelFile, Path dir) throws Exception {
+        Path root = CommonOptions.dataRoot(data);
+        Plan plan = resume != null ? resumed(task, root) : fresh(task, root);
+        Model model = plan.model();
+        TaskData d = plan.data();
+        if (plan.settings().batchSize() > d.train.size()) {
+            throw CommonOptions.usage(spec, "--batch-size " + plan.settings().batchSize() + " is larger than the "
+                    + d.train.size() + " training samples");
+        }
+        LOG.info("{}: {} training, {} validation, {} test samples; {} parameters; {} threads, {} kernels", task.id,
                 d.train.size(), d.validation == null ? 0 : d.validation.size(), d.test.size(), model.parameterCount(),
                 Parallel.threads(), Gemm.backendName());
         if (!common.quiet && !common.json) {
             System.out.print(model.summary());
         }
+        long stepsBefore = model.optimizer().steps();
+        boolean existed = Files.exists(modelFile);
+        long start = System.nanoTime();
+        Outcome outcome = train(plan, modelFile);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (outcome == Outcome.INTERRUPTED) {
+            return 130;
+        }
+        if (outcome == Outcome.DIVERGED) {
+            return 1; // the message is printed by train
+        }
+        if (model.optimizer().steps() == stepsBefore) {
+            throw new IllegalStateException("no batch was trained; " + modelFile + " was left as it was");
+        }
+        LOG.info("trained {} epochs in {} s; model saved to {}{}", model.history().epochs(), String.format("%.1f", seconds),
+                modelFile, existed ? " (replacing the previous file)" : "");
+        report(task, plan, modelFile, dir, seconds);
+        return 0;
+    }
 
-        Model training = model;
-        int plannedEpochs = ((Number) settings.get("epochs")).intValue();
-        double baseLr = ((Number) settings.get("learningRate")).doubleValue();
-        CountDownLatch saved = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean interruptedByUser = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A new model from the options (or the task's defaults). */
+    private Plan fresh(Task task, Path root) throws IOException {
+        int epochCount = epochs != null ? epochs : task.epochs;
+        long s = seed != null ? seed : 1;
+        double val = valFraction != null ? valFraction : 0.1;
+        double lr = learningRate != null ? learningRate : DEFAULT_LEARNING_RATE;
+        Optimizer opt = optimizer == null || optimizerName(optimizer).equals("Adam") ? new Adam(lr) : new GradientDescent(lr);
+        Init weights = init != null ? initFor(init) : Init.HE;
+        TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
+        Model model = task.build(weights, opt, s, d.train.sampleShape()[0]);
+        model.metadata().putAll(d.metadata);
+        RunSettings settings = new RunSettings(epochCount, batchSize != null ? batchSize : task.batchSize, lr, opt.type(),
+                weights.name(), s, val);
+        model.metadata().put("settings", settings.toMap());
+        return new Plan(model, d, settings, epochCount);
+    }
+
+    /**
+     * A saved model continued with its own settings. Options that would change how it continues (seed,
+     * batch size, optimizer, init, validation split) must be left out or repeat the saved value; {@code --lr}
+     * replaces the saved rate and {@code --epochs} the epochs left.
+     */
+    private Plan resumed(Task task, Path root) throws IOException {
+        Model model = Model.load(resume);
+        SavedTask saved = SavedTask.of(model, resume);
+        if (saved.task() != task) {
+            throw CommonOptions.usage(spec, resume + " is a '" + saved.task().id + "' model, not '" + task.id + "'");
+        }
+        RunSettings s = saved.settings();
+        if (s == null) {
+            throw new IllegalArgumentException(resume + " has no 'settings' in its metadata, so it cannot be resumed");
+        }
+        keep("--seed", seed, s.seed());
+        keep("--batch-size", batchSize, s.batchSize());
+        keep("--optimizer", optimizer == null ? null : optimizerName(optimizer), s.optimizer());
+        keep("--init", init == null ? null : initFor(init).name(), s.init());
+        keep("--val-fraction", valFraction, s.valFraction());
+        if (learningRate != null && learningRate != s.learningRate()) {
+            LOG.info("learning rate {} from --lr replaces the saved {}", learningRate, s.learningRate());
+            s = new RunSettings(s.epochs(), s.batchSize(), learningRate, s.optimizer(), s.init(), s.seed(), s.valFraction());
+            model.metadata().put("settings", s.toMap());
+        }
+        int left = (int) Math.max(0, (long) s.epochs() - model.epochsDone());
+        int epochCount = epochs != null ? epochs : left;
+        if (epochCount == 0) {
+            throw CommonOptions.usage(spec, resume + " has already trained the " + s.epochs() + " epochs it planned; "
+                    + "pass --epochs N to train N more");
+        }
+        if ((long) model.epochsDone() + epochCount > Integer.MAX_VALUE) {
+            throw CommonOptions.usage(spec, "--epochs " + epochCount + " on top of the " + model.epochsDone()
+                    + " epochs done is too many");
+        }
+        TaskData d = TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
+        LOG.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
+                model.batchesDoneInEpoch(), epochCount);
+        return new Plan(model, d, s, epochCount);
+    }
+
+    private void keep(String option, Object given, Object saved) {
+        if (given != null && !Objects.equals(given, saved)
+                && !(given instanceof Number g && saved instanceof Number v && g.doubleValue() == v.doubleValue())) {
+            throw CommonOptions.usage(spec, option + " " + given + " differs from the resumed model's " + saved + "; a "
+                    + "resumed run keeps its seed, batch size, optimizer, init and validation split so that it continues "
+                    + "exactly (leave the option out)");
+        }
+    }
+
+    private String optimizerName(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "adam" -> "Adam";
+            case "gd" -> "GradientDescent";
+            default -> throw CommonOptions.usage(spec, "--optimizer must be gd or adam, got " + name);
+        };
+    }
+
+    private Init initFor(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "random" -> Init.RANDOM;
+            case "xavier" -> Init.XAVIER;
+            case "he" -> Init.HE;
+            default -> throw CommonOptions.usage(spec, "--init must be random, xavier or he, got " + name);
+        };
+    }
+
+    private enum Outcome { TRAINED, INTERRUPTED, DIVERGED }
+
+    /**
+     * Trains, with Ctrl-C stopping after the current batch, and saves the model at the end. A diverged
+     * run saves nothing: the file keeps the last checkpoint of this run, or what was there before.
+     */
+    private Outcome train(Plan plan, Path modelFile) throws IOException {
+        Model model = plan.model();
+        RunSettings s = plan.settings();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicBoolean interruptedByUser = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             interruptedByUser.set(true);
-            training.requestStop();
+            model.requestStop();
             try {
-                saved.await(60, TimeUnit.SECONDS);
+                finished.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "cnn-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        long start = System.nanoTime();
         boolean tty = System.console() != null;
-        TrainOptions opts = TrainOptions.defaults().withEpochs(epochCount).withBatchSize(batch)
-                .withShuffle(true, shuffleSeed).withValidation(d.validation).withVerbose(true)
+        int plannedEpochs = s.epochs();
+        double baseLr = s.learningRate();
+        TrainOptions opts = TrainOptions.defaults().withEpochs(plan.epochs()).withBatchSize(s.batchSize())
+                .withShuffle(true, s.seed()).withValidation(plan.data().validation).withVerbose(true)
                 .withCheckpoint(modelFile, saveEvery)
-                .withListener(new ConsoleProgress(System.err, model.epochsDone() + epochCount, tty && !common.quiet) {
+                .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), tty && !common.quiet) {
                     @Override
                     public void onEpochStart(int epoch, int batches) {
                         super.onEpochStart(epoch, batches);
                         // cosine decay from the base rate to 5% of it over the planned epochs
                         double t = Math.min(1.0, epoch / (double) Math.max(1, plannedEpochs - 1));
-                        training.optimizer().setLearningRate(baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t))));
+                        model.optimizer().setLearningRate(baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t))));
                     }
                 });
+        int checkpointsBefore = model.epochsDone();
+        boolean hookRemoved = false;
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            model.train(d.train, opts);
-        } finally {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            boolean interrupted = model.batchesDoneInEpoch() > 0;
-            try {
+            model.train(plan.data().train, opts);
+            if (!interruptedByUser.get()) {
                 model.save(modelFile);
+            }
+            // the library saved a checkpoint when the stop request ended training
+        } catch (TrainingDivergedException e) {
+            int lastCheckpoint = saveEvery > 0 ? model.epochsDone() - model.epochsDone() % saveEvery : -1;
+            String kept = lastCheckpoint > checkpointsBefore
+                    ? modelFile + " holds this run's checkpoint after epoch " + lastCheckpoint
+                    : Files.exists(modelFile) ? modelFile + " was left as it was before this run"
+                    : "no model was saved";
+            System.err.println("cnn: error: " + e.getMessage() + "; " + kept);
+            LOG.error(Logging.FILE_ONLY, "{}; {}", e.getMessage(), kept);
+            return Outcome.DIVERGED;
+        } finally {
+            try {
+                if (interruptedByUser.get()) {
+                    // the JVM is shutting down: say it on stderr directly (before releasing the hook, which lets
+                    // the JVM halt), logging may already be stopped
+                    boolean midEpoch = model.batchesDoneInEpoch() > 0;
+                    System.err.printf("%ncnn: interrupted %s; model saved to %s; continue with --resume %s%n",
+                            midEpoch ? "during epoch " + (model.epochsDone() + 1) : "after epoch " + model.epochsDone(),
+                            modelFile, modelFile);
+                    System.err.flush();
+                }
             } finally {
-                saved.countDown();
+                finished.countDown();
+                try {
+                    hookRemoved = Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    hookRemoved = false;
+                }
             }
-            if (interruptedByUser.get()) {
-                // the JVM is shutting down: say it on stderr directly, logging may already be stopped
-                System.err.printf("%ncnn: interrupted %s; model saved to %s; continue with --resume %s%n",
-                        interrupted ? "during epoch " + (model.epochsDone() + 1) : "after epoch " + model.epochsDone(),
-                        modelFile, modelFile);
-                System.err.flush();
-            }
-            settings.put("trainSeconds", seconds);
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            return 130;
-        }
-        double seconds = ((Number) settings.get("trainSeconds")).doubleValue();
-        log.info("trained {} epochs in {} s; model saved to {}", model.history().epochs(), String.format("%.1f", seconds),
-                modelFile);
+        return interruptedByUser.get() || !hookRemoved ? Outcome.INTERRUPTED : Outcome.TRAINED;
+    }
 
+    /** metrics.json, the plots and the result line. */
+    private void report(Task task, Plan plan, Path modelFile, Path dir, double seconds) throws IOException {
+        Model model = plan.model();
+        TaskData d = plan.data();
         Metrics.Result result = Metrics.test(model, d);
+        Map<String, Object> settings = new LinkedHashMap<>(plan.settings().toMap());
+        settings.put("trainSeconds", seconds);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("task", task.id);
         report.put("model", modelFile.toString());
         report.put("test", result.metrics());
         report.put("history", Reports.historyMap(model.history()));
-        report.put("seed", shuffleSeed);
+        report.put("seed", plan.settings().seed());
         report.put("settings", settings);
         report.put("trainSeconds", seconds);
         report.put("threads", Parallel.threads());
@@ -236,11 +380,10 @@ final class TrainCommand implements Callable<Integer> {
                     captions);
         }
         if (common.json) {
-            System.out.println(new com.google.gson.Gson().toJson(report));
+            System.out.println(new Gson().toJson(report));
         } else {
             System.out.println(task.id + ": " + Metrics.describe(task, result.metrics()));
             System.out.printf("training took %.1f s; model, metrics.json and plots in %s%n", seconds, dir);
         }
-        return 0;
     }
 }

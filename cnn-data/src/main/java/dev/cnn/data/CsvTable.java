@@ -47,7 +47,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
     public static CsvTable read(Path file, List<String> featureColumns, String targetColumn) throws IOException {
         CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
                 .setIgnoreEmptyLines(true).get();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
              CSVParser parser = CSVParser.parse(reader, format)) {
             List<String> header = parser.getHeaderNames();
             if (header.isEmpty()) {
@@ -81,16 +81,34 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
                     }
                     y.add(number(file, line, target, rec.get(targetIndex)));
                 }
-            } catch (UncheckedIOException e) {
-                throw new DataException(file + ": malformed CSV: " + e.getCause().getMessage(), e);
+            } catch (UncheckedIOException | IllegalStateException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new DataException(file + " line " + parser.getCurrentLineNumber() + ": malformed CSV: "
+                        + cause.getMessage(), e);
             }
             if (y.size == 0) {
                 throw new DataException(file + ": no data rows after the header");
             }
             return new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
+        } catch (IOException e) {
+            if (e instanceof DataException || e instanceof java.nio.file.FileSystemException) {
+                throw e;
+            }
+            throw new DataException(file + ": malformed CSV: " + e.getMessage(), e);
         }
+    }
+
+    /** The reader past a UTF-8 byte-order mark (as Excel writes), if there is one. */
+    private static Reader withoutByteOrderMark(java.io.BufferedReader r) throws IOException {
+        r.mark(1);
+        if (r.read() != '\uFEFF') {
+            r.reset();
+        }
+        return r;
     }
 
     private static int indexOf(Path file, List<String> header, String name) throws DataException {

@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Iterator;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Images in class folders, {@code root/<class>/*.png|jpg|jpeg} (the course layout {@code MNIST/2/img_N.jpg}),
@@ -19,6 +23,9 @@ import java.util.stream.Stream;
  * error naming the file.
  */
 public final class ImageFolder {
+    /** Images with more pixels than this are refused from their header, before they are decoded. */
+    public static final long MAX_PIXELS = 1L << 25;
+
     private ImageFolder() {
     }
 
@@ -76,8 +83,41 @@ public final class ImageFolder {
         return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
     }
 
-    /** Decodes one image file with DJL's image factory; an undecodable file is a {@link DataException}. */
+    /**
+     * The {@code {width, height}} of an image file, read from its header without decoding the pixels;
+     * null when no reader recognises the format (decoding will then say why).
+     */
+    public static int[] dimensions(Path f) throws DataException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            if (in == null) {
+                throw new DataException(f + ": cannot open image");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return null;
+            }
+            ImageReader r = readers.next();
+            try {
+                r.setInput(in, true, true);
+                return new int[] {r.getWidth(0), r.getHeight(0)};
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new DataException(f + ": cannot read the image header (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Decodes one image file with DJL's image factory; an undecodable file, or one of more than
+     * {@link #MAX_PIXELS} pixels (judged from its header, before decoding), is a {@link DataException}.
+     */
     public static BufferedImage decode(Path f) throws DataException {
+        int[] size = dimensions(f);
+        if (size != null && (long) size[0] * size[1] > MAX_PIXELS) {
+            throw new DataException(f + ": image is " + size[0] + "x" + size[1] + ", more than the " + (MAX_PIXELS >> 20)
+                    + " megapixels cnn decodes");
+        }
         try {
             Image img = ImageFactory.getInstance().fromFile(f);
             Object wrapped = img.getWrappedImage();

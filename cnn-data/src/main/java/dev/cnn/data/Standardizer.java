@@ -99,19 +99,42 @@ public final class Standardizer {
         return Map.of("mean", m, "std", s);
     }
 
-    /** Reads what {@link #toMap} wrote (numbers may come back as any {@link Number}). */
+    /**
+     * Reads what {@link #toMap} wrote (numbers may come back as any {@link Number}). Anything else, lists
+     * of different lengths, non-finite values or a standard deviation that is not positive is an
+     * {@link IllegalArgumentException} saying what was expected.
+     */
     public static Standardizer fromMap(Object map) {
         if (!(map instanceof Map<?, ?> m) || !(m.get("mean") instanceof List<?> ml) || !(m.get("std") instanceof List<?> sl)) {
-            throw new IllegalArgumentException("scaling statistics must be {\"mean\": [...], \"std\": [...]}, got " + map);
+            throw new IllegalArgumentException("scaling statistics must be {\"mean\": [...], \"std\": [...]}, got "
+                    + abbreviate(map));
+        }
+        if (ml.isEmpty() || ml.size() != sl.size()) {
+            throw new IllegalArgumentException("scaling statistics need as many std values as means (at least one), got "
+                    + ml.size() + " means and " + sl.size() + " std values");
         }
         double[] mean = new double[ml.size()];
         double[] std = new double[sl.size()];
         for (int i = 0; i < mean.length; i++) {
-            mean[i] = ((Number) ml.get(i)).doubleValue();
-        }
-        for (int i = 0; i < std.length; i++) {
-            std[i] = ((Number) sl.get(i)).doubleValue();
+            mean[i] = number(ml.get(i), "mean", i);
+            std[i] = number(sl.get(i), "std", i);
+            if (!(std[i] > 0)) {
+                throw new IllegalArgumentException("scaling statistics: std[" + i + "] must be positive, got " + std[i]);
+            }
         }
         return new Standardizer(mean, std);
+    }
+
+    private static double number(Object v, String list, int i) {
+        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException("scaling statistics: " + list + "[" + i + "] must be a finite number, got "
+                    + abbreviate(v));
+        }
+        return n.doubleValue();
+    }
+
+    private static String abbreviate(Object v) {
+        String s = String.valueOf(v);
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
     }
 }

@@ -33,6 +33,20 @@ class CsvTableTest {
     }
 
     @Test
+    void aByteOrderMarkAsExcelWritesIsAccepted() throws IOException {
+        Path p = csv("\uFEFFlongitude,latitude,y\n1,2,3\n");
+        CsvTable t = CsvTable.read(p, List.of("longitude", "latitude"), "y");
+        assertArrayEquals(new float[] {1, 2}, t.features());
+    }
+
+    @Test
+    void aLexerErrorNamesFileAndLine() throws IOException {
+        Path p = csv("a,b,y\n1,2,3\n4,\"5\"x,6\n");
+        assertError(p + " line 3: malformed CSV: Invalid character between encapsulated token and delimiter",
+                () -> CsvTable.read(p));
+    }
+
+    @Test
     void badCellsNameFileLineAndColumn() throws IOException {
         Path p = csv("a,b,y\n1,2,3\n4,5\n");
         assertError(p + " line 3: expected 3 cells (as in the header) but found 2", () -> CsvTable.read(p));

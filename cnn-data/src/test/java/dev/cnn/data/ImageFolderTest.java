@@ -72,6 +72,23 @@ class ImageFolderTest {
     }
 
     @Test
+    void aHugeImageIsRefusedFromItsHeaderBeforeDecoding() throws IOException {
+        // a PNG that declares 20000x20000 pixels in 57 bytes: decoding it would need 1.6 GB
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes())
+                .putInt(20000).putInt(20000).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        png.writeBytes(ihdr.array());
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        Path f = Files.write(root.resolve("huge.png"), png.toByteArray());
+        assertArrayEquals(new int[] {20000, 20000}, ImageFolder.dimensions(f));
+        assertError(f + ": image is 20000x20000, more than the 32 megapixels cnn decodes", () -> ImageFolder.decode(f));
+    }
+
+    @Test
     void badFoldersGetErrorsNamingTheFile() throws IOException {
         gray("2", "a.png", 4, 3, 1);
         gray("5", "big.png", 5, 3, 1);

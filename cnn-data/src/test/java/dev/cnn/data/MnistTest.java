@@ -113,7 +113,23 @@ class MnistTest {
         assertError("has 7 images but", () -> Mnist.load(dir));
 
         Files.write(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"), gzip(images(2051, 6, 2, 3, 30)));
-        assertError("header says 6 images of 2x3 (52 bytes) but the file has 46 bytes", () -> Mnist.load(dir));
+        assertError("header says 6 images of 2x3 (36 bytes) but the file has only 30 bytes after the header",
+                () -> Mnist.load(dir));
+
+        // a decompression bomb: a valid header followed by far more zeros than it declares
+        byte[] bomb = new byte[64 << 20];
+        System.arraycopy(images(2051, 6, 2, 3, 0), 0, bomb, 0, 16);
+        Files.write(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"), gzip(bomb));
+        assertError("header says 6 images of 2x3 (36 bytes) but more bytes follow", () -> Mnist.load(dir));
+
+        // a header that declares more than the file could ever inflate to is refused before anything is read
+        Files.write(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"), gzip(images(2051, 60000, 2800, 2800, 0)));
+        assertError("header says 60000 images of 2800x2800 (470400000000 bytes), more than a", () -> Mnist.load(dir));
+        Files.write(dir.resolve(Mnist.TRAIN_IMAGES), images(2051, 100, 28, 28, 50));
+        Files.delete(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"));
+        assertError("header says 100 images of 28x28 (78400 bytes), more than a 66-byte file can hold",
+                () -> Mnist.load(dir));
+        Files.delete(dir.resolve(Mnist.TRAIN_IMAGES));
 
         Files.write(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"), "not gzip at all".getBytes());
         assertError("corrupt gzip data", () -> Mnist.load(dir));

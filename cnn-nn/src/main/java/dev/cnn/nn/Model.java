@@ -468,6 +468,7 @@ public final class Model {
         divergenceFactor = options.divergenceFactor();
         TrainingListener l = options.listener() != null ? options.listener() : new TrainingListener() { };
         int batches = batchCount(data.size(), options.batchSize());
+        long stepsAtStart = optimizer.steps();
         int target = epochsDone + options.epochs(); // finishing an interrupted epoch counts as one
         while (epochsDone < target && !stopRequested) {
             int epoch = epochsDone;
@@ -501,8 +502,8 @@ public final class Model {
                 saveCheckpoint(options.checkpoint());
             }
         }
-        if (stopRequested && options.checkpoint() != null) {
-            saveCheckpoint(options.checkpoint());
+        if (stopRequested && options.checkpoint() != null && optimizer.steps() > stepsAtStart) {
+            saveCheckpoint(options.checkpoint()); // never replace a file with a model this call did not train
         }
         return history;
     }
