@@ -14,9 +14,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * One training run per model file: an OS lock on {@code .<name>.lock} beside the model, held for the
- * run and released (the file removed) at the end. The OS drops the lock when the process dies, even by
- * {@code kill -9}, so a crashed run never blocks the next one.
+ * One training run at a time per output: an OS lock on a file ({@code .cnn-train.lock} in the output
+ * directory, {@code .<name>.lock} beside a model stored elsewhere), held for the run and released (the
+ * file removed) at the end. The OS drops the lock when the process dies, even by {@code kill -9}, so a
+ * crashed run never blocks the next one.
  */
 final class RunLock implements AutoCloseable {
     private final Path file;
@@ -29,9 +30,8 @@ final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Locks the resolved model file {@code model}, or fails naming the run that holds it. */
-    static RunLock acquire(Path model) throws IOException {
-        Path file = model.resolveSibling("." + model.getFileName() + ".lock");
+    /** Takes the lock {@code file}, or fails saying that another run is writing {@code what}. */
+    static RunLock acquire(Path file, Path what) throws IOException {
         for (int attempt = 0; ; attempt++) {
             FileChannel ch;
             try {
@@ -47,7 +47,7 @@ final class RunLock implements AutoCloseable {
             }
             if (l == null) {
                 ch.close();
-                throw new IOException("another cnn run is writing " + model + " (it holds " + file
+                throw new IOException("another cnn run is writing " + what + " (it holds " + file
                         + "); wait until it ends or choose another --out");
             }
             // the previous holder may have removed the file between our open and our lock: then ours is stale

@@ -108,7 +108,10 @@ final class TrainCommand implements Callable<Integer> {
         Path given = out != null ? out : Path.of("runs", task.id, "model.cnn");
         Path modelFile = AtomicFile.checkWritable(given); // symlinks followed; directories and devices refused
         Path dir = given.toAbsolutePath().getParent();
-        try (RunLock lock = RunLock.acquire(modelFile)) {
+        // one run at a time per output directory (its reports) and per model file
+        try (RunLock reports = RunLock.acquire(dir.resolve(".cnn-train.lock"), dir);
+             RunLock model = modelFile.getParent().equals(dir) ? null
+                     : RunLock.acquire(modelFile.resolveSibling("." + modelFile.getFileName() + ".lock"), modelFile)) {
             Logging.addFile(dir.resolve("train.log"));
             try {
                 return run(task, modelFile, dir);
@@ -218,8 +221,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         keep("--seed", seed, s.seed());
         keep("--batch-size", batchSize, s.batchSize());
-        keep("--optimizer", optimizer == null ? null : optimizerName(optimizer), s.optimizer());
-        keep("--init", init == null ? null : initFor(init).name(), s.init());
+        keep("--optimizer", optimizer, optimizer == null ? null : optimizerName(optimizer), s.optimizer());
+        keep("--init", init, init == null ? null : initFor(init).name(), s.init());
         keep("--val-fraction", valFraction, s.valFraction());
         if (learningRate != null && learningRate != s.learningRate()) {
             LOG.info("learning rate {} from --lr replaces the saved {}", learningRate, s.learningRate());
@@ -243,8 +246,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void keep(String option, Object given, Object saved) {
-        if (given != null && !Objects.equals(given, saved)
-                && !(given instanceof Number g && saved instanceof Number v && g.doubleValue() == v.doubleValue())) {
+        keep(option, given, given, saved);
+    }
+
+    /** Fails unless {@code value} (the option as typed: {@code given}) is absent or equals the saved one. */
+    private void keep(String option, Object given, Object value, Object saved) {
+        if (value != null && !Objects.equals(value, saved)
+                && !(value instanceof Number g && saved instanceof Number v && g.doubleValue() == v.doubleValue())) {
             throw CommonOptions.usage(spec, option + " " + given + " differs from the resumed model's " + saved + "; a "
                     + "resumed run keeps its seed, batch size, optimizer, init and validation split so that it continues "
                     + "exactly (leave the option out)");

@@ -100,7 +100,7 @@ public final class AtomicFile {
             Path probe = createTemp(dir, tempPrefix(target));
             Files.delete(probe);
         } catch (IOException e) {
-            throw new IOException("cannot write " + path + ": " + reason(e), e);
+            throw new IOException("cannot write " + path + ": " + reason(e, path), e);
         }
         return target;
     }
@@ -142,7 +142,7 @@ public final class AtomicFile {
             }
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new IOException("cannot write " + path + ": " + reason(e), e);
+            throw new IOException("cannot write " + path + ": " + reason(e, path), e);
         } finally {
             if (!moved && tmp != null) {
                 Files.deleteIfExists(tmp);
@@ -223,17 +223,24 @@ public final class AtomicFile {
 
     /** The cause of an I/O failure in a few words, without the exception's class name. */
     public static String reason(IOException e) {
-        if (e instanceof AccessDeniedException a) {
-            return "permission denied" + (a.getFile() != null ? " (" + a.getFile() + ")" : "");
+        return reason(e, null);
+    }
+
+    /** As {@link #reason(IOException)}, leaving out the file name when it is {@code known} (already said). */
+    public static String reason(IOException e, Path known) {
+        String file = e instanceof FileSystemException f && f.getFile() != null
+                && (known == null || !f.getFile().equals(known.toString())) ? " (" + f.getFile() + ")" : "";
+        if (e instanceof AccessDeniedException) {
+            return "permission denied" + file;
         }
-        if (e instanceof NoSuchFileException n) {
-            return "no such file or directory" + (n.getFile() != null ? " (" + n.getFile() + ")" : "");
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory" + file;
         }
-        if (e instanceof FileAlreadyExistsException f) {
-            return "a file is in the way" + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file is in the way" + file;
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason() + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+            return f.getReason() + file;
         }
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

@@ -1,0 +1,280 @@
+package dev.cnn.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.data.Standardizer;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.Conv2D;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.Init;
+import dev.cnn.nn.Loss;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.Padding;
+import dev.cnn.nn.Pool2D;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line never loses a model, never trains on nonsense, never answers wrong in silence. */
+class CliSafetyTest {
+    @TempDir
+    Path dir;
+    Path data;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cnn(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** A small housing table with the real columns: prices follow income and location. */
+    private static void housing(Path file, int rows, long seed) throws Exception {
+        NumpyRandom r = new NumpyRandom(seed);
+        StringBuilder sb = new StringBuilder("longitude,latitude,housing_median_age,total_rooms,total_bedrooms,"
+                + "population,households,median_income,median_house_value\n");
+        for (int i = 0; i < rows; i++) {
+            double lon = -124 + 9 * r.nextDouble();
+            double lat = 33 + 8 * r.nextDouble();
+            double income = 1 + 8 * r.nextDouble();
+            double households = 100 + 900 * r.nextDouble();
+            double price = 40000 * income + 5000 * (lat - 33) + 20000 * r.nextGaussian();
+            sb.append(String.format(Locale.ROOT, "%.2f,%.2f,%d,%.0f,%.0f,%.0f,%.0f,%.4f,%.0f%n", lon, lat, 5 + i % 40,
+                    households * 5, households, households * 3, households, income, price));
+        }
+        Files.writeString(file, sb.toString());
+    }
+
+    @BeforeEach
+    void data() throws Exception {
+        data = Files.createDirectories(dir.resolve("datasets/california_housing"));
+        housing(data.resolve("california_housing_train.csv"), 240, 1);
+        housing(data.resolve("california_housing_test.csv"), 40, 2);
+        data = dir.resolve("datasets");
+    }
+
+    private Run train(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "housing", "--data", data.toString(), "--out", out.toString(),
+                "--quiet", "--epochs", "2"));
+        a.addAll(List.of(extra));
+        return cnn(a.toArray(String[]::new));
+    }
+
+    @Test
+    void aDivergedRunLeavesTheGoodModelAndSaysSo() throws Exception {
+        Path m = dir.resolve("run/m.cnn");
+        Run good = train(m);
+        assertEquals(0, good.code(), good.err());
+        byte[] before = Files.readAllBytes(m);
+        Run bad = train(m, "--lr", "1e6");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("training diverged at epoch 1") && bad.err().contains(m + " was left as it was"),
+                bad.err());
+        assertArrayEquals(before, Files.readAllBytes(m), "the good model is untouched");
+        assertTrue(Files.readString(dir.resolve("run/train.log")).contains("training diverged"), "the error is in the log");
+        assertEquals(1, bad.err().lines().filter(l -> l.contains("diverged")).count(), "said once: " + bad.err());
+    }
+
+    @Test
+    void valuesThatCannotTrainAreUsageErrorsAndTouchNothing() throws Exception {
+        Path m = dir.resolve("u/m.cnn");
+        assertEquals(0, train(m).code());
+        byte[] before = Files.readAllBytes(m);
+        for (String[] args : List.of(new String[] {"--epochs", "0"}, new String[] {"--epochs", "-1"},
+                new String[] {"--batch-size", "2147483647"}, new String[] {"--val-fraction", "NaN"},
+                new String[] {"--threads", "100000"}, new String[] {"--save-every", "-1"}, new String[] {"--lr", "Infinity"},
+                new String[] {"--seed", "-3"}, new String[] {"--optimizer", "sgd"})) {
+            Run r = train(m, args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().startsWith("cnn: usage error: ") && r.err().contains(args[0]), r.err());
+        }
+        Run r = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
+                "--epochs", "2147483647");
+        assertEquals(2, r.code(), r.err());
+        Run done = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString());
+        assertEquals(2, done.code(), done.err());
+        assertTrue(done.err().contains("already trained the 2 epochs it planned"), done.err());
+        assertArrayEquals(before, Files.readAllBytes(m));
+    }
+
+    @Test
+    void resumeNamesOptionsItCannotHonourAndAppliesTheLearningRate() throws Exception {
+        Path m = dir.resolve("r/m.cnn");
+        assertEquals(0, train(m).code());
+        for (String[] args : List.of(new String[] {"--seed", "7"}, new String[] {"--batch-size", "16"},
+                new String[] {"--optimizer", "gd"}, new String[] {"--init", "xavier"}, new String[] {"--val-fraction", "0.2"})) {
+            List<String> a = new ArrayList<>(List.of("train", "housing", "--data", data.toString(), "--resume",
+                    m.toString(), "--out", m.toString(), "--epochs", "1"));
+            a.addAll(List.of(args));
+            Run r = cnn(a.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(args[0] + " " + args[1] + " differs from the resumed model's"), r.err());
+        }
+        Run same = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
+                "--epochs", "1", "--seed", "1", "--batch-size", "64", "--lr", "0.001", "--quiet");
+        assertEquals(0, same.code(), same.err());
+        Model back = Model.load(m);
+        assertEquals(0.001, ((Number) ((Map<?, ?>) back.metadata().get("settings")).get("learningRate")).doubleValue());
+    }
+
+    @Test
+    void outputProblemsSurfaceBeforeTraining() throws Exception {
+        Run d = train(dir);
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains("cannot write " + dir + ": is a directory"), d.err());
+        Run dev = train(Path.of("/dev/null"));
+        assertEquals(1, dev.code());
+        assertTrue(dev.err().contains("not a regular file"), dev.err());
+        Path longName = dir.resolve("x".repeat(300) + ".cnn");
+        Run tooLong = train(longName);
+        assertEquals(1, tooLong.code());
+        assertTrue(tooLong.err().contains("cannot write") && tooLong.err().contains("name too long"), tooLong.err());
+        for (Run r : List.of(d, dev, tooLong)) {
+            assertFalse(r.err().contains("epoch"), "failed before training: " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+    }
+
+    @Test
+    void aSymlinkedOutputUpdatesItsTargetAndReportsGoBesideTheLink() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("store")).resolve("real.cnn");
+        Files.createDirectories(dir.resolve("l"));
+        Path link = Files.createSymbolicLink(dir.resolve("l/m.cnn"), real);
+        Run r = train(link);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(2, Model.load(real).epochsDone());
+        assertTrue(Files.exists(dir.resolve("l/metrics.json")));
+    }
+
+    @Test
+    void aSecondRunOnTheSameOutputIsRefused() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("busy"));
+        try (FileChannel ch = FileChannel.open(out.resolve(".cnn-train.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+            Run r = train(out.resolve("m.cnn"));
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("another cnn run is writing " + out), r.err());
+        }
+        assertFalse(Files.exists(out.resolve("m.cnn")));
+        assertEquals(0, train(out.resolve("m.cnn")).code(), "free again once the other run ends");
+        try (Stream<Path> left = Files.list(out)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".")).toList(),
+                    "no lock or temporary files stay behind");
+        }
+    }
+
+    @Test
+    void editedMetadataIsRefusedNamingTheKey() throws Exception {
+        Path m = digits(List.of("2"), 1.0 / 255);
+        Run r = cnn("predict", m.toString(), png().toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("metadata 'classNames' must be a list of 2 non-empty names"), r.err());
+        Run s = cnn("predict", digits(List.of("2", "5"), "x").toString(), png().toString());
+        assertTrue(s.err().contains("metadata 'inputScale' must be a positive number, got x"), s.err());
+        Path h = housingModel(Map.of("mean", List.of(1.0), "std", List.of(1.0)), 1);
+        Run e = cnn("predict", h.toString(), data.resolve("california_housing/california_housing_test.csv").toString());
+        assertTrue(e.err().contains("metadata 'featureScaler' has 1 columns, the model needs " + HousingFeatures.COUNT),
+                e.err());
+        assertEquals(1, e.err().strip().lines().count(), e.err());
+    }
+
+    @Test
+    void nonFinitePricesAreAnErrorAndExtrapolationsAWarning() throws Exception {
+        Standardizer unit = new Standardizer(new double[HousingFeatures.COUNT], ones(HousingFeatures.COUNT));
+        Path csv = data.resolve("california_housing/california_housing_test.csv");
+        Run inf = cnn("predict", housingModel(unit.toMap(), 3e37f).toString(), csv.toString());
+        assertEquals(1, inf.code(), inf.out());
+        assertTrue(inf.err().contains("line 2: the model gave a non-finite price"), inf.err());
+        assertEquals("", inf.out(), "nothing printed for a wrong answer");
+
+        Path trained = dir.resolve("t/m.cnn");
+        assertEquals(0, train(trained).code());
+        Path odd = Files.writeString(dir.resolve("odd.csv"), "longitude,latitude,housing_median_age,total_rooms,"
+                + "total_bedrooms,population,households,median_income\n-122.2,37.8,20,1000,200,600,200,900\n");
+        Run w = cnn("predict", trained.toString(), odd.toString());
+        assertEquals(0, w.code(), w.err());
+        assertTrue(w.err().contains("line 2: column 'median_income' is") && w.err().contains("extrapolation"), w.err());
+    }
+
+    @Test
+    void helpHasNoFormattingWarnings() {
+        Run r = cnn("train", "--help");
+        assertEquals(0, r.code());
+        assertFalse(r.err().contains("picocli WARN") || r.out().contains("picocli WARN"), r.err());
+        assertTrue(r.out().contains("5% of it"), r.out());
+    }
+
+    private static double[] ones(int n) {
+        double[] a = new double[n];
+        java.util.Arrays.fill(a, 1);
+        return a;
+    }
+
+    private Path png() throws Exception {
+        Path p = dir.resolve("img.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", p.toFile());
+        return p;
+    }
+
+    private Path digits(List<String> classNames, Object inputScale) throws Exception {
+        NumpyRandom rng = new NumpyRandom(1);
+        Model m = Model.builder(28, 28, 1)
+                .add("conv1", new Conv2D(1, 2, 5, 1, Padding.SAME, Init.HE, rng))
+                .add("pool1", new Pool2D(4, 4, PoolMode.MAX))
+                .add("fc1", new FullyConnected(98, 1, Init.XAVIER, rng))
+                .add("sigmoid", Activation.sigmoid())
+                .loss(Loss.BINARY_CROSS_ENTROPY).build();
+        m.metadata().put("task", "digits");
+        m.metadata().put("classNames", classNames);
+        m.metadata().put("inputScale", inputScale);
+        Path p = dir.resolve("digits-" + classNames.size() + inputScale + ".cnn");
+        m.save(p);
+        return p;
+    }
+
+    private Path housingModel(Map<String, Object> featureScaler, float weight) throws Exception {
+        Tensor w = Tensor.full(weight, HousingFeatures.COUNT, 1);
+        Model m = Model.builder(HousingFeatures.COUNT)
+                .add("fc", new FullyConnected(w, Tensor.zeros(1)))
+                .loss(Loss.MEAN_SQUARED_ERROR).build();
+        m.metadata().put("task", "housing");
+        m.metadata().put("featureScaler", featureScaler);
+        m.metadata().put("targetScaler", Map.of("mean", List.of(200000.0), "std", List.of(100000.0)));
+        Path p = dir.resolve("housing-" + weight + ".cnn");
+        m.save(p);
+        return p;
+    }
+}
