@@ -37,6 +37,9 @@ import org.apache.logging.log4j.Logger;
  * gradient is not finite, or whose loss is a blow-up ({@link TrainOptions#divergenceFactor()}), stops
  * training with a {@link TrainingDivergedException} before its update is applied.
  *
+ * <p>Inference refuses to answer wrong: a NaN or infinite output (an overflow inside the network) is an
+ * {@link IllegalStateException} naming the sample.
+ *
  * <p>Threads: {@link #predict} and {@link #evaluate} may be called from any number of threads at once;
  * each call runs on its own copy of the layers' buffers, sharing the weights read-only (a layer that
  * cannot make such a copy, see {@link Layer#copySharingParameters()}, makes those calls take turns).
@@ -544,7 +547,7 @@ public final class Model {
                 Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
                 data.fill(order, from, to, xb.data(), null);
                 checkFinite(new Tensor[] {xb, null}, order, from, "input");
-                Tensor out = inf.forward(xb);
+                Tensor out = checkOutput(inf.forward(xb), order, from);
                 System.arraycopy(out.data(), 0, result.data(), from * outLen, out.size());
             }
             return result;
@@ -574,7 +577,7 @@ public final class Model {
             Tensor yb = inf.buffer("y", Shapes.withBatch(to - from, data.targetShape()));
             data.fill(order, from, to, xb.data(), yb.data());
             checkFinite(new Tensor[] {xb, yb}, order, from, "evaluation");
-            Tensor out = inf.forward(xb);
+            Tensor out = checkOutput(inf.forward(xb), order, from);
             double batchLoss;
             if (fused) {
                 Tensor z = ((Activation) inf.layers.get(inf.layers.size() - 1)).lastInput();
@@ -789,6 +792,28 @@ public final class Model {
                 }
             }
         }
+    }
+
+    /**
+     * {@code out}, unless a finite input gave a NaN or infinite output (an overflow inside the network):
+     * then an {@link IllegalStateException} naming the sample, never a wrong number.
+     */
+    private static Tensor checkOutput(Tensor out, int[] order, int from) {
+        float[] v = out.data();
+        float probe = 0f;
+        for (float f : v) {
+            probe += f * 0f;
+        }
+        if (probe != 0f) {
+            int per = v.length / out.dim(0);
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalStateException("the model's output for sample " + order[from + i / per] + " is "
+                            + v[i] + " (an overflow inside the network: its weights are far too large)");
+                }
+            }
+        }
+        return out;
     }
 
     private static void checkBatchSize(int batchSize) {

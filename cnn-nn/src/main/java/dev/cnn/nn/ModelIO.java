@@ -58,6 +58,9 @@ public final class ModelIO {
     /** MiB of inflated entries allowed whatever the file's size (a small file of zero-filled tensors). */
     public static final int INFLATE_ALLOWANCE_MIB = 16;
     private static final long MAX_CONFIG_BYTES = 16L << 20;
+    /** Values (numbers, strings, ...) config.json may hold, and how deeply it may nest: checked before parsing. */
+    private static final int MAX_JSON_VALUES = 500_000;
+    private static final int MAX_JSON_DEPTH = 64;
     private static final int MAX_LAYERS = 10_000;
     private static final int MAX_HISTORY = 1_000_000;
     /** The .npy header of an entry, beyond its data. */
@@ -269,8 +272,13 @@ public final class ModelIO {
         }
         JsonObject c;
         try {
-            c = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (RuntimeException e) {
+            String json = new String(raw, StandardCharsets.UTF_8);
+            checkJsonSize(json, source);
+            c = JsonParser.parseString(json).getAsJsonObject();
+        } catch (RuntimeException | java.io.IOException e) {
+            if (e instanceof ModelFormatException mfe) {
+                throw mfe;
+            }
             throw new ModelFormatException(source + ": config.json is not a JSON object: " + e.getMessage(), e);
         }
         Config cfg = new Config(c, source + " config.json");
@@ -362,6 +370,47 @@ public final class ModelIO {
             model.metadata().putAll(m);
         }
         return model;
+    }
+
+    /**
+     * Walks the JSON's tokens without building anything, so that a file of millions of tiny values, or
+     * nested thousands deep, is refused before it can take the memory a tree of it would.
+     */
+    private static void checkJsonSize(String json, String source) throws IOException {
+        com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(json));
+        r.setStrictness(com.google.gson.Strictness.LENIENT);
+        int values = 0;
+        int depth = 0;
+        while (true) {
+            com.google.gson.stream.JsonToken t = r.peek();
+            switch (t) {
+                case BEGIN_ARRAY -> {
+                    r.beginArray();
+                    depth++;
+                }
+                case BEGIN_OBJECT -> {
+                    r.beginObject();
+                    depth++;
+                }
+                case END_ARRAY -> {
+                    r.endArray();
+                    depth--;
+                }
+                case END_OBJECT -> {
+                    r.endObject();
+                    depth--;
+                }
+                case NAME -> r.nextName();
+                case END_DOCUMENT -> {
+                    return;
+                }
+                default -> r.skipValue();
+            }
+            if (++values > MAX_JSON_VALUES || depth > MAX_JSON_DEPTH) {
+                throw new ModelFormatException(source + ": config.json holds more than " + MAX_JSON_VALUES
+                        + " values or nests deeper than " + MAX_JSON_DEPTH + " levels");
+            }
+        }
     }
 
     /** Reads tensors from the zip's entries, each bounded by its expected size and checked. */
