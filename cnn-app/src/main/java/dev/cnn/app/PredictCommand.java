@@ -130,7 +130,13 @@ final class PredictCommand implements Callable<Integer> {
             CsvTable t = CsvTable.read(f, HousingFeatures.RAW, HousingFeatures.RAW.get(0));
             float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
             warnFarFromTraining(f, x, t.rows());
-            Tensor out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
+            Tensor out;
+            try {
+                out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
+            } catch (IllegalStateException overflow) {
+                throw new IllegalStateException(f + ": " + overflow.getMessage() + " (sample i is line i+2 of the file)",
+                        overflow);
+            }
             for (int i = 0; i < t.rows(); i++) {
                 float z = out.get(i, 0);
                 double price = fy.invert(z, 0);

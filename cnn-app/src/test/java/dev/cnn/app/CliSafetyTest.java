@@ -216,7 +216,8 @@ class CliSafetyTest {
         Path csv = data.resolve("california_housing/california_housing_test.csv");
         Run inf = cnn("predict", housingModel(unit.toMap(), 3e37f).toString(), csv.toString());
         assertEquals(1, inf.code(), inf.out());
-        assertTrue(inf.err().contains("the model's output for sample 0 is Infinity"), inf.err());
+        assertTrue(inf.err().contains(csv + ": the model's output for sample 0 is -Infinity (an overflow")
+                && inf.err().contains("sample i is line i+2"), inf.err());
         assertEquals("", inf.out(), "nothing printed for a wrong answer");
 
         Path trained = dir.resolve("t/m.cnn");

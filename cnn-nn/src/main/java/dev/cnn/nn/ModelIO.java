@@ -57,6 +57,7 @@ public final class ModelIO {
     public static final int INFLATE_RATIO = 64;
     /** MiB of inflated entries allowed whatever the file's size (a small file of zero-filled tensors). */
     public static final int INFLATE_ALLOWANCE_MIB = 16;
+    private static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
     private static final long MAX_CONFIG_BYTES = 16L << 20;
     /** Values (numbers, strings, ...) config.json may hold, and how deeply it may nest: checked before parsing. */
     private static final int MAX_JSON_VALUES = 500_000;
@@ -105,7 +106,9 @@ public final class ModelIO {
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
+        ZipEntry e = new ZipEntry(name);
+        e.setTimeLocal(ENTRY_TIME); // no save time inside: the same model always gives the same bytes
+        zip.putNextEntry(e);
         zip.write(bytes);
         zip.closeEntry();
     }

@@ -182,6 +182,21 @@ class ModelFileSafetyTest {
     }
 
     @Test
+    void theSameModelAlwaysSavesToTheSameBytes() throws IOException {
+        Model m = ModelIOTest.trained();
+        Path a = dir.resolve("a.cnn");
+        Path b = dir.resolve("b.cnn");
+        m.save(a);
+        m.save(b);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        try (ZipFile z = new ZipFile(a.toFile())) {
+            for (ZipEntry e : Collections.list(z.entries())) {
+                assertEquals(java.time.LocalDateTime.of(1980, 1, 1, 0, 0), e.getTimeLocal(), "no save time in " + e.getName());
+            }
+        }
+    }
+
+    @Test
     void aFailedSaveLeavesThePreviousFileAndNamesThePath() throws IOException {
         Path p = dir.resolve("m.cnn");
         Model m = ModelIOTest.trained();
