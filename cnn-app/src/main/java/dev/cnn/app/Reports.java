@@ -124,7 +124,10 @@ final class Reports {
     }
 
     static Map<String, Object> historyMap(History h) {
-        return Map.of("trainLoss", h.trainLoss(), "validationLoss", h.validationLoss(), "validationMetric",
-                h.validationMetric());
+        Map<String, Object> m = new java.util.LinkedHashMap<>(); // fixed key order: the same run, the same file
+        m.put("trainLoss", h.trainLoss());
+        m.put("validationLoss", h.validationLoss());
+        m.put("validationMetric", h.validationMetric());
+        return m;
     }
 }

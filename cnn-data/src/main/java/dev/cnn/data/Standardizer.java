@@ -96,7 +96,10 @@ public final class Standardizer {
             m.add(mean[i]);
             s.add(std[i]);
         }
-        return Map.of("mean", m, "std", s);
+        Map<String, Object> map = new java.util.LinkedHashMap<>(); // fixed key order, so model files are reproducible
+        map.put("mean", m);
+        map.put("std", s);
+        return map;
     }
 
     /**

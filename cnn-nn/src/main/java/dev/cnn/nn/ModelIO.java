@@ -145,8 +145,31 @@ public final class ModelIO {
         hist.add("validationMetric", GSON.toJsonTree(model.history().validationMetric()));
         training.add("history", hist);
         c.add("training", training);
-        c.add("metadata", GSON.toJsonTree(model.metadata()));
+        c.add("metadata", GSON.toJsonTree(ordered(model.metadata())));
         return c;
+    }
+
+    /**
+     * {@code value} with every map that has no defined order (such as {@code Map.of}'s, which changes from
+     * run to run) sorted by key, so the same model always gives the same file.
+     */
+    private static Object ordered(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = m instanceof LinkedHashMap || m instanceof java.util.SortedMap
+                    ? new LinkedHashMap<>() : new java.util.TreeMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                out.put(String.valueOf(e.getKey()), ordered(e.getValue()));
+            }
+            return out;
+        }
+        if (value instanceof java.util.Collection<?> c) {
+            List<Object> out = new ArrayList<>(c.size());
+            for (Object o : c) {
+                out.add(ordered(o));
+            }
+            return out;
+        }
+        return value;
     }
 
     // ---------------------------------------------------------------- load
