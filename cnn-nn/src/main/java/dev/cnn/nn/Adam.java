@@ -44,6 +44,11 @@ public final class Adam implements Optimizer {
         this.epsilon = epsilon;
     }
 
+    /** Rebuilds an optimizer from its {@link #config()}; its moments follow through {@link #restore}. */
+    public static Adam fromConfig(ConfigView c) {
+        return new Adam(c.number("learningRate"), c.number("beta1"), c.number("beta2"), c.number("epsilon"));
+    }
+
     @Override
     public String type() {
         return "Adam";
@@ -126,15 +131,34 @@ public final class Adam implements Optimizer {
         }
         for (Map.Entry<String, float[][]> e : moments.entrySet()) {
             float[][] mv = e.getValue();
-            if (mv[0] == null || mv[1] == null || mv[0].length != mv[1].length) {
-                throw new IllegalArgumentException("Adam state for '" + e.getKey() + "' needs both m and v of equal size");
+            if (mv[0] == null || mv[1] == null) {
+                throw new IllegalArgumentException("Adam state '" + e.getKey() + (mv[0] == null ? ".m" : ".v")
+                        + "' is missing (the other moment is there)");
+            }
+            if (mv[0].length != mv[1].length) {
+                throw new IllegalArgumentException("Adam state for '" + e.getKey() + "' has m and v of different sizes");
             }
         }
         this.steps = steps;
     }
 
-    /** Checks that restored moments match the parameters' sizes. */
-    void checkAgainst(Map<String, Parameter> parameters) {
+    /**
+     * Checks that restored moments belong to the parameters, match their sizes, and, once steps were
+     * taken, cover every parameter.
+     */
+    @Override
+    public void checkState(Map<String, Parameter> parameters) {
+        if (steps > 0) {
+            for (String name : parameters.keySet()) {
+                for (String part : new String[] {".m", ".v"}) {
+                    float[][] mv = moments.get(name);
+                    if (mv == null || mv[part.equals(".m") ? 0 : 1] == null) {
+                        throw new IllegalArgumentException("Adam state '" + name + part + "' is missing after " + steps
+                                + " steps");
+                    }
+                }
+            }
+        }
         for (Map.Entry<String, float[][]> e : moments.entrySet()) {
             Parameter p = parameters.get(e.getKey());
             if (p == null) {

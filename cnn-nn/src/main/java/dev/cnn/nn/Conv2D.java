@@ -82,6 +82,19 @@ public final class Conv2D implements Layer {
         this.b = new Parameter("b", bias);
     }
 
+    /** Rebuilds a layer from its {@link #config()} and its saved parameters (see {@link LayerFactory}). */
+    public static Conv2D fromConfig(ConfigView c, LayerFactory.Weights weights) throws java.io.IOException {
+        int[] k = c.ints("kernel", 2, 1, 1 << 16);
+        int[] s = c.ints("stride", 2, 1, 1 << 16);
+        int[] p = c.ints("padding", 2, 0, 1 << 16);
+        int in = c.integer("inChannels", 1, 1 << 16);
+        int f = c.integer("filters", 1, 1 << 16);
+        if ((long) k[0] * k[1] * in * f > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(c.where() + ": the kernel has more weights than one tensor holds");
+        }
+        return new Conv2D(weights.get("W", k[0], k[1], in, f), weights.get("b", 1, 1, 1, f), s[0], s[1], p[0], p[1]);
+    }
+
     @Override
     public String type() {
         return "Conv2D";

@@ -49,6 +49,16 @@ public final class FullyConnected implements Layer {
         this.b = new Parameter("b", bias);
     }
 
+    /** Rebuilds a layer from its {@link #config()} and its saved parameters (see {@link LayerFactory}). */
+    public static FullyConnected fromConfig(ConfigView c, LayerFactory.Weights weights) throws java.io.IOException {
+        int in = c.integer("inputSize", 1, 1 << 26);
+        int out = c.integer("outputSize", 1, 1 << 26);
+        if ((long) in * out > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(c.where() + ": " + in + " x " + out + " weights are more than one tensor holds");
+        }
+        return new FullyConnected(weights.get("W", in, out), weights.get("b", out));
+    }
+
     @Override
     public String type() {
         return "FullyConnected";

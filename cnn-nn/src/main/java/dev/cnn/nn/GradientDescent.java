@@ -15,6 +15,11 @@ public final class GradientDescent implements Optimizer {
         this.learningRate = learningRate;
     }
 
+    /** Rebuilds an optimizer from its {@link #config()}. */
+    public static GradientDescent fromConfig(ConfigView c) {
+        return new GradientDescent(c.number("learningRate"));
+    }
+
     @Override
     public String type() {
         return "GradientDescent";
@@ -62,6 +67,12 @@ public final class GradientDescent implements Optimizer {
 
     @Override
     public void restore(long steps, Map<String, Tensor> state) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+        }
+        if (!state.isEmpty()) {
+            throw new IllegalArgumentException("gradient descent keeps no state, but got " + state.keySet());
+        }
         this.steps = steps;
     }
 }

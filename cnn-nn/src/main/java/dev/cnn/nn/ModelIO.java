@@ -9,7 +9,6 @@ import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Npy;
-import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -333,43 +332,50 @@ public final class ModelIO {
             if (!name.matches("[A-Za-z0-9_-]{1,200}")) {
                 throw new ModelFormatException(source + ": config.json layer name '" + name + "' is not a valid name");
             }
-            JsonElement conf = le.getAsJsonObject().get("config");
-            Config lconf = new Config(conf != null && conf.isJsonObject() ? conf.getAsJsonObject() : new JsonObject(),
-                    source + " config.json layer '" + name + "'");
-            b.add(name, layer(lc.string("type"), name, lconf, entries));
+            String where = source + " config.json layer '" + name + "'";
+            ConfigView view = view(le.getAsJsonObject().get("config"), where);
+            try {
+                b.add(name, ModelTypes.layer(lc.string("type")).create(view,
+                        (param, shape) -> entries.tensor("params/" + name + "." + param + ".npy", shape)));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage() : where + ": " + e.getMessage(), e);
+            }
         }
         b.loss(Loss.parse(cfg.string("loss")));
         Config oc = new Config(cfg.object("optimizer"), source + " config.json optimizer");
-        Config os = new Config(oc.object("config"), source + " config.json optimizer config");
-        Optimizer opt = switch (oc.string("type")) {
-            case "Adam" -> new Adam(os.number("learningRate"), os.number("beta1"), os.number("beta2"), os.number("epsilon"));
-            case "GradientDescent" -> new GradientDescent(os.number("learningRate"));
-            default -> throw new ModelFormatException(source + ": unknown optimizer type '" + oc.string("type") + "'");
-        };
+        Optimizer opt;
+        try {
+            opt = ModelTypes.optimizer(oc.string("type")).create(view(oc.object("config"), source + " config.json optimizer"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": " + e.getMessage(), e);
+        }
         b.optimizer(opt);
         Model model = b.build();
 
+        // optimizer state: every optimizer/<parameter>.<part>.npy entry, one value per parameter element
         Map<String, Tensor> state = new LinkedHashMap<>();
-        long steps = oc.longValue("steps");
-        if (opt instanceof Adam adam) {
-            if (steps > 0) {
-                for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
-                    int[] shape = {e.getValue().value().size()};
-                    state.put(e.getKey() + ".m", entries.tensor("optimizer/" + e.getKey() + ".m.npy", shape));
-                    Tensor v = entries.tensor("optimizer/" + e.getKey() + ".v.npy", shape);
-                    for (float x : v.data()) {
-                        if (x < 0) {
-                            throw new ModelFormatException(source + ": entry optimizer/" + e.getKey()
-                                    + ".v.npy holds a negative second moment (" + x + ")");
-                        }
-                    }
-                    state.put(e.getKey() + ".v", v);
+        for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+            String n = e.getName();
+            if (!n.startsWith("optimizer/") || !n.endsWith(".npy")) {
+                continue;
+            }
+            String key = n.substring("optimizer/".length(), n.length() - ".npy".length());
+            Parameter owner = null;
+            for (Map.Entry<String, Parameter> p : model.parameters().entrySet()) {
+                if (key.startsWith(p.getKey() + ".")) {
+                    owner = p.getValue();
                 }
             }
-            adam.restore(steps, state);
-            adam.checkAgainst(model.parameters());
-        } else {
-            opt.restore(steps, state);
+            if (owner == null) {
+                throw new ModelFormatException(source + ": entry " + n + " is state of no parameter of the model");
+            }
+            state.put(key, entries.tensor(n, new int[] {owner.value().size()}));
+        }
+        try {
+            opt.restore(oc.longValue("steps"), state);
+            opt.checkState(model.parameters());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": optimizer state: " + e.getMessage(), e);
         }
         Config tc = new Config(cfg.object("training"), source + " config.json training");
         int epochsDone = tc.integer("epochsDone", 0, Integer.MAX_VALUE);
@@ -479,48 +485,35 @@ public final class ModelIO {
         }
     }
 
-    private static Layer layer(String type, String name, Config c, Entries entries) throws IOException {
-        switch (type) {
-            case "FullyConnected": {
-                int in = c.integer("inputSize", 1, 1 << 26);
-                int out = c.integer("outputSize", 1, 1 << 26);
-                checkCount(c, (long) in * out);
-                Tensor w = entries.tensor("params/" + name + ".W.npy", new int[] {in, out});
-                Tensor b = entries.tensor("params/" + name + ".b.npy", new int[] {out});
-                return new FullyConnected(w, b);
-            }
-            case "Conv2D": {
-                int[] k = c.pair("kernel", 1);
-                int[] s = c.pair("stride", 1);
-                int[] p = c.pair("padding", 0);
-                int in = c.integer("inChannels", 1, 1 << 16);
-                int f = c.integer("filters", 1, 1 << 16);
-                checkCount(c, (long) k[0] * k[1] * in * f);
-                Tensor w = entries.tensor("params/" + name + ".W.npy", new int[] {k[0], k[1], in, f});
-                Tensor b = entries.tensor("params/" + name + ".b.npy", new int[] {1, 1, 1, f});
-                return new Conv2D(w, b, s[0], s[1], p[0], p[1]);
-            }
-            case "MaxPool2D":
-            case "AveragePool2D": {
-                int[] k = c.pair("kernel", 1);
-                int[] s = c.pair("stride", 1);
-                return new Pool2D(k[0], k[1], s[0], s[1], type.equals("MaxPool2D") ? PoolMode.MAX : PoolMode.AVERAGE);
-            }
-            case "Flatten":
-                return new Flatten();
-            default:
-                try {
-                    return new Activation(Activation.Kind.parse(type));
-                } catch (IllegalArgumentException e) {
-                    throw new ModelFormatException(c.where + ": unknown layer type '" + type + "'");
-                }
+    /** A JSON object (or nothing) as the view a factory reads. */
+    private static ConfigView view(JsonElement e, String where) throws ModelFormatException {
+        if (e == null || e.isJsonNull()) {
+            return new ConfigView(Map.of(), where);
         }
+        if (!e.isJsonObject()) {
+            throw new ModelFormatException(where + ": 'config' must be an object, got " + e);
+        }
+        Map<String, Object> m = GSON.fromJson(e, new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
+        return new ConfigView(m, where);
     }
 
-    private static void checkCount(Config c, long values) throws ModelFormatException {
-        if (values > Integer.MAX_VALUE - 8) {
-            throw new ModelFormatException(c.where + ": declares " + values + " weights, more than one tensor can hold");
+    /**
+     * {@code layer} rebuilt from its saved form, as a model file would rebuild it: its config through JSON,
+     * its parameters copied. For tests of a layer type's {@code config()} and factory.
+     */
+    static Layer throughSavedForm(Layer layer) throws IOException {
+        JsonElement json = JsonParser.parseString(GSON.toJson(layer.config()));
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Parameter p : layer.parameters()) {
+            params.put(p.name(), p.value().copy());
         }
+        return ModelTypes.layer(layer.type()).create(view(json, "layer"), (name, shape) -> {
+            Tensor t = params.get(name);
+            if (t == null || !java.util.Arrays.equals(t.shape(), shape)) {
+                throw new ModelFormatException("layer: no parameter " + name + " of shape " + java.util.Arrays.toString(shape));
+            }
+            return t;
+        });
     }
 
     /** Typed, checked access to one JSON object of the config. */

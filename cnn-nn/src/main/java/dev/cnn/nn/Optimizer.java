@@ -29,8 +29,19 @@ public interface Optimizer {
     /** Per-parameter state tensors by name (e.g. {@code conv1.W.m}); empty when stateless. */
     Map<String, Tensor> state();
 
-    /** Restores the step count and state saved from an optimizer of the same type and settings. */
+    /**
+     * Restores the step count and the state that {@link #state()} of an optimizer of the same type and
+     * settings returned (names and values); fails with an {@link IllegalArgumentException} on a name it
+     * does not know.
+     */
     void restore(long steps, Map<String, Tensor> state);
+
+    /**
+     * After {@link #restore}: fails with an {@link IllegalArgumentException} unless the state fits these
+     * parameters (names, sizes, nothing missing). Stateless optimizers accept anything.
+     */
+    default void checkState(Map<String, Parameter> parameters) {
+    }
 
     /** Returns {@code learningRate} if it is positive and finite, else throws naming it. */
     static double checkLearningRate(double learningRate) {

@@ -38,6 +38,13 @@ public final class Pool2D implements Layer {
         this.mode = mode;
     }
 
+    /** Rebuilds a layer of {@code mode} from its {@link #config()}. */
+    public static Pool2D fromConfig(ConfigView c, PoolMode mode) {
+        int[] k = c.ints("kernel", 2, 1, 1 << 16);
+        int[] s = c.ints("stride", 2, 1, 1 << 16);
+        return new Pool2D(k[0], k[1], s[0], s[1], mode);
+    }
+
     @Override
     public String type() {
         return mode == PoolMode.MAX ? "MaxPool2D" : "AveragePool2D";

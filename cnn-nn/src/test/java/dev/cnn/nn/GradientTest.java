@@ -129,6 +129,17 @@ class GradientTest {
     }
 
     private void checkLayer(String what, Layer layer, Tensor x) {
+        // the saved form: config through JSON and the parameters rebuild the same layer
+        Layer back;
+        try {
+            back = ModelIO.throughSavedForm(layer);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(what + ": " + e.getMessage(), e);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(layer.type(), back.type(), what);
+        org.junit.jupiter.api.Assertions.assertEquals(layer.config(), back.config(), what);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(layer.forward(x).copy().data(), back.forward(x).data(),
+                what + ": the rebuilt layer computes the same");
         Tensor y = layer.forward(x);
         Tensor r = rng.randn(y.shape());
         Tensor dx = layer.backward(r, true).copy();

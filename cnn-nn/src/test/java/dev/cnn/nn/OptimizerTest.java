@@ -49,6 +49,15 @@ class OptimizerTest {
     }
 
     @Test
+    void everyOptimizerRebuildsFromItsSavedConfig() {
+        for (Optimizer o : new Optimizer[] {new Adam(0.003, 0.8, 0.99, 1e-7), new GradientDescent(0.25)}) {
+            Optimizer back = ModelTypes.optimizer(o.type()).create(new ConfigView(o.config(), o.type()));
+            assertEquals(o.type(), back.type());
+            assertEquals(o.config(), back.config());
+        }
+    }
+
+    @Test
     void adamStateRoundTripsAndIsChecked() {
         Parameter p = param(1f, 2f);
         Adam a = new Adam();
