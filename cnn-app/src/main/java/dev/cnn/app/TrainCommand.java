@@ -4,8 +4,7 @@ import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Gemm;
 import dev.cnn.core.Parallel;
-import dev.cnn.nn.Adam;
-import dev.cnn.nn.GradientDescent;
+import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Optimizer;
@@ -18,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -49,6 +47,8 @@ final class TrainCommand implements Callable<Integer> {
     /** Largest --epochs accepted: far beyond any useful run, far below an overflow. */
     static final int MAX_EPOCHS = 1_000_000;
     static final double DEFAULT_LEARNING_RATE = 0.002;
+    /** The learning rate decays along a cosine to this fraction of the initial one over the planned epochs. */
+    static final double LEARNING_RATE_FLOOR = 0.05;
 
     @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing or mnist")
     String taskName;
@@ -193,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
         long s = seed != null ? seed : 1;
         double val = valFraction != null ? valFraction : 0.1;
         double lr = learningRate != null ? learningRate : DEFAULT_LEARNING_RATE;
-        Optimizer opt = optimizer == null || optimizerName(optimizer).equals("Adam") ? new Adam(lr) : new GradientDescent(lr);
+        Optimizer opt = Optimizer.named(optimizer != null ? optimizer : "adam", lr);
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
         Model model = task.build(weights, opt, s, d.train.sampleShape()[0]);
@@ -260,20 +260,19 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private String optimizerName(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "adam" -> "Adam";
-            case "gd" -> "GradientDescent";
-            default -> throw CommonOptions.usage(spec, "--optimizer must be gd or adam, got " + name);
-        };
+        try {
+            return Optimizer.named(name, 1).type();
+        } catch (IllegalArgumentException e) {
+            throw CommonOptions.usage(spec, "--optimizer must be gd or adam, got " + name);
+        }
     }
 
     private Init initFor(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "random" -> Init.RANDOM;
-            case "xavier" -> Init.XAVIER;
-            case "he" -> Init.HE;
-            default -> throw CommonOptions.usage(spec, "--init must be random, xavier or he, got " + name);
-        };
+        try {
+            return Init.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw CommonOptions.usage(spec, "--init must be random, xavier or he, got " + name);
+        }
     }
 
     private enum Outcome { TRAINED, INTERRUPTED, DIVERGED }
@@ -297,20 +296,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }, "cnn-interrupt");
         boolean tty = System.console() != null;
-        int plannedEpochs = s.epochs();
-        double baseLr = s.learningRate();
         TrainOptions opts = TrainOptions.defaults().withEpochs(plan.epochs()).withBatchSize(s.batchSize())
                 .withShuffle(true, s.seed()).withValidation(plan.data().validation).withVerbose(true)
                 .withCheckpoint(modelFile, saveEvery)
-                .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), tty && !common.quiet) {
-                    @Override
-                    public void onEpochStart(int epoch, int batches) {
-                        super.onEpochStart(epoch, batches);
-                        // cosine decay from the base rate to 5% of it over the planned epochs
-                        double t = Math.min(1.0, epoch / (double) Math.max(1, plannedEpochs - 1));
-                        model.optimizer().setLearningRate(baseLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t))));
-                    }
-                });
+                .withSchedule(new CosineDecay(s.learningRate(), s.epochs(), LEARNING_RATE_FLOOR))
+                .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), tty && !common.quiet));
         int checkpointsBefore = model.epochsDone();
         boolean hookRemoved = false;
         Runtime.getRuntime().addShutdownHook(hook);

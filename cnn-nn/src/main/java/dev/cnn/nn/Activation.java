@@ -72,11 +72,6 @@ public final class Activation implements Layer {
         return kind;
     }
 
-    /** The input of the latest forward pass (the logits, for a final sigmoid or softmax). */
-    Tensor lastInput() {
-        return x;
-    }
-
     @Override
     public String type() {
         return kind.typeName();

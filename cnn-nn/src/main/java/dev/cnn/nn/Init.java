@@ -14,6 +14,16 @@ public enum Init {
     XAVIER,
     HE;
 
+    /** The initialiser named {@code s} ({@code random}, {@code xavier} or {@code he}), any case. */
+    public static Init parse(String s) {
+        for (Init i : values()) {
+            if (i.name().equalsIgnoreCase(s)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown initialiser '" + s + "' (expected random, xavier or he)");
+    }
+
     /** The scale applied to N(0, 1) draws. */
     public double scale(int fanIn, int fanOut) {
         return switch (this) {

@@ -25,7 +25,8 @@ import org.apache.logging.log4j.Logger;
  * <p>Inputs are batches {@code (batch, inputShape...)}; outputs {@code (batch, outputShape...)}. A model
  * that ends in a sigmoid with {@link Loss#BINARY_CROSS_ENTROPY}, or in a softmax with
  * {@link Loss#CATEGORICAL_CROSS_ENTROPY}, computes loss and gradient from the logits
- * ({@code dL/dz = (p − y) / count}), which is exact and never divides by a saturated probability.
+ * ({@code dL/dz = (p − y) / count}), which is exact and never divides by a saturated probability (the
+ * model's {@code OutputHead}).
  *
  * <p>Training is deterministic for a seed and thread count: epoch {@code e} is shuffled by
  * {@code NumpyRandom(seed + 7919·e).permutation(n)}, and the model remembers how many epochs and
@@ -66,14 +67,18 @@ public final class Model {
     private final ConcurrentLinkedDeque<Inference> idleInference = new ConcurrentLinkedDeque<>();
     /** Taken by inference on the model's own layers when they cannot be copied. */
     private final ReentrantLock ownLayersInference = new ReentrantLock();
+    private final OutputHead head;
     private Tensor gradBuffer;
     private Tensor lastOutput;
+    /** The final layer's input in the latest {@link #forward}: the logits a fused head needs. */
+    private Tensor lastLogits;
     private int epochsDone;
     private int batchesDoneInEpoch;
     private long seed;
     /** The loss a blow-up is measured against: the first batch loss of the current train call (NaN: none yet). */
     private double referenceLoss = Double.NaN;
     private double divergenceFactor = TrainOptions.DEFAULT_DIVERGENCE_FACTOR;
+    private LearningRateSchedule schedule;
     private volatile boolean stopRequested;
 
     Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer) {
@@ -97,6 +102,7 @@ public final class Model {
                 parameters.put(names.get(i) + "." + p.name(), p);
             }
         }
+        this.head = OutputHead.of(this.layers.get(this.layers.size() - 1), loss);
     }
 
     /** Starts a model for samples of shape {@code inputShape} (e.g. {@code 28, 28, 1}). */
@@ -214,6 +220,15 @@ public final class Model {
         return batchesDoneInEpoch;
     }
 
+    /** The learning-rate schedule {@link #train} follows (saved with the model), or null for none. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    void restoreSchedule(LearningRateSchedule s) {
+        this.schedule = s;
+    }
+
     /** The shuffle seed of the latest {@link #train} call. */
     public long seed() {
         return seed;
@@ -248,6 +263,7 @@ public final class Model {
             checkBatchShape(x);
             Tensor a = x;
             for (Layer l : layers) {
+                lastLogits = a;
                 a = l.forward(a);
             }
             lastOutput = a;
@@ -295,38 +311,12 @@ public final class Model {
             gradBuffer = Tensor.zeros(lastOutput.shape());
         }
         Tensor grad = gradBuffer;
-        double value;
-        int start;
-        if (fusedOutput(layers)) {
-            Activation act = (Activation) layers.get(last);
-            float[] p = lastOutput.data();
-            float[] t = y.data();
-            float[] g = grad.data();
-            boolean bce = loss == Loss.BINARY_CROSS_ENTROPY;
-            float scale = 1f / (bce ? p.length : lastOutput.dim(0));
-            for (int i = 0; i < p.length; i++) {
-                g[i] = (p[i] - t[i]) * scale;
-            }
-            value = bce ? Loss.binaryCrossEntropyFromLogits(act.lastInput(), y)
-                    : Loss.categoricalCrossEntropyFromLogits(act.lastInput(), y);
-            start = last - 1;
-        } else {
-            value = loss.value(lastOutput, y);
-            loss.gradient(lastOutput, y, grad);
-            start = last;
-        }
-        for (int i = start; i >= 0; i--) {
+        double value = head.loss(lastLogits, lastOutput, y);
+        head.gradient(lastOutput, y, grad);
+        for (int i = head.fused() ? last - 1 : last; i >= 0; i--) {
             grad = layers.get(i).backward(grad, i > 0);
         }
         return value;
-    }
-
-    private boolean fusedOutput(List<Layer> ls) {
-        if (!(ls.get(ls.size() - 1) instanceof Activation act)) {
-            return false;
-        }
-        return (act.kind() == Activation.Kind.SIGMOID && loss == Loss.BINARY_CROSS_ENTROPY)
-                || (act.kind() == Activation.Kind.SOFTMAX && loss == Loss.CATEGORICAL_CROSS_ENTROPY);
     }
 
     /** One optimizer step from the current gradients. */
@@ -469,6 +459,9 @@ public final class Model {
         seed = options.seed();
         referenceLoss = Double.NaN;
         divergenceFactor = options.divergenceFactor();
+        if (options.schedule() != null) {
+            schedule = options.schedule();
+        }
         TrainingListener l = options.listener() != null ? options.listener() : new TrainingListener() { };
         int batches = batchCount(data.size(), options.batchSize());
         long stepsAtStart = optimizer.steps();
@@ -476,6 +469,9 @@ public final class Model {
         while (epochsDone < target && !stopRequested) {
             int epoch = epochsDone;
             long start = System.nanoTime();
+            if (schedule != null) {
+                optimizer.setLearningRate(schedule.rate(epoch));
+            }
             l.onEpochStart(epoch, batches);
             double trainLoss = trainEpoch(data, options.batchSize(), options.shuffle(), options.seed(), l);
             if (stopRequested && batchesDoneInEpoch > 0) {
@@ -570,7 +566,6 @@ public final class Model {
         double lossSum = 0;
         double sq = 0;
         double abs = 0;
-        boolean fused = fusedOutput(inf.layers);
         for (int from = 0; from < n; from += batchSize) {
             int to = (int) Math.min(n, (long) from + batchSize);
             Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
@@ -578,14 +573,7 @@ public final class Model {
             data.fill(order, from, to, xb.data(), yb.data());
             checkFinite(new Tensor[] {xb, yb}, order, from, "evaluation");
             Tensor out = checkOutput(inf.forward(xb), order, from);
-            double batchLoss;
-            if (fused) {
-                Tensor z = ((Activation) inf.layers.get(inf.layers.size() - 1)).lastInput();
-                batchLoss = loss == Loss.BINARY_CROSS_ENTROPY ? Loss.binaryCrossEntropyFromLogits(z, yb)
-                        : Loss.categoricalCrossEntropyFromLogits(z, yb);
-            } else {
-                batchLoss = loss.value(out, yb);
-            }
+            double batchLoss = head.loss(inf.logits, out, yb);
             lossSum += batchLoss * (to - from);
             float[] p = out.data();
             float[] t = yb.data();
@@ -626,6 +614,8 @@ public final class Model {
     private static final class Inference {
         final List<Layer> layers;
         final Map<String, Tensor> buffers = new LinkedHashMap<>();
+        /** The final layer's input in the latest forward. */
+        Tensor logits;
 
         Inference(List<Layer> layers) {
             this.layers = layers;
@@ -634,6 +624,7 @@ public final class Model {
         Tensor forward(Tensor x) {
             Tensor a = x;
             for (Layer l : layers) {
+                logits = a;
                 a = l.forward(a);
             }
             return a;

@@ -138,6 +138,9 @@ public final class ModelIO {
         training.addProperty("epochsDone", model.epochsDone());
         training.addProperty("batchesDoneInEpoch", model.batchesDoneInEpoch());
         training.addProperty("seed", model.seed());
+        if (model.schedule() != null) {
+            training.add("schedule", GSON.toJsonTree(ModelTypes.savedForm(model.schedule())));
+        }
         JsonObject hist = new JsonObject();
         hist.add("trainLoss", GSON.toJsonTree(model.history().trainLoss()));
         hist.add("validationLoss", GSON.toJsonTree(model.history().validationLoss()));
@@ -381,6 +384,15 @@ public final class ModelIO {
         int epochsDone = tc.integer("epochsDone", 0, Integer.MAX_VALUE);
         model.restoreTrainingState(epochsDone, tc.integer("batchesDoneInEpoch", 0, Integer.MAX_VALUE),
                 tc.integer("seed", 0, 0xFFFFFFFFL));
+        JsonElement sched = cfg.object("training").get("schedule");
+        if (sched != null && !sched.isJsonNull()) {
+            try {
+                model.restoreSchedule(ModelTypes.schedule(view(sched, source + " config.json training schedule")));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage()
+                        : source + ": " + e.getMessage(), e);
+            }
+        }
         Config hc = new Config(tc.object("history"), source + " config.json history");
         List<Double> tl = hc.numbers("trainLoss");
         List<Double> vl = hc.numbers("validationLoss");

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelTypes {
     private static final Map<String, LayerFactory> LAYERS = new ConcurrentHashMap<>();
     private static final Map<String, OptimizerFactory> OPTIMIZERS = new ConcurrentHashMap<>();
+    private static final Map<String, LearningRateSchedule.Factory> SCHEDULES = new ConcurrentHashMap<>();
 
     static {
         registerLayer("FullyConnected", FullyConnected::fromConfig);
@@ -25,6 +26,10 @@ public final class ModelTypes {
         }
         registerOptimizer("Adam", Adam::fromConfig);
         registerOptimizer("GradientDescent", GradientDescent::fromConfig);
+        registerSchedule("ConstantRate", ConstantRate::fromConfig);
+        registerSchedule("StepDecay", StepDecay::fromConfig);
+        registerSchedule("CosineDecay", CosineDecay::fromConfig);
+        registerSchedule("WarmUp", WarmUp::fromConfig);
     }
 
     private ModelTypes() {
@@ -38,6 +43,30 @@ public final class ModelTypes {
     /** Makes optimizers of {@code type} loadable (replacing any factory registered for that name). */
     public static void registerOptimizer(String type, OptimizerFactory factory) {
         OPTIMIZERS.put(type, factory);
+    }
+
+    /** Makes learning-rate schedules of {@code type} loadable (replacing any factory registered for that name). */
+    public static void registerSchedule(String type, LearningRateSchedule.Factory factory) {
+        SCHEDULES.put(type, factory);
+    }
+
+    /** {@code {"type": ..., "config": {...}}}: how a schedule is saved (also inside another's config). */
+    static Map<String, Object> savedForm(LearningRateSchedule s) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", s.type());
+        m.put("config", s.config());
+        return m;
+    }
+
+    /** The schedule saved as {@link #savedForm}. */
+    static LearningRateSchedule schedule(ConfigView saved) {
+        String type = saved.string("type");
+        LearningRateSchedule.Factory f = SCHEDULES.get(type);
+        if (f == null) {
+            throw new IllegalArgumentException(saved.where() + ": unknown learning-rate schedule '" + type + "' (known: "
+                    + new TreeSet<>(SCHEDULES.keySet()) + "; register others with ModelTypes.registerSchedule)");
+        }
+        return f.create(saved.has("config") ? saved.object("config") : new ConfigView(Map.of(), saved.where()));
     }
 
     static LayerFactory layer(String type) {

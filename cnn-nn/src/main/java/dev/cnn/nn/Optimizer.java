@@ -43,6 +43,18 @@ public interface Optimizer {
     default void checkState(Map<String, Parameter> parameters) {
     }
 
+    /**
+     * A built-in optimizer by name, any case: {@code adam} / {@code Adam} (with its default betas and
+     * epsilon) or {@code gd} / {@code GradientDescent}, at {@code learningRate}.
+     */
+    static Optimizer named(String name, double learningRate) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "adam" -> new Adam(learningRate);
+            case "gd", "gradientdescent" -> new GradientDescent(learningRate);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (expected adam or gd)");
+        };
+    }
+
     /** Returns {@code learningRate} if it is positive and finite, else throws naming it. */
     static double checkLearningRate(double learningRate) {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {

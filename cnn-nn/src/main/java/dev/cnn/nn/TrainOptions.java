@@ -6,17 +6,20 @@ import java.nio.file.Path;
 /**
  * Settings for {@link Model#train}: the report's {@code train(X, y, epochs, val, batch_size, shuffling,
  * verbose, save_after)}. Defaults: 10 epochs, batch 32, shuffled with seed 0, no validation, epoch logging on,
- * no checkpoints, no listener, divergence factor {@value #DEFAULT_DIVERGENCE_FACTOR}. Immutable; each
+ * no checkpoints, no listener, divergence factor {@value #DEFAULT_DIVERGENCE_FACTOR}, the model's own learning-rate
+ * schedule. Immutable; each
  * {@code withX} returns a copy.
  *
  * @param divergenceFactor training stops with a {@link TrainingDivergedException}, before the update,
  *                         when a batch's loss exceeds this many times {@code max(1, first batch loss)} of
  *                         the {@link Model#train} call; {@code Double.POSITIVE_INFINITY} turns the check off
  *                         (non-finite losses and gradients always stop training)
+ * @param schedule         the learning rate per epoch, or null to keep the model's own schedule (the one
+ *                         it was last trained or saved with; with none, the optimizer's rate stays as it is)
  */
 public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed, Dataset validation,
                            boolean verbose, Path checkpoint, int checkpointEvery, TrainingListener listener,
-                           double divergenceFactor) {
+                           double divergenceFactor, LearningRateSchedule schedule) {
     /** The default {@link #divergenceFactor()}: a loss a million times the first batch's is a blow-up. */
     public static final double DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
@@ -39,48 +42,54 @@ public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed
     }
 
     public static TrainOptions defaults() {
-        return new TrainOptions(10, 32, true, 0, null, true, null, 0, null, DEFAULT_DIVERGENCE_FACTOR);
+        return new TrainOptions(10, 32, true, 0, null, true, null, 0, null, DEFAULT_DIVERGENCE_FACTOR, null);
     }
 
     public TrainOptions withEpochs(int e) {
         return new TrainOptions(e, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     public TrainOptions withBatchSize(int b) {
         return new TrainOptions(epochs, b, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     public TrainOptions withShuffle(boolean s, long shuffleSeed) {
         return new TrainOptions(epochs, batchSize, s, shuffleSeed, validation, verbose, checkpoint, checkpointEvery,
-                listener, divergenceFactor);
+                listener, divergenceFactor, schedule);
     }
 
     public TrainOptions withValidation(Dataset v) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, v, verbose, checkpoint, checkpointEvery, listener,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     public TrainOptions withVerbose(boolean v) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, v, checkpoint, checkpointEvery, listener,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     /** Saves the model to {@code path} (atomically) every {@code everyEpochs} epochs and when training stops early. */
     public TrainOptions withCheckpoint(Path path, int everyEpochs) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, path, everyEpochs, listener,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     public TrainOptions withListener(TrainingListener l) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, l,
-                divergenceFactor);
+                divergenceFactor, schedule);
     }
 
     /** See {@link #divergenceFactor()}. */
     public TrainOptions withDivergenceFactor(double factor) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery,
-                listener, factor);
+                listener, factor, schedule);
+    }
+
+    /** Sets the learning rate per epoch (see {@link LearningRateSchedule}); it is saved with the model. */
+    public TrainOptions withSchedule(LearningRateSchedule s) {
+        return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery,
+                listener, divergenceFactor, s);
     }
 }

@@ -1,0 +1,33 @@
+package dev.cnn.nn;
+
+import java.util.Map;
+
+/**
+ * The same learning rate every epoch.
+ *
+ * @param rate the learning rate, positive and finite
+ */
+public record ConstantRate(double rate) implements LearningRateSchedule {
+    public ConstantRate {
+        Optimizer.checkLearningRate(rate);
+    }
+
+    @Override
+    public double rate(int epoch) {
+        return rate;
+    }
+
+    @Override
+    public String type() {
+        return "ConstantRate";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("rate", rate);
+    }
+
+    static ConstantRate fromConfig(ConfigView c) {
+        return new ConstantRate(c.number("rate"));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.cnn.nn;
+
+import java.util.Map;
+
+/**
+ * The learning rate per epoch, set on the optimizer at the start of each epoch by {@link Model#train}
+ * (see {@link TrainOptions#withSchedule}). A schedule is saved in the model file and restored with it, so
+ * a resumed run continues on the same curve. Implementations: {@link ConstantRate}, {@link StepDecay},
+ * {@link CosineDecay}, {@link WarmUp}; register others with {@link ModelTypes#registerSchedule}.
+ */
+public interface LearningRateSchedule {
+    /** The learning rate of epoch {@code epoch} (0-based, counted over the model's life); positive. */
+    double rate(int epoch);
+
+    /** The type name saved in model files. */
+    String type();
+
+    /** The settings needed to rebuild the schedule (numbers, or nested {@code {type, config}} objects). */
+    Map<String, Object> config();
+
+    /** Rebuilds a schedule from its saved form. */
+    @FunctionalInterface
+    interface Factory {
+        LearningRateSchedule create(ConfigView config);
+    }
+}
