@@ -59,8 +59,12 @@ public final class Adam implements Optimizer {
         steps++;
         double c1 = 1 - Math.pow(beta1, steps);
         double c2 = 1 - Math.pow(beta2, steps);
+        // every constant from the double settings: (float) (1 − 0.999) is exact to float precision, while
+        // 1 − (float) 0.999 is 1.3e-5 relatively off and made a 40-step run drift 7e-6 from double precision
         float b1 = (float) beta1;
         float b2 = (float) beta2;
+        float oneMinusB1 = (float) (1 - beta1);
+        float oneMinusB2 = (float) (1 - beta2);
         float stepSize = (float) (learningRate / c1);
         float invSqrtC2 = (float) (1 / Math.sqrt(c2));
         float eps = (float) epsilon;
@@ -72,8 +76,8 @@ public final class Adam implements Optimizer {
             float[] s = mv[1];
             for (int i = 0; i < v.length; i++) {
                 float gi = g[i];
-                m[i] = b1 * m[i] + (1 - b1) * gi;
-                s[i] = b2 * s[i] + (1 - b2) * gi * gi;
+                m[i] = b1 * m[i] + oneMinusB1 * gi;
+                s[i] = b2 * s[i] + oneMinusB2 * gi * gi;
                 v[i] -= stepSize * m[i] / ((float) Math.sqrt(s[i]) * invSqrtC2 + eps);
             }
         }
