@@ -169,9 +169,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         long stepsBefore = model.optimizer().steps();
         boolean existed = Files.exists(modelFile);
-        long start = System.nanoTime();
         Outcome outcome = train(plan, modelFile);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = trainSeconds;
         if (outcome == Outcome.INTERRUPTED) {
             return 130;
         }
@@ -277,6 +276,9 @@ final class TrainCommand implements Callable<Integer> {
 
     private enum Outcome { TRAINED, INTERRUPTED, DIVERGED }
 
+    /** Wall time of the latest {@link #train}'s training, without loading or saving. */
+    private double trainSeconds;
+
     /**
      * Trains, with Ctrl-C stopping after the current batch, and saves the model at the end. A diverged
      * run saves nothing: the file keeps the last checkpoint of this run, or what was there before.
@@ -305,7 +307,12 @@ final class TrainCommand implements Callable<Integer> {
         boolean hookRemoved = false;
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            model.train(plan.data().train, opts);
+            long start = System.nanoTime();
+            try {
+                model.train(plan.data().train, opts);
+            } finally {
+                trainSeconds = (System.nanoTime() - start) / 1e9; // training only, as the README reports it
+            }
             if (!interruptedByUser.get()) {
                 model.save(modelFile);
             }

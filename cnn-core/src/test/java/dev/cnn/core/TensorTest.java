@@ -52,4 +52,25 @@ class TensorTest {
                 () -> t.requireShape("weights", 3, 2));
         assertEquals("weights: expected shape [3, 2] but got (2, 3)", shape.getMessage());
     }
+
+    @Test
+    void allFiniteFindsEveryNaNAndInfinityWhereverItIs() {
+        for (int n = 0; n < 70; n++) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (i % 7 - 3) * 1e30f;
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(Tensor.allFinite(v), "length " + n);
+            for (int i = 0; i < n; i++) {
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    float keep = v[i];
+                    v[i] = bad;
+                    org.junit.jupiter.api.Assertions.assertFalse(Tensor.allFinite(v), bad + " at " + i + " of " + n);
+                    v[i] = keep;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(Tensor.allFinite(new float[] {Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.MIN_VALUE}));
+    }
 }

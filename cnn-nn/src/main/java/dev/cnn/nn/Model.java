@@ -360,11 +360,7 @@ public final class Model {
         }
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             float[] g = e.getValue().grad().data();
-            float probe = 0f;
-            for (float v : g) {
-                probe += v * 0f; // NaN as soon as one value is NaN or infinite
-            }
-            if (probe != 0f) {
+            if (!Tensor.allFinite(g)) {
                 for (int i = 0; i < g.length; i++) {
                     if (!Float.isFinite(g[i])) {
                         return "the gradient of " + e.getKey() + " is " + g[i] + " at element " + i + " (loss " + batchLoss + ")";
@@ -767,11 +763,7 @@ public final class Model {
                 continue;
             }
             float[] v = xy[k].data();
-            float probe = 0f;
-            for (float f : v) {
-                probe += f * 0f;
-            }
-            if (probe == 0f) {
+            if (Tensor.allFinite(v)) {
                 continue;
             }
             int per = v.length / xy[k].dim(0);
@@ -791,11 +783,7 @@ public final class Model {
      */
     private static Tensor checkOutput(Tensor out, int[] order, int from) {
         float[] v = out.data();
-        float probe = 0f;
-        for (float f : v) {
-            probe += f * 0f;
-        }
-        if (probe != 0f) {
+        if (!Tensor.allFinite(v)) {
             int per = v.length / out.dim(0);
             for (int i = 0; i < v.length; i++) {
                 if (!Float.isFinite(v[i])) {
