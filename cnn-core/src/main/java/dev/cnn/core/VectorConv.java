@@ -96,6 +96,7 @@ final class VectorConv {
      */
     private static void tileAny(float[] xp, int base, int ps, int rowStride, int kh, int kwc, float[] wk, int w0,
                                 float[] out, int oo, int os) {
+        // registers: 14 accumulators + 1 kernel column + 1 broadcast = 16 of AVX-512's 32
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
         FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
@@ -156,6 +157,7 @@ final class VectorConv {
      */
     private static void tile3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
                               float[] out, int oo, int os) {
+        // registers: 14 accumulators + 3 kernel columns + 1 broadcast = 18 of AVX-512's 32
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
         FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
@@ -266,6 +268,7 @@ final class VectorConv {
      */
     private static void tile5(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
                               float[] out, int oo, int os) {
+        // registers: 14 accumulators + 5 kernel columns + 1 broadcast = 20 of AVX-512's 32
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
         FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
@@ -409,6 +412,7 @@ final class VectorConv {
      */
     private static void pair3(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
                               float[] out, int oo, int os) {
+        // registers: 14 accumulators + 4 paired kernel columns + 1 broadcast = 19 of AVX-512's 32
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
         FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
@@ -549,6 +553,7 @@ final class VectorConv {
      */
     private static void pair5Half(float[] xp, int base, int cIn, int rowStride, int kh, float[] wk, int w0,
                               float[] out, int oo, int os) {
+        // registers: 7 accumulators + 6 paired kernel columns + 1 broadcast = 14 of AVX-512's 32
         FloatVector a0 = FloatVector.fromArray(S, out, oo);
         FloatVector a1 = FloatVector.fromArray(S, out, oo + os);
         FloatVector a2 = FloatVector.fromArray(S, out, oo + 2 * os);
@@ -654,6 +659,7 @@ final class VectorConv {
      */
     static void weightRow(float[] xp, int xr, int ps, int xRowStep, float[] dy, int dyr, int dys, int rows, int count,
                           float[] acc, int ao, int as) {
+        // registers: 8 channels x 3 tap accumulators + 3 tap loads + 1 broadcast = 28 of AVX-512's 32
         FloatVector a00 = FloatVector.fromArray(S, acc, ao);
         FloatVector a01 = FloatVector.fromArray(S, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(S, acc, ao + 2 * L);
@@ -760,6 +766,7 @@ final class VectorConv {
      */
     static void weightSmall(float[] e, int eRowStep, float[] d, int dq, int dStep, int rows, int steps, int[] tOff, int t0,
                             float[] acc, int ao, int sumOff) {
+        // registers: 13 tap accumulators + image load + gradient + gradient sum = 16 of AVX-512's 32
         int o0 = tOff[t0 + 0];
         int o1 = tOff[t0 + 1];
         int o2 = tOff[t0 + 2];

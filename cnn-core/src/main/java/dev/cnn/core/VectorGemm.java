@@ -97,6 +97,7 @@ final class VectorGemm implements Gemm.GemmBackend {
 
     private static void tile8x2(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
                                 int cBase, int ldc) {
+        // registers: 8 rows x 2 accumulators + 2 B vectors + 1 broadcast = 19 of AVX-512's 32
         FloatVector c00 = FloatVector.fromArray(S, c, cBase);
         FloatVector c01 = FloatVector.fromArray(S, c, cBase + L);
         FloatVector c10 = FloatVector.fromArray(S, c, cBase + ldc);
@@ -172,6 +173,7 @@ final class VectorGemm implements Gemm.GemmBackend {
 
     private static void tile8x1(int kc, float[] a, int[] rowBase, int[] kOff, int p0, float[] bp, int bBase, float[] c,
                                 int cBase, int ldc) {
+        // registers: 8 accumulators + 1 B vector + 1 broadcast = 10 of AVX-512's 32
         FloatVector c0 = FloatVector.fromArray(S, c, cBase);
         FloatVector c1 = FloatVector.fromArray(S, c, cBase + ldc);
         FloatVector c2 = FloatVector.fromArray(S, c, cBase + 2 * ldc);
