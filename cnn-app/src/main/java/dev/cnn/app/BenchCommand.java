@@ -1,15 +1,15 @@
 package dev.cnn.app;
 
 import com.google.gson.Gson;
-import dev.cnn.core.ConvGeometry;
-import dev.cnn.core.ConvKernel;
-import dev.cnn.core.Gemm;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Parallel;
-import dev.cnn.core.PoolGeometry;
-import dev.cnn.core.PoolKernel;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.ConvGeometry;
+import dev.cnn.core.kernel.ConvKernel;
+import dev.cnn.core.kernel.Gemm;
+import dev.cnn.core.kernel.PoolGeometry;
+import dev.cnn.core.kernel.PoolKernel;
 import dev.cnn.nn.Activation;
 import dev.cnn.nn.Adam;
 import dev.cnn.nn.FullyConnected;

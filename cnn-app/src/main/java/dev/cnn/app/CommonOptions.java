@@ -1,7 +1,9 @@
 package dev.cnn.app;
 
 import dev.cnn.core.Parallel;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,14 +50,14 @@ final class CommonOptions {
      * The data root: {@code --data}, else {@code CNN_DATA} (either must exist), else
      * {@code ~/.cache/cnn/datasets}, created when missing (MNIST is downloaded into it).
      */
-    static Path dataRoot(Path option) throws java.io.IOException {
+    static Path dataRoot(Path option) throws IOException {
         String env = System.getenv("CNN_DATA");
         Path p = option != null ? option : env != null && !env.isBlank() ? Path.of(env) : null;
         if (p == null) {
             return Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "cnn", "datasets"));
         }
         if (!Files.isDirectory(p)) {
-            throw new java.nio.file.NoSuchFileException(p.toString(), null,
+            throw new NoSuchFileException(p.toString(), null,
                     "data directory does not exist; pass --data DIR or set CNN_DATA");
         }
         return p;

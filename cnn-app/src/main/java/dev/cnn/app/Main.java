@@ -3,18 +3,26 @@ package dev.cnn.app;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code cnn} command line. Exit codes: 0 success, 2 usage error, 1 failure with a one-line cause
  * (a stack trace only with {@code --verbose}).
  */
-@Command(name = "cnn", mixinStandardHelpOptions = true, version = "cnn 0.1.0",
+@Command(name = "cnn", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Train, evaluate and use convolutional neural networks written from scratch in Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** {@code cnn --version}: the library version the build recorded, and the JVM. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"cnn " + dev.cnn.core.Version.LIBRARY,
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

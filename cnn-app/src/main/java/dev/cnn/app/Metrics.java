@@ -4,6 +4,7 @@ import dev.cnn.core.Tensor;
 import dev.cnn.nn.Evaluation;
 import dev.cnn.nn.Model;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,8 @@ final class Metrics {
     /** Every target of {@code data}, {@code (n, target...)} row-major, filled a batch at a time. */
     static float[] targets(dev.cnn.core.Dataset data) {
         int n = data.size();
-        int sampleLen = java.util.Arrays.stream(data.sampleShape()).reduce(1, (a, b) -> a * b);
-        int targetLen = java.util.Arrays.stream(data.targetShape()).reduce(1, (a, b) -> a * b);
+        int sampleLen = Arrays.stream(data.sampleShape()).reduce(1, (a, b) -> a * b);
+        int targetLen = Arrays.stream(data.targetShape()).reduce(1, (a, b) -> a * b);
         int batch = 256;
         float[] t = new float[n * targetLen];
         float[] x = new float[batch * sampleLen];

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -124,7 +125,7 @@ final class Reports {
     }
 
     static Map<String, Object> historyMap(History h) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>(); // fixed key order: the same run, the same file
+        Map<String, Object> m = new LinkedHashMap<>(); // fixed key order: the same run, the same file
         m.put("trainLoss", h.trainLoss());
         m.put("validationLoss", h.validationLoss());
         m.put("validationMetric", h.validationMetric());

@@ -5,6 +5,7 @@ import dev.cnn.nn.Model;
 import dev.cnn.nn.ModelIO.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -55,8 +56,8 @@ record SavedTask(Task task, List<String> classNames, double inputScale, Standard
         }
         if (model.inputShape().length != 3 || out.length != 1) {
             throw new ModelFormatException(file + ": an image model must take (height, width, channels) and output "
-                    + "class scores, but it maps " + java.util.Arrays.toString(model.inputShape()) + " to "
-                    + java.util.Arrays.toString(out));
+                    + "class scores, but it maps " + Arrays.toString(model.inputShape()) + " to "
+                    + Arrays.toString(out));
         }
         int classes = out[0] == 1 ? 2 : out[0];
         Object names = meta.get("classNames");

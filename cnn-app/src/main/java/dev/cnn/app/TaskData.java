@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A task's data: training, validation and test sets, and what a saved model must carry to use raw
@@ -135,7 +136,7 @@ final class TaskData {
                 trainRows = s.train();
                 valRows = s.validation();
             } else {
-                trainRows = java.util.stream.IntStream.range(0, train.rows()).toArray();
+                trainRows = IntStream.range(0, train.rows()).toArray();
             }
             // scaling statistics come from the training rows only
             fx = Standardizer.fit(rows(x, k, trainRows), k);

@@ -2,8 +2,8 @@ package dev.cnn.app;
 
 import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
-import dev.cnn.core.Gemm;
 import dev.cnn.core.Parallel;
+import dev.cnn.core.kernel.Gemm;
 import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;

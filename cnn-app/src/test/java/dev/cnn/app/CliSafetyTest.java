@@ -17,6 +17,7 @@ import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Padding;
 import dev.cnn.nn.Pool2D;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -239,13 +241,13 @@ class CliSafetyTest {
 
     private static double[] ones(int n) {
         double[] a = new double[n];
-        java.util.Arrays.fill(a, 1);
+        Arrays.fill(a, 1);
         return a;
     }
 
     private Path png() throws Exception {
         Path p = dir.resolve("img.png");
-        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+        javax.imageio.ImageIO.write(new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY),
                 "png", p.toFile());
         return p;
     }

@@ -34,8 +34,17 @@ class ReadmeExamplesTest {
             blocks.add(m.group(1).replace("Path.of(\"", "Path.of(DIR + \"/"));
         }
         assertEquals(2, blocks.size(), "the README shows cnn-core and cnn-nn as libraries");
-        StringBuilder src = new StringBuilder("import dev.cnn.core.*;\nimport dev.cnn.nn.*;\nimport java.nio.file.Path;\n"
-                + "public class Readme {\n public static String DIR;\n");
+        // each block states its own imports, as a reader copies them: they go to the top of the file
+        StringBuilder imports = new StringBuilder();
+        for (int i = 0; i < blocks.size(); i++) {
+            StringBuilder body = new StringBuilder();
+            for (String line : blocks.get(i).split("\n")) {
+                (line.startsWith("import ") ? imports : body).append(line).append('\n');
+            }
+            blocks.set(i, body.toString());
+        }
+        assertTrue(imports.toString().contains("import dev.cnn.core.kernel.ConvKernel;"), imports.toString());
+        StringBuilder src = new StringBuilder(imports).append("public class Readme {\n public static String DIR;\n");
         src.append(" public static void core() throws Exception {\n").append(blocks.get(0)).append(" }\n");
         src.append(" public static void nn() throws Exception {\n")
                 .append("  Tensor x = new NumpyRandom(3).rand(64, 28, 28, 1); Tensor y = Tensor.zeros(64, 1);\n")

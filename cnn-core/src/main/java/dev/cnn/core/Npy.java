@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -90,7 +91,7 @@ public final class Npy {
         boolean fortran = "True".equals(group(FORTRAN, header, "fortran_order", source));
         int[] shape = parseShape(group(SHAPE, header, "shape", source), source);
 
-        if (expectedShape != null && !java.util.Arrays.equals(expectedShape, shape)) {
+        if (expectedShape != null && !Arrays.equals(expectedShape, shape)) {
             throw new NpyFormatException(source + ": expected shape " + shapeText(expectedShape) + " but the file holds "
                     + shapeText(shape));
         }

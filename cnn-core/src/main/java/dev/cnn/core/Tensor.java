@@ -1,6 +1,7 @@
 package dev.cnn.core;
 
 import java.util.Arrays;
+import java.util.function.Predicate;
 
 /**
  * A dense float32 array of any rank, stored row-major (the last index varies fastest).
@@ -186,7 +187,7 @@ public final class Tensor {
         return this;
     }
 
-    private static final java.util.function.Predicate<float[]> VECTOR_FINITE = loadVectorFinite();
+    private static final Predicate<float[]> VECTOR_FINITE = loadVectorFinite();
 
     /**
      * Whether every value of {@code v} is finite (no NaN or infinity). Branch-free over the exponent bits
@@ -203,13 +204,13 @@ public final class Tensor {
         return acc >= 0;
     }
 
-    private static java.util.function.Predicate<float[]> loadVectorFinite() {
+    private static Predicate<float[]> loadVectorFinite() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return null;
         }
         try {
             @SuppressWarnings("unchecked")
-            java.util.function.Predicate<float[]> p = (java.util.function.Predicate<float[]>)
+            Predicate<float[]> p = (Predicate<float[]>)
                     Class.forName("dev.cnn.core.VectorFinite").getDeclaredConstructor().newInstance();
             return p;
         } catch (ReflectiveOperationException | LinkageError e) {
@@ -228,11 +229,24 @@ public final class Tensor {
 
     /** The shape as {@code (a, b, c)}. */
     public String shapeString() {
+        return shapeText(shape);
+    }
+
+    /** A shape written as numpy writes it: {@code (a, b, c)}, or {@code (a,)} for one axis. */
+    public static String shapeText(int[] shape) {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             sb.append(i == 0 ? "" : ", ").append(shape[i]);
         }
         return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** The shape of a batch of {@code batch} samples of shape {@code sample}: {@code (batch, sample...)}. */
+    public static int[] withBatch(int batch, int[] sample) {
+        int[] s = new int[sample.length + 1];
+        s[0] = batch;
+        System.arraycopy(sample, 0, s, 1, sample.length);
+        return s;
     }
 
     @Override

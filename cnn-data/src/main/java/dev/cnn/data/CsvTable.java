@@ -1,12 +1,16 @@
 package dev.cnn.data;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -92,10 +96,10 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             return new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
         } catch (IOException e) {
-            if (e instanceof DataException || e instanceof java.nio.file.FileSystemException) {
+            if (e instanceof DataException || e instanceof FileSystemException) {
                 throw e;
             }
             throw new DataException(file + ": malformed CSV: " + e.getMessage(), e);
@@ -103,7 +107,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
     }
 
     /** The reader past a UTF-8 byte-order mark (as Excel writes), if there is one. */
-    private static Reader withoutByteOrderMark(java.io.BufferedReader r) throws IOException {
+    private static Reader withoutByteOrderMark(BufferedReader r) throws IOException {
         r.mark(1);
         if (r.read() != '\uFEFF') {
             r.reset();
@@ -141,13 +145,13 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
 
         void add(float v) {
             if (size == a.length) {
-                a = java.util.Arrays.copyOf(a, a.length * 2);
+                a = Arrays.copyOf(a, a.length * 2);
             }
             a[size++] = v;
         }
 
         float[] toArray() {
-            return java.util.Arrays.copyOf(a, size);
+            return Arrays.copyOf(a, size);
         }
     }
 }

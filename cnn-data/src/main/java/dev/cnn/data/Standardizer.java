@@ -1,6 +1,7 @@
 package dev.cnn.data;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.moment.Mean;
@@ -96,7 +97,7 @@ public final class Standardizer {
             m.add(mean[i]);
             s.add(std[i]);
         }
-        Map<String, Object> map = new java.util.LinkedHashMap<>(); // fixed key order, so model files are reproducible
+        Map<String, Object> map = new LinkedHashMap<>(); // fixed key order, so model files are reproducible
         map.put("mean", m);
         map.put("std", s);
         return map;

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,15 +77,15 @@ class ImageFolderTest {
     @Test
     void aHugeImageIsRefusedFromItsHeaderBeforeDecoding() throws IOException {
         // a PNG that declares 20000x20000 pixels in 57 bytes: decoding it would need 1.6 GB
-        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
         png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes())
+        ByteBuffer ihdr = ByteBuffer.allocate(17).put("IHDR".getBytes())
                 .putInt(20000).putInt(20000).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(ihdr.array());
-        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        png.writeBytes(ByteBuffer.allocate(4).putInt(13).array());
         png.writeBytes(ihdr.array());
-        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        png.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
         Path f = Files.write(root.resolve("huge.png"), png.toByteArray());
         assertArrayEquals(new int[] {20000, 20000}, ImageFolder.dimensions(f));
         assertError(f + ": image is 20000x20000, more than the 32 megapixels cnn decodes", () -> ImageFolder.decode(f));

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,7 @@ class RealDataTest {
         assertEquals(5421, s.train().countsByLabel()[5]);
         assertEquals(1032, s.test().countsByLabel()[2]);
         assertEquals(892, s.test().countsByLabel()[5]);
-        assertArrayEquals(new int[] {5, 0, 4, 1, 9, 2}, java.util.Arrays.copyOf(s.train().labels(), 6));
+        assertArrayEquals(new int[] {5, 0, 4, 1, 9, 2}, Arrays.copyOf(s.train().labels(), 6));
         assertEquals(11379, s.train().binary(2, 5).size());
         assertEquals(1924, s.test().binary(2, 5).size());
     }
@@ -37,13 +39,13 @@ class RealDataTest {
     void fashionMnistReadsUnchanged() throws IOException {
         // Debian's dataset-fashion-mnist package, installed by .ci/run when the machine allows it
         Path dir = Path.of(System.getProperty("cnn.fashion", "/usr/share/datasets/fashion-mnist"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(dir), "no " + dir);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir), "no " + dir);
         Mnist.Split s = Mnist.load(dir);
         assertEquals(60000, s.train().count());
         assertEquals(10000, s.test().count());
         assertArrayEquals(new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},
                 s.train().countsByLabel());
-        assertArrayEquals(new int[] {9, 0, 0, 3, 0, 2}, java.util.Arrays.copyOf(s.train().labels(), 6));
+        assertArrayEquals(new int[] {9, 0, 0, 3, 0, 2}, Arrays.copyOf(s.train().labels(), 6));
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class Activation implements Layer {
     @Override
     public int[] outputShape(int[] inputShape) {
         if (kind == Kind.SOFTMAX && inputShape.length != 1) {
-            throw new IllegalArgumentException("Softmax expects samples of shape (classes,) but got " + Shapes.text(inputShape));
+            throw new IllegalArgumentException("Softmax expects samples of shape (classes,) but got " + Tensor.shapeText(inputShape));
         }
         return inputShape.clone();
     }

@@ -1,9 +1,10 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.ConvGeometry;
-import dev.cnn.core.ConvKernel;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.ConvGeometry;
+import dev.cnn.core.kernel.ConvKernel;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +84,7 @@ public final class Conv2D implements Layer {
     }
 
     /** Rebuilds a layer from its {@link #config()} and its saved parameters (see {@link LayerFactory}). */
-    public static Conv2D fromConfig(ConfigView c, LayerFactory.Weights weights) throws java.io.IOException {
+    public static Conv2D fromConfig(ConfigView c, LayerFactory.Weights weights) throws IOException {
         int[] k = c.ints("kernel", 2, 1, 1 << 16);
         int[] s = c.ints("stride", 2, 1, 1 << 16);
         int[] p = c.ints("padding", 2, 0, 1 << 16);
@@ -103,7 +104,7 @@ public final class Conv2D implements Layer {
     private ConvGeometry geometry(int n, int[] sample) {
         if (sample.length != 3 || sample[2] != inChannels) {
             throw new IllegalArgumentException("Conv2D expects samples of shape (h, w, " + inChannels + ") but got "
-                    + Shapes.text(sample));
+                    + Tensor.shapeText(sample));
         }
         return new ConvGeometry(n, sample[0], sample[1], inChannels, kh, kw, filters, strideH, strideW, padH, padW);
     }

@@ -1,8 +1,9 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.Gemm;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Gemm;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,7 @@ public final class FullyConnected implements Layer {
     }
 
     /** Rebuilds a layer from its {@link #config()} and its saved parameters (see {@link LayerFactory}). */
-    public static FullyConnected fromConfig(ConfigView c, LayerFactory.Weights weights) throws java.io.IOException {
+    public static FullyConnected fromConfig(ConfigView c, LayerFactory.Weights weights) throws IOException {
         int in = c.integer("inputSize", 1, 1 << 26);
         int out = c.integer("outputSize", 1, 1 << 26);
         if ((long) in * out > Integer.MAX_VALUE - 8) {
@@ -68,7 +69,7 @@ public final class FullyConnected implements Layer {
     public int[] outputShape(int[] inputShape) {
         if (Shapes.product(inputShape) != inputSize) {
             throw new IllegalArgumentException("FullyConnected expects " + inputSize + " features per sample but the input "
-                    + "sample has shape " + Shapes.text(inputShape) + " (" + Shapes.product(inputShape) + " values)");
+                    + "sample has shape " + Tensor.shapeText(inputShape) + " (" + Shapes.product(inputShape) + " values)");
         }
         return new int[] {outputSize};
     }

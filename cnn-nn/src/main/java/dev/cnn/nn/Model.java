@@ -121,7 +121,7 @@ public final class Model {
         private Builder(int[] inputShape) {
             for (int d : inputShape) {
                 if (d < 1) {
-                    throw new IllegalArgumentException("input shape " + Shapes.text(inputShape) + " must be positive");
+                    throw new IllegalArgumentException("input shape " + Tensor.shapeText(inputShape) + " must be positive");
                 }
             }
             this.inputShape = inputShape.clone();
@@ -275,12 +275,12 @@ public final class Model {
 
     private void checkBatchShape(Tensor x) {
         if (x.rank() == inputShape.length && Arrays.equals(x.shape(), inputShape)) {
-            throw new IllegalArgumentException("model expects a batch of samples of shape " + Shapes.text(inputShape)
-                    + " but got a single sample of that shape; add a batch axis: " + Shapes.text(Shapes.withBatch(1, inputShape)));
+            throw new IllegalArgumentException("model expects a batch of samples of shape " + Tensor.shapeText(inputShape)
+                    + " but got a single sample of that shape; add a batch axis: " + Tensor.shapeText(Tensor.withBatch(1, inputShape)));
         }
         int[] sample = Shapes.sample(x);
         if (!Arrays.equals(sample, inputShape)) {
-            throw new IllegalArgumentException("model expects input samples of shape " + Shapes.text(inputShape)
+            throw new IllegalArgumentException("model expects input samples of shape " + Tensor.shapeText(inputShape)
                     + " but got a batch of shape " + x.shapeString());
         }
     }
@@ -532,11 +532,11 @@ public final class Model {
             int n = data.size();
             int[] outShape = outputShape();
             int outLen = Shapes.product(outShape);
-            Tensor result = Tensor.zeros(Shapes.withBatch(n, outShape));
+            Tensor result = Tensor.zeros(Tensor.withBatch(n, outShape));
             int[] order = Dataset.epochOrder(n, false, 0, 0);
             for (int from = 0; from < n; from += batchSize) {
                 int to = (int) Math.min(n, (long) from + batchSize);
-                Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
+                Tensor xb = inf.buffer("x", Tensor.withBatch(to - from, inputShape));
                 data.fill(order, from, to, xb.data(), null);
                 checkFinite(new Tensor[] {xb, null}, order, from, "input");
                 Tensor out = checkOutput(inf.forward(xb), order, from);
@@ -564,8 +564,8 @@ public final class Model {
         double abs = 0;
         for (int from = 0; from < n; from += batchSize) {
             int to = (int) Math.min(n, (long) from + batchSize);
-            Tensor xb = inf.buffer("x", Shapes.withBatch(to - from, inputShape));
-            Tensor yb = inf.buffer("y", Shapes.withBatch(to - from, data.targetShape()));
+            Tensor xb = inf.buffer("x", Tensor.withBatch(to - from, inputShape));
+            Tensor yb = inf.buffer("y", Tensor.withBatch(to - from, data.targetShape()));
             data.fill(order, from, to, xb.data(), yb.data());
             checkFinite(new Tensor[] {xb, yb}, order, from, "evaluation");
             Tensor out = checkOutput(inf.forward(xb), order, from);
@@ -702,7 +702,7 @@ public final class Model {
         String fmt = "%-14s %-16s %-16s %12s%n";
         sb.append(String.format(fmt, "layer", "type", "output shape", "parameters"));
         sb.append("-".repeat(61)).append('\n');
-        sb.append(String.format(fmt, "input", "", Shapes.text(inputShape), ""));
+        sb.append(String.format(fmt, "input", "", Tensor.shapeText(inputShape), ""));
         int[] shape = inputShape;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
@@ -711,7 +711,7 @@ public final class Model {
             for (Parameter p : l.parameters()) {
                 count += p.value().size();
             }
-            sb.append(String.format(fmt, names.get(i), l.type(), Shapes.text(shape), count));
+            sb.append(String.format(fmt, names.get(i), l.type(), Tensor.shapeText(shape), count));
         }
         sb.append("-".repeat(61)).append('\n');
         sb.append(String.format("total parameters: %d%nloss: %s, optimizer: %s %s%n", parameterCount(), loss.typeName(),
@@ -734,8 +734,8 @@ public final class Model {
     // ---------------------------------------------------------------- helpers
 
     private Tensor[] batch(Dataset data, int[] order, int from, int to) {
-        Tensor xb = buffer("x", Shapes.withBatch(to - from, inputShape));
-        Tensor yb = buffer("y", Shapes.withBatch(to - from, data.targetShape()));
+        Tensor xb = buffer("x", Tensor.withBatch(to - from, inputShape));
+        Tensor yb = buffer("y", Tensor.withBatch(to - from, data.targetShape()));
         data.fill(order, from, to, xb.data(), yb.data());
         return new Tensor[] {xb, yb};
     }
@@ -803,8 +803,8 @@ public final class Model {
 
     private void checkInputs(Dataset data) {
         if (!Arrays.equals(data.sampleShape(), inputShape)) {
-            throw new IllegalArgumentException("model expects samples of shape " + Shapes.text(inputShape)
-                    + " but the data has samples of shape " + Shapes.text(data.sampleShape()));
+            throw new IllegalArgumentException("model expects samples of shape " + Tensor.shapeText(inputShape)
+                    + " but the data has samples of shape " + Tensor.shapeText(data.sampleShape()));
         }
     }
 
@@ -812,8 +812,8 @@ public final class Model {
         checkInputs(data);
         int[] out = outputShape();
         if (!Arrays.equals(data.targetShape(), out)) {
-            throw new IllegalArgumentException("model outputs " + Shapes.text(out) + " per sample but the " + what
-                    + " targets have shape " + Shapes.text(data.targetShape()));
+            throw new IllegalArgumentException("model outputs " + Tensor.shapeText(out) + " per sample but the " + what
+                    + " targets have shape " + Tensor.shapeText(data.targetShape()));
         }
         if (data.size() == 0) {
             throw new IllegalArgumentException("the " + what + " data is empty");

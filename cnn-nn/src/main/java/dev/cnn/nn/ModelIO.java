@@ -10,20 +10,29 @@ import com.google.gson.reflect.TypeToken;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Npy;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.Version;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
@@ -51,12 +60,12 @@ public final class ModelIO {
     /** The current format version; files with a newer one are refused. */
     public static final int FORMAT_VERSION = 1;
     /** The library version written into files. */
-    public static final String LIBRARY_VERSION = "0.1.0";
+    public static final String LIBRARY_VERSION = Version.LIBRARY;
     /** All entries together may inflate to this many times the file's size, plus {@link #INFLATE_ALLOWANCE_MIB}. */
     public static final int INFLATE_RATIO = 64;
     /** MiB of inflated entries allowed whatever the file's size (a small file of zero-filled tensors). */
     public static final int INFLATE_ALLOWANCE_MIB = 16;
-    private static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+    private static final LocalDateTime ENTRY_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
     private static final long MAX_CONFIG_BYTES = 16L << 20;
     /** Values (numbers, strings, ...) config.json may hold, and how deeply it may nest: checked before parsing. */
     private static final int MAX_JSON_VALUES = 500_000;
@@ -157,14 +166,14 @@ public final class ModelIO {
      */
     private static Object ordered(Object value) {
         if (value instanceof Map<?, ?> m) {
-            Map<String, Object> out = m instanceof LinkedHashMap || m instanceof java.util.SortedMap
-                    ? new LinkedHashMap<>() : new java.util.TreeMap<>();
+            Map<String, Object> out = m instanceof LinkedHashMap || m instanceof SortedMap
+                    ? new LinkedHashMap<>() : new TreeMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 out.put(String.valueOf(e.getKey()), ordered(e.getValue()));
             }
             return out;
         }
-        if (value instanceof java.util.Collection<?> c) {
+        if (value instanceof Collection<?> c) {
             List<Object> out = new ArrayList<>(c.size());
             for (Object o : c) {
                 out.add(ordered(o));
@@ -190,7 +199,7 @@ public final class ModelIO {
             return read(zip, path.toString(), budget);
         } catch (ModelFormatException e) {
             throw e;
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new ModelFormatException(path + ": not a valid model file (corrupt or not a zip: " + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
             throw new ModelFormatException(path + ": not a valid model file (" + e + ")", e);
@@ -303,7 +312,7 @@ public final class ModelIO {
             String json = new String(raw, StandardCharsets.UTF_8);
             checkJsonSize(json, source);
             c = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException | IOException e) {
             if (e instanceof ModelFormatException mfe) {
                 throw mfe;
             }
@@ -357,7 +366,7 @@ public final class ModelIO {
 
         // optimizer state: every optimizer/<parameter>.<part>.npy entry, one value per parameter element
         Map<String, Tensor> state = new LinkedHashMap<>();
-        for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+        for (ZipEntry e : Collections.list(zip.entries())) {
             String n = e.getName();
             if (!n.startsWith("optimizer/") || !n.endsWith(".npy")) {
                 continue;
@@ -421,7 +430,7 @@ public final class ModelIO {
      * nested thousands deep, is refused before it can take the memory a tree of it would.
      */
     private static void checkJsonSize(String json, String source) throws IOException {
-        com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(json));
+        com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new StringReader(json));
         r.setStrictness(com.google.gson.Strictness.LENIENT);
         int values = 0;
         int depth = 0;
@@ -521,8 +530,8 @@ public final class ModelIO {
         }
         return ModelTypes.layer(layer.type()).create(view(json, "layer"), (name, shape) -> {
             Tensor t = params.get(name);
-            if (t == null || !java.util.Arrays.equals(t.shape(), shape)) {
-                throw new ModelFormatException("layer: no parameter " + name + " of shape " + java.util.Arrays.toString(shape));
+            if (t == null || !Arrays.equals(t.shape(), shape)) {
+                throw new ModelFormatException("layer: no parameter " + name + " of shape " + Arrays.toString(shape));
             }
             return t;
         });

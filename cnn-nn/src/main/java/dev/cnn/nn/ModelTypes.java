@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.PoolMode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +53,7 @@ public final class ModelTypes {
 
     /** {@code {"type": ..., "config": {...}}}: how a schedule is saved (also inside another's config). */
     static Map<String, Object> savedForm(LearningRateSchedule s) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", s.type());
         m.put("config", s.config());
         return m;

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,7 +49,7 @@ public interface Optimizer {
      * epsilon) or {@code gd} / {@code GradientDescent}, at {@code learningRate}.
      */
     static Optimizer named(String name, double learningRate) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "adam" -> new Adam(learningRate);
             case "gd", "gradientdescent" -> new GradientDescent(learningRate);
             default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (expected adam or gd)");

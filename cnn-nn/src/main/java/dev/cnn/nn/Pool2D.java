@@ -1,9 +1,9 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.PoolGeometry;
-import dev.cnn.core.PoolKernel;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.PoolGeometry;
+import dev.cnn.core.kernel.PoolKernel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class Pool2D implements Layer {
 
     private PoolGeometry geometry(int n, int[] sample) {
         if (sample.length != 3) {
-            throw new IllegalArgumentException(type() + " expects samples of shape (h, w, c) but got " + Shapes.text(sample));
+            throw new IllegalArgumentException(type() + " expects samples of shape (h, w, c) but got " + Tensor.shapeText(sample));
         }
         return new PoolGeometry(n, sample[0], sample[1], sample[2], kh, kw, strideH, strideW);
     }

@@ -3,10 +3,11 @@ package dev.cnn.nn;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
-import dev.cnn.core.GradientCheck;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.reference.GradientCheck;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -133,7 +134,7 @@ class GradientTest {
         Layer back;
         try {
             back = ModelIO.throughSavedForm(layer);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(what + ": " + e.getMessage(), e);
         }
         org.junit.jupiter.api.Assertions.assertEquals(layer.type(), back.type(), what);

@@ -20,9 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.LocalDateTime;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -196,7 +198,7 @@ class ModelFileSafetyTest {
                 config);
         try (ZipFile z = new ZipFile(a.toFile())) {
             for (ZipEntry e : Collections.list(z.entries())) {
-                assertEquals(java.time.LocalDateTime.of(1980, 1, 1, 0, 0), e.getTimeLocal(), "no save time in " + e.getName());
+                assertEquals(LocalDateTime.of(1980, 1, 1, 0, 0), e.getTimeLocal(), "no save time in " + e.getName());
             }
         }
     }
@@ -246,7 +248,7 @@ class ModelFileSafetyTest {
                 data = replace.getOrDefault(e.getName(), data);
                 ZipEntry ne = new ZipEntry(e.getName());
                 if (e.getName().equals(stored)) {
-                    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                    CRC32 crc = new CRC32();
                     crc.update(data);
                     ne.setMethod(ZipEntry.STORED);
                     ne.setSize(data.length);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.cnn.core.Npy;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -170,7 +173,7 @@ class ModelFuzzTest {
     }
 
     private static String category(String message) {
-        String m = message.toLowerCase(java.util.Locale.ROOT);
+        String m = message.toLowerCase(Locale.ROOT);
         for (String c : List.of("crc", "not a valid model file", "non-finite", "missing entry", "expected shape", "inflates",
                 "holds more than", "nests deeper", "config.json", "optimizer", "out of memory", "memory")) {
             if (m.contains(c)) {
@@ -191,7 +194,7 @@ class ModelFuzzTest {
                     b[r.nextInt(b.length)] = (byte) r.nextInt(256);
                 }
             }
-            case 2 -> b = java.util.Arrays.copyOf(b, r.nextInt(b.length));
+            case 2 -> b = Arrays.copyOf(b, r.nextInt(b.length));
             case 3 -> {
                 int at = r.nextInt(b.length);
                 byte[] ins = new byte[1 + r.nextInt(16)];
@@ -306,7 +309,7 @@ class ModelFuzzTest {
     }
 
     private static byte[] npyHeader(byte[] npy, Random r) throws IOException {
-        Tensor t = Npy.read(new java.io.ByteArrayInputStream(npy), "npy");
+        Tensor t = Npy.read(new ByteArrayInputStream(npy), "npy");
         String[] shapes = {"(2147483647,)", "(65536, 65536)", "(0,)", "()", "(3, 3, 1, 4, 1)", "(1, 1, 1, 5)", "(8,)",
             "(16384, 16384)"};
         String h = new String(npy, 10, npy.length - 10, StandardCharsets.ISO_8859_1);
@@ -326,7 +329,7 @@ class ModelFuzzTest {
     }
 
     private static byte[] npyValues(byte[] npy, Random r) throws IOException {
-        Tensor t = Npy.read(new java.io.ByteArrayInputStream(npy), "npy");
+        Tensor t = Npy.read(new ByteArrayInputStream(npy), "npy");
         float[] odd = {Float.NaN, Float.POSITIVE_INFINITY, 1e38f, -3e38f, 1e20f, Float.MIN_VALUE, -1f};
         for (int k = 0; k < 1 + r.nextInt(3) && t.size() > 0; k++) {
             t.data()[r.nextInt(t.size())] = odd[r.nextInt(odd.length)];

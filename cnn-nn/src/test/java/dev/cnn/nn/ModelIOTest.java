@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -115,7 +117,7 @@ class ModelIOTest {
         assertLoadError("not a valid model file", Files.write(dir.resolve("text.cnn"), "hello".getBytes()));
         byte[] bytes = Files.readAllBytes(good);
         assertLoadError("not a valid model file",
-                Files.write(dir.resolve("trunc.cnn"), java.util.Arrays.copyOf(bytes, bytes.length / 2)));
+                Files.write(dir.resolve("trunc.cnn"), Arrays.copyOf(bytes, bytes.length / 2)));
         assertLoadError("missing entry params/fc1.W.npy",
                 rewrite(good, "nofc.cnn", Map.of("params/fc1.W.npy", b -> null)));
         assertLoadError("optimizer state: Adam state 'fc1.W.m' is missing",
@@ -150,7 +152,7 @@ class ModelIOTest {
                         b[r.nextInt(b.length)] = (byte) r.nextInt(256);
                     }
                 }
-                default -> b = java.util.Arrays.copyOf(b, r.nextInt(b.length));
+                default -> b = Arrays.copyOf(b, r.nextInt(b.length));
             }
             Files.write(p, b);
             boolean failed = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
@@ -189,7 +191,7 @@ class ModelIOTest {
     Path rewrite(Path good, String name, Map<String, UnaryOperator<byte[]>> edits) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (ZipFile z = new ZipFile(good.toFile()); ZipOutputStream out = new ZipOutputStream(bos)) {
-            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+            for (ZipEntry e : Collections.list(z.entries())) {
                 byte[] data;
                 try (InputStream in = z.getInputStream(e)) {
                     data = in.readAllBytes();

@@ -11,6 +11,7 @@ import dev.cnn.core.Parallel;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +81,7 @@ class ModelTest {
     @Test
     void epochOrderIsSeededPerEpoch() {
         assertArrayEquals(Dataset.epochOrder(50, true, 3, 4), Dataset.epochOrder(50, true, 3, 4));
-        assertTrue(!java.util.Arrays.equals(Dataset.epochOrder(50, true, 3, 4), Dataset.epochOrder(50, true, 3, 5)));
+        assertTrue(!Arrays.equals(Dataset.epochOrder(50, true, 3, 4), Dataset.epochOrder(50, true, 3, 5)));
         assertArrayEquals(new int[] {0, 1, 2}, Dataset.epochOrder(3, false, 3, 4));
     }
 

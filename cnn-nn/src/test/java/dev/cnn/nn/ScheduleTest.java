@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,8 +51,8 @@ class ScheduleTest {
                 new CosineDecay(0.1, 5, 0.1), new WarmUp(2, new StepDecay(0.2, 3, 0.5)))) {
             LearningRateSchedule back = ModelTypes.schedule(new ConfigView(
                     com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(ModelTypes.savedForm(s)))
-                            .getAsJsonObject().asMap().entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                                    java.util.Map.Entry::getKey,
+                            .getAsJsonObject().asMap().entrySet().stream().collect(Collectors.toMap(
+                                    Map.Entry::getKey,
                                     e -> new com.google.gson.Gson().fromJson(e.getValue(), Object.class))), "test"));
             assertEquals(s, back);
         }

@@ -9,6 +9,7 @@ import dev.cnn.core.Dataset;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -147,7 +148,7 @@ class TrainingSafetyTest {
                     int wrong = 0;
                     for (int k = 0; k < 250; k++) {
                         int i = (seed * 31 + k * 7) % inputs;
-                        if (!java.util.Arrays.equals(expected[i], m.predict(x[i]).data())) {
+                        if (!Arrays.equals(expected[i], m.predict(x[i]).data())) {
                             wrong++;
                         }
                     }

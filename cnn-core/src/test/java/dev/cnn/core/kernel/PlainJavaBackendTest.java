@@ -1,4 +1,4 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

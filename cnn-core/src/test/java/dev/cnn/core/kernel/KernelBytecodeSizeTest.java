@@ -1,4 +1,5 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +9,9 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.spi.ToolProvider;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +28,9 @@ class KernelBytecodeSizeTest {
     @Test
     void everyVectorKernelMethodIsBelowTheLimit() {
         Map<String, Integer> sizes = new LinkedHashMap<>();
-        for (String cls : new String[] {"VectorConv", "VectorGemm", "VectorPool", "VectorFinite"}) {
-            sizes.putAll(sizes("dev.cnn.core." + cls));
+        for (String cls : new String[] {"dev.cnn.core.kernel.VectorConv", "dev.cnn.core.kernel.VectorGemm",
+            "dev.cnn.core.kernel.VectorPool", "dev.cnn.core.VectorFinite"}) {
+            sizes.putAll(sizes(cls));
         }
         System.out.println("vector kernel bytecode sizes: " + sizes);
         assertTrue(sizes.containsKey("VectorConv.pair3") && sizes.containsKey("VectorGemm.tile8x2"), sizes.toString());

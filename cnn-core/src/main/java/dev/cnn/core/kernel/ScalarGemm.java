@@ -1,4 +1,4 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
 /** Plain-Java matrix multiply: one row of C at a time, {@code C[i,:] += A[i,p] · Bpanel[p,:]}. */
 final class ScalarGemm implements Gemm.GemmBackend {

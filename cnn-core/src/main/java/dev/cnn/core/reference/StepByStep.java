@@ -1,4 +1,9 @@
-package dev.cnn.core;
+package dev.cnn.core.reference;
+
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.ConvGeometry;
+import dev.cnn.core.kernel.PoolGeometry;
 
 /**
  * The convolution and pooling operations written out step by step, as in the classic

@@ -1,5 +1,6 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import dev.cnn.core.Tensor;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -54,7 +55,7 @@ final class VectorGemm implements Gemm.GemmBackend {
                             for (int r = 0; r < mr; r++) {
                                 int o = cBase + r * ldc;
                                 if (bias == null) {
-                                    java.util.Arrays.fill(c, o, o + width, 0f);
+                                    Arrays.fill(c, o, o + width, 0f);
                                 } else {
                                     System.arraycopy(bias, j0, c, o, width);
                                 }

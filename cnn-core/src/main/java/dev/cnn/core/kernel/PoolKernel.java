@@ -1,5 +1,8 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import dev.cnn.core.Parallel;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.reference.StepByStep;
 import java.util.Arrays;
 
 /**

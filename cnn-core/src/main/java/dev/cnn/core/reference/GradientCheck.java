@@ -1,5 +1,6 @@
-package dev.cnn.core;
+package dev.cnn.core.reference;
 
+import dev.cnn.core.Tensor;
 import java.util.function.ToDoubleFunction;
 
 /**

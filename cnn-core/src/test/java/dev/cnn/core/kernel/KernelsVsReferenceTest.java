@@ -1,11 +1,16 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cnn.core.StepByStep.ConvGradients;
-import dev.cnn.core.StepByStep.ConvResult;
-import dev.cnn.core.StepByStep.PoolResult;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Parallel;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.core.reference.StepByStep.ConvGradients;
+import dev.cnn.core.reference.StepByStep.ConvResult;
+import dev.cnn.core.reference.StepByStep.PoolResult;
+import dev.cnn.core.reference.StepByStep;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;

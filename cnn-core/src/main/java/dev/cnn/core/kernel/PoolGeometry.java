@@ -1,4 +1,6 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
+
+import dev.cnn.core.Tensor;
 
 /**
  * The sizes of one 2-D pooling on NHWC input {@code (n, h, w, c)} with a {@code fh x fw} window and

@@ -1,5 +1,6 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,7 +21,7 @@ final class VectorPool {
     static {
         for (int c = 0; c <= L; c++) {
             KEEP[c] = new float[L];
-            java.util.Arrays.fill(KEEP[c], 0, c, 1f);
+            Arrays.fill(KEEP[c], 0, c, 1f);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.cnn.core;
+package dev.cnn.core.reference;
 
 import static dev.cnn.core.Assertions2.assertShape;
 import static dev.cnn.core.Assertions2.assertValues;
@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cnn.core.StepByStep.ConvGradients;
-import dev.cnn.core.StepByStep.ConvResult;
-import dev.cnn.core.StepByStep.PoolResult;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.core.reference.StepByStep.ConvGradients;
+import dev.cnn.core.reference.StepByStep.ConvResult;
+import dev.cnn.core.reference.StepByStep.PoolResult;
 import org.junit.jupiter.api.Test;
 
 /** The assignment's published outputs for {@code np.random.seed(1)}, reproduced through {@link NumpyRandom}. */

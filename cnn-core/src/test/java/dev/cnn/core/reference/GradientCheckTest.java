@@ -1,11 +1,14 @@
-package dev.cnn.core;
+package dev.cnn.core.reference;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cnn.core.StepByStep.ConvGradients;
-import dev.cnn.core.StepByStep.ConvResult;
-import dev.cnn.core.StepByStep.PoolResult;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import dev.cnn.core.reference.StepByStep.ConvGradients;
+import dev.cnn.core.reference.StepByStep.ConvResult;
+import dev.cnn.core.reference.StepByStep.PoolResult;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import dev.cnn.core.Parallel;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -43,7 +45,7 @@ public final class Gemm {
             return null;
         }
         try {
-            GemmBackend b = (GemmBackend) Class.forName("dev.cnn.core.VectorGemm").getDeclaredConstructor().newInstance();
+            GemmBackend b = (GemmBackend) Class.forName("dev.cnn.core.kernel.VectorGemm").getDeclaredConstructor().newInstance();
             return b.panelWidth(1) >= 8 ? b : null;
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.warn("Vector API present but unusable ({}); using the plain-Java kernels", e.toString());
@@ -133,8 +135,8 @@ public final class Gemm {
         return bp;
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<Long, int[]> LINEAR =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Long, int[]> LINEAR =
+            new ConcurrentHashMap<>();
 
     /**
      * {@code 0, step, 2·step, ...} ({@code k} values): the column offsets of a matrix whose columns are

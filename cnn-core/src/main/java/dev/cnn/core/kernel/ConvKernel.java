@@ -1,6 +1,10 @@
-package dev.cnn.core;
+package dev.cnn.core.kernel;
 
+import dev.cnn.core.Parallel;
+import dev.cnn.core.reference.StepByStep;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Fast 2-D convolution on NHWC float32 data, the same semantics as {@link StepByStep#convForward}
@@ -152,7 +156,7 @@ public final class ConvKernel {
     private static final int SLACK = 2;
 
     /** Offset tables by window shape: a layer's forward, weight-gradient and input-gradient products each use one. */
-    private final java.util.Map<Long, int[]> windowOffsets = new java.util.HashMap<>();
+    private final Map<Long, int[]> windowOffsets = new HashMap<>();
 
     /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
     private int[] windowOffsets(int kh, int kw, int cIn, int wp) {
