@@ -18,11 +18,8 @@ import dev.cnn.nn.Model;
 import dev.cnn.nn.Padding;
 import dev.cnn.nn.Pool2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,28 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line never loses a model, never trains on nonsense, never answers wrong in silence. */
 class CliSafetyTest {
+    private static CliTest.Run cnn(String... args) {
+        return CliTest.cnn(args);
+    }
+
     @TempDir
     Path dir;
     Path data;
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cnn(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     /** A small housing table with the real columns: prices follow income and location. */
     private static void housing(Path file, int rows, long seed) throws Exception {
@@ -86,7 +68,7 @@ class CliSafetyTest {
         data = dir.resolve("datasets");
     }
 
-    private Run train(Path out, String... extra) {
+    private CliTest.Run train(Path out, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "housing", "--data", data.toString(), "--out", out.toString(),
                 "--quiet", "--epochs", "2"));
         a.addAll(List.of(extra));
@@ -96,10 +78,10 @@ class CliSafetyTest {
     @Test
     void aDivergedRunLeavesTheGoodModelAndSaysSo() throws Exception {
         Path m = dir.resolve("run/m.cnn");
-        Run good = train(m);
+        CliTest.Run good = train(m);
         assertEquals(0, good.code(), good.err());
         byte[] before = Files.readAllBytes(m);
-        Run bad = train(m, "--lr", "1e6");
+        CliTest.Run bad = train(m, "--lr", "1e6");
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("training diverged at epoch 1") && bad.err().contains(m + " was left as it was"),
                 bad.err());
@@ -117,14 +99,14 @@ class CliSafetyTest {
                 new String[] {"--batch-size", "2147483647"}, new String[] {"--val-fraction", "NaN"},
                 new String[] {"--threads", "100000"}, new String[] {"--save-every", "-1"}, new String[] {"--lr", "Infinity"},
                 new String[] {"--seed", "-3"}, new String[] {"--optimizer", "sgd"})) {
-            Run r = train(m, args);
+            CliTest.Run r = train(m, args);
             assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
             assertTrue(r.err().startsWith("cnn: usage error: ") && r.err().contains(args[0]), r.err());
         }
-        Run r = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
+        CliTest.Run r = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
                 "--epochs", "2147483647");
         assertEquals(2, r.code(), r.err());
-        Run done = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString());
+        CliTest.Run done = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString());
         assertEquals(2, done.code(), done.err());
         assertTrue(done.err().contains("already trained the 2 epochs it planned"), done.err());
         assertArrayEquals(before, Files.readAllBytes(m));
@@ -139,11 +121,11 @@ class CliSafetyTest {
             List<String> a = new ArrayList<>(List.of("train", "housing", "--data", data.toString(), "--resume",
                     m.toString(), "--out", m.toString(), "--epochs", "1"));
             a.addAll(List.of(args));
-            Run r = cnn(a.toArray(String[]::new));
+            CliTest.Run r = cnn(a.toArray(String[]::new));
             assertEquals(2, r.code(), r.err());
             assertTrue(r.err().contains(args[0] + " " + args[1] + " differs from the resumed model's"), r.err());
         }
-        Run same = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
+        CliTest.Run same = cnn("train", "housing", "--data", data.toString(), "--resume", m.toString(), "--out", m.toString(),
                 "--epochs", "1", "--seed", "1", "--batch-size", "64", "--lr", "0.001", "--quiet");
         assertEquals(0, same.code(), same.err());
         Model back = Model.load(m);
@@ -152,17 +134,17 @@ class CliSafetyTest {
 
     @Test
     void outputProblemsSurfaceBeforeTraining() throws Exception {
-        Run d = train(dir);
+        CliTest.Run d = train(dir);
         assertEquals(1, d.code());
         assertTrue(d.err().contains("cannot write " + dir + ": is a directory"), d.err());
-        Run dev = train(Path.of("/dev/null"));
+        CliTest.Run dev = train(Path.of("/dev/null"));
         assertEquals(1, dev.code());
         assertTrue(dev.err().contains("not a regular file"), dev.err());
         Path longName = dir.resolve("x".repeat(300) + ".cnn");
-        Run tooLong = train(longName);
+        CliTest.Run tooLong = train(longName);
         assertEquals(1, tooLong.code());
         assertTrue(tooLong.err().contains("cannot write") && tooLong.err().contains("name too long"), tooLong.err());
-        for (Run r : List.of(d, dev, tooLong)) {
+        for (CliTest.Run r : List.of(d, dev, tooLong)) {
             assertFalse(r.err().contains("epoch"), "failed before training: " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
@@ -173,7 +155,7 @@ class CliSafetyTest {
         Path real = Files.createDirectories(dir.resolve("store")).resolve("real.cnn");
         Files.createDirectories(dir.resolve("l"));
         Path link = Files.createSymbolicLink(dir.resolve("l/m.cnn"), real);
-        Run r = train(link);
+        CliTest.Run r = train(link);
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isSymbolicLink(link));
         assertEquals(2, Model.load(real).epochsDone());
@@ -185,7 +167,7 @@ class CliSafetyTest {
         Path out = Files.createDirectories(dir.resolve("busy"));
         try (FileChannel ch = FileChannel.open(out.resolve(".cnn-train.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock held = ch.lock()) {
-            Run r = train(out.resolve("m.cnn"));
+            CliTest.Run r = train(out.resolve("m.cnn"));
             assertEquals(1, r.code());
             assertTrue(r.err().contains("another cnn run is writing " + out), r.err());
         }
@@ -200,13 +182,13 @@ class CliSafetyTest {
     @Test
     void editedMetadataIsRefusedNamingTheKey() throws Exception {
         Path m = digits(List.of("2"), 1.0 / 255);
-        Run r = cnn("predict", m.toString(), png().toString());
+        CliTest.Run r = cnn("predict", m.toString(), png().toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("metadata 'classNames' must be a list of 2 non-empty names"), r.err());
-        Run s = cnn("predict", digits(List.of("2", "5"), "x").toString(), png().toString());
+        CliTest.Run s = cnn("predict", digits(List.of("2", "5"), "x").toString(), png().toString());
         assertTrue(s.err().contains("metadata 'inputScale' must be a positive number, got x"), s.err());
         Path h = housingModel(Map.of("mean", List.of(1.0), "std", List.of(1.0)), 1);
-        Run e = cnn("predict", h.toString(), data.resolve("california_housing/california_housing_test.csv").toString());
+        CliTest.Run e = cnn("predict", h.toString(), data.resolve("california_housing/california_housing_test.csv").toString());
         assertTrue(e.err().contains("metadata 'featureScaler' has 1 columns, the model needs " + HousingFeatures.COUNT),
                 e.err());
         assertEquals(1, e.err().strip().lines().count(), e.err());
@@ -216,7 +198,7 @@ class CliSafetyTest {
     void nonFinitePricesAreAnErrorAndExtrapolationsAWarning() throws Exception {
         Standardizer unit = new Standardizer(new double[HousingFeatures.COUNT], ones(HousingFeatures.COUNT));
         Path csv = data.resolve("california_housing/california_housing_test.csv");
-        Run inf = cnn("predict", housingModel(unit.toMap(), 3e37f).toString(), csv.toString());
+        CliTest.Run inf = cnn("predict", housingModel(unit.toMap(), 3e37f).toString(), csv.toString());
         assertEquals(1, inf.code(), inf.out());
         assertTrue(inf.err().contains(csv + ": the model's output for sample 0 is -Infinity (an overflow")
                 && inf.err().contains("sample i is line i+2"), inf.err());
@@ -226,14 +208,14 @@ class CliSafetyTest {
         assertEquals(0, train(trained).code());
         Path odd = Files.writeString(dir.resolve("odd.csv"), "longitude,latitude,housing_median_age,total_rooms,"
                 + "total_bedrooms,population,households,median_income\n-122.2,37.8,20,1000,200,600,200,900\n");
-        Run w = cnn("predict", trained.toString(), odd.toString());
+        CliTest.Run w = cnn("predict", trained.toString(), odd.toString());
         assertEquals(0, w.code(), w.err());
         assertTrue(w.err().contains("line 2: column 'median_income' is") && w.err().contains("extrapolation"), w.err());
     }
 
     @Test
     void helpHasNoFormattingWarnings() {
-        Run r = cnn("train", "--help");
+        CliTest.Run r = cnn("train", "--help");
         assertEquals(0, r.code());
         assertFalse(r.err().contains("picocli WARN") || r.out().contains("picocli WARN"), r.err());
         assertTrue(r.out().contains("5% of it"), r.out());

@@ -29,10 +29,12 @@ class CliTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
+    /** One command's exit code and what it printed. */
+    record Run(int code, String out, String err) {
     }
 
-    private static Run cnn(String... args) {
+    /** Runs the command line in this JVM, capturing standard output and error. */
+    static Run cnn(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();

@@ -627,16 +627,7 @@ public final class Model {
         }
 
         Tensor buffer(String key, int[] shape) {
-            String k = key + Arrays.toString(shape);
-            Tensor t = buffers.get(k);
-            if (t == null) {
-                if (buffers.size() > 8) {
-                    buffers.clear();
-                }
-                t = Tensor.zeros(shape);
-                buffers.put(k, t);
-            }
-            return t;
+            return reusable(buffers, key, shape);
         }
     }
 
@@ -741,14 +732,22 @@ public final class Model {
     }
 
     private Tensor buffer(String key, int[] shape) {
+        return reusable(batchBuffers, key, shape);
+    }
+
+    /**
+     * The tensor of {@code shape} kept in {@code buffers} under {@code key}, made when missing; a few shapes
+     * are kept (a run's full and last partial batch), so steady-state batches allocate nothing.
+     */
+    private static Tensor reusable(Map<String, Tensor> buffers, String key, int[] shape) {
         String k = key + Arrays.toString(shape);
-        Tensor t = batchBuffers.get(k);
+        Tensor t = buffers.get(k);
         if (t == null) {
-            if (batchBuffers.size() > 8) {
-                batchBuffers.clear();
+            if (buffers.size() > 8) {
+                buffers.clear();
             }
             t = Tensor.zeros(shape);
-            batchBuffers.put(k, t);
+            buffers.put(k, t);
         }
         return t;
     }

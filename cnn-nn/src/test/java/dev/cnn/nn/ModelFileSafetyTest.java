@@ -217,10 +217,8 @@ class ModelFileSafetyTest {
         assertArrayEquals(before, Files.readAllBytes(p));
     }
 
-    private static byte[] entry(Path zip, String name) throws IOException {
-        try (ZipFile z = new ZipFile(zip.toFile()); InputStream in = z.getInputStream(z.getEntry(name))) {
-            return in.readAllBytes();
-        }
+    private static byte[] entry(Path zip, String name) {
+        return ModelIOTest.entry(zip, name);
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

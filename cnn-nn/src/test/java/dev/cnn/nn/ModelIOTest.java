@@ -174,7 +174,7 @@ class ModelIOTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
-    private static byte[] entry(Path zip, String name) {
+    static byte[] entry(Path zip, String name) {
         try (ZipFile z = new ZipFile(zip.toFile()); InputStream in = z.getInputStream(z.getEntry(name))) {
             return in.readAllBytes();
         } catch (IOException e) {
