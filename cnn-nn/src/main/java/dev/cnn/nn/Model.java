@@ -115,7 +115,7 @@ public final class Model {
         private final int[] inputShape;
         private final List<String> names = new ArrayList<>();
         private final List<Layer> layers = new ArrayList<>();
-        private Loss loss = Loss.MEAN_SQUARED_ERROR;
+        private Loss loss;
         private Optimizer optimizer = new Adam();
 
         private Builder(int[] inputShape) {
@@ -151,8 +151,30 @@ public final class Model {
         }
 
         /** The model; checks that every layer accepts the shape the previous one produces. */
+        /**
+         * The model; checks that every layer accepts the shape the previous one produces and that no
+         * layer instance is added twice. Without {@link #loss}, the loss follows the final layer: binary
+         * cross-entropy after a sigmoid, categorical cross-entropy after a softmax, mean squared error
+         * otherwise (logged, so the choice is never silent).
+         */
         public Model build() {
-            return new Model(inputShape, names, layers, loss, optimizer);
+            for (int i = 0; i < layers.size(); i++) {
+                for (int j = 0; j < i; j++) {
+                    if (layers.get(i) == layers.get(j)) {
+                        throw new IllegalArgumentException("layers '" + names.get(j) + "' and '" + names.get(i)
+                                + "' are the same instance; a layer holds its own weights and buffers, so each needs its own");
+                    }
+                }
+            }
+            Loss l = loss;
+            if (l == null && !layers.isEmpty()) {
+                Layer last = layers.get(layers.size() - 1);
+                l = last instanceof Activation a && a.kind() == Activation.Kind.SIGMOID ? Loss.BINARY_CROSS_ENTROPY
+                        : last instanceof Activation a && a.kind() == Activation.Kind.SOFTMAX ? Loss.CATEGORICAL_CROSS_ENTROPY
+                        : Loss.MEAN_SQUARED_ERROR;
+                LOG.info("no loss given: using {} for a model ending in {}", l.typeName(), last.type());
+            }
+            return new Model(inputShape, names, layers, l, optimizer);
         }
     }
 

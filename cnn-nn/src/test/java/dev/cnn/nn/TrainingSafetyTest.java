@@ -118,6 +118,23 @@ class TrainingSafetyTest {
     }
 
     @Test
+    void theBuilderInfersTheLossFromTheOutputAndRefusesASharedLayer() {
+        NumpyRandom rng = new NumpyRandom(1);
+        Model softmax = Model.builder(3).add("fc", new FullyConnected(3, 4, Init.HE, rng)).add("sm", Activation.softmax())
+                .build();
+        assertEquals(Loss.CATEGORICAL_CROSS_ENTROPY, softmax.loss());
+        Model sigmoid = Model.builder(3).add("fc", new FullyConnected(3, 1, Init.HE, rng)).add("s", Activation.sigmoid())
+                .build();
+        assertEquals(Loss.BINARY_CROSS_ENTROPY, sigmoid.loss());
+        assertEquals(Loss.MEAN_SQUARED_ERROR, regression(1, 0.1).loss());
+        Activation relu = Activation.relu();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Model.builder(3)
+                .add("fc1", new FullyConnected(3, 3, Init.HE, rng)).add("r1", relu)
+                .add("fc2", new FullyConnected(3, 3, Init.HE, rng)).add("r2", relu).build());
+        assertTrue(e.getMessage().contains("'r1' and 'r2' are the same instance"), e.getMessage());
+    }
+
+    @Test
     void oneSampleWithoutABatchAxisIsNamedAsSuch() {
         Model m = regression(5, 0.01);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.predict(Tensor.zeros(4)));

@@ -55,6 +55,12 @@ public final class Gemm {
 
     private static GemmBackend chooseDefault() {
         boolean wanted = !"false".equalsIgnoreCase(System.getProperty("cnn.vector", "true"));
+        if (wanted && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            // once per process (class initialisation): the plain-Java kernels train ~17x slower
+            LOG.warn("the Vector API is not enabled, so cnn runs its plain-Java kernels (a training step ~17x slower): "
+                    + "start the JVM with --add-modules jdk.incubator.vector (or set JDK_JAVA_OPTIONS to it); "
+                    + "-Dcnn.vector=false silences this");
+        }
         GemmBackend b = wanted && VECTOR != null ? VECTOR : new ScalarGemm();
         LOG.debug("matrix kernels: {}", b.name());
         return b;
