@@ -87,6 +87,62 @@ class KernelsVsReferenceTest {
     }
 
     /**
+     * Every algorithm run directly, not only the one {@link ConvKernel#choose} picks: 25 random shapes each
+     * (stride 1 for half of them, so the stride-1 algorithms get theirs), forward and every gradient, on
+     * both GEMM backends and 1-3 threads.
+     */
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void everyAlgorithmAgainstTheReference(boolean vector) {
+        Gemm.useVector(vector && Gemm.vectorAvailable());
+        for (ConvAlgorithm algorithm : ConvKernel.algorithms()) {
+            Random r = new Random(algorithm.name().hashCode());
+            NumpyRandom nr = new NumpyRandom(algorithm.name().length());
+            int cases = 0;
+            int tries = 0;
+            while (cases < 25 && tries++ < 10_000) {
+                int kh = 1 + r.nextInt(6);
+                int kw = 1 + r.nextInt(6);
+                int ph = r.nextInt(Math.min(kh, 3));
+                int pw = r.nextInt(Math.min(kw, 3));
+                int h = 1 + r.nextInt(16);
+                int w = 1 + r.nextInt(33);
+                int sh = tries % 2 == 0 ? 1 : 1 + r.nextInt(3);
+                int sw = tries % 2 == 0 ? 1 : 1 + r.nextInt(3);
+                int n = 1 + r.nextInt(4);
+                int cIn = 1 + r.nextInt(12);
+                int cOut = 1 + r.nextInt(34);
+                if (kh > h + 2 * ph || kw > w + 2 * pw || (long) n * h * w * cIn * kh * kw * cOut > 1_500_000
+                        || !algorithm.supports(new ConvGeometry(n, h, w, cIn, kh, kw, cOut, sh, sw, ph, pw))) {
+                    continue;
+                }
+                Tensor x = nr.randn(n, h, w, cIn);
+                Tensor wt = nr.randn(kh, kw, cIn, cOut);
+                Tensor b = nr.randn(1, 1, 1, cOut);
+                ConvResult ref = StepByStep.convForward(x, wt, b, sh, sw, ph, pw);
+                ConvGeometry g = ref.cache().geometry();
+                Parallel.setThreads(1 + cases % 3);
+                cases++;
+                String what = algorithm.name() + " " + g + " threads " + Parallel.threads();
+                Tensor y = Tensor.full(Float.NaN, g.outputShape());
+                algorithm.forward(g, x.data(), wt.data(), b.data(), y.data());
+                assertClose(what + " forward", ref.z(), y);
+                Tensor dy = nr.randn(g.outputShape());
+                ConvGradients refG = StepByStep.convBackward(dy, ref.cache());
+                Tensor dx = Tensor.full(1f, g.inputShape());
+                Tensor dw = Tensor.zeros(g.weightShape());
+                Tensor db = Tensor.zeros(g.biasShape());
+                algorithm.backward(g, x.data(), wt.data(), dy.data(), dx.data(), dw.data(), db.data());
+                assertClose(what + " dA_prev added to ones", shifted(refG.dAPrev(), 1f), dx);
+                assertClose(what + " dW", refG.dW(), dw);
+                assertClose(what + " db", refG.db(), db);
+            }
+            assertTrue(cases == 25 || (algorithm.name().equals("direct") && !Gemm.vectorAvailable()),
+                    algorithm.name() + " ran " + cases + " cases");
+        }
+    }
+
+    /**
      * Stride-1 shapes chosen to reach every branch of the direct kernel: rows narrower than, equal to
      * and wider than a register tile (with an overlapping last tile), kernels 3 and 5 wide (their own
      * kernels) and others, output channels that fill half a vector (paired positions), one vector,

@@ -1,0 +1,115 @@
+package dev.cnn.core.kernel;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Work buffers a convolution algorithm owns, one per parallel chunk, grown on demand and reused from
+ * call to call (what each holds is stated by the algorithm), and the stride-1 algorithms' shared step:
+ * the kernel with two neighbouring positions per product row when {@code cOut} fills at most half a vector.
+ */
+abstract class BufferedConv implements ConvAlgorithm {
+    float[][] cols = new float[0][];
+    float[][] dCols = new float[0][];
+    float[][] dwPartial = new float[0][];
+    float[][] dyPack = new float[0][];
+    float[][] images = new float[0][];
+    float[] wPack;
+    float[] flipped = new float[0];
+    private float[] paired = new float[0];
+    private float[] pairedBias = new float[0];
+    /** Offset tables by window shape: a layer's forward, weight-gradient and input-gradient products each use one. */
+    private final Map<Long, int[]> windowOffsets = new HashMap<>();
+
+    /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
+    int[] windowOffsets(int kh, int kw, int cIn, int wp) {
+        long key = (((long) kh * 64 + kw) * 65536 + cIn) * 65536 + wp;
+        return windowOffsets.computeIfAbsent(key, unused -> ConvSupport.offsets(kh, kw, cIn, wp));
+    }
+
+    /** A stride-1 kernel as one product matrix: {@code per} positions per row, its matrix and bias. */
+    record Kernel(int per, float[] w, float[] bias) {
+    }
+
+    /**
+     * The kernel {@code wm} {@code (kh·kw·cIn) × cOut} as the stride-1 products use it: unchanged, or, when
+     * {@code cOut} fills at most half a vector, paired: one column wider ({@code kw + 1}), holding the
+     * filter twice shifted by one position, so two neighbouring positions fill a row of the product.
+     */
+    Kernel kernel(int kh, int kw, int cIn, int cOut, float[] wm, float[] bias) {
+        boolean pair = Gemm.paddedWidth(cOut) >= 2 * cOut;
+        int per = pair ? 2 : 1;
+        int nc = per * cOut;
+        float[] wmat = wm;
+        float[] b2 = bias;
+        if (pair) {
+            int k2 = kh * (kw + 1) * cIn;
+            if (paired.length < k2 * nc) {
+                paired = new float[k2 * nc];
+            }
+            Arrays.fill(paired, 0, k2 * nc, 0f);
+            for (int u = 0; u < kh; u++) {
+                for (int q = 0; q <= kw; q++) {
+                    for (int c = 0; c < cIn; c++) {
+                        int row = ((u * (kw + 1) + q) * cIn + c) * nc;
+                        if (q < kw) {
+                            System.arraycopy(wm, ((u * kw + q) * cIn + c) * cOut, paired, row, cOut);
+                        }
+                        if (q >= 1) {
+                            System.arraycopy(wm, ((u * kw + q - 1) * cIn + c) * cOut, paired, row + cOut, cOut);
+                        }
+                    }
+                }
+            }
+            wmat = paired;
+            if (bias != null) {
+                if (pairedBias.length != nc) {
+                    pairedBias = new float[nc];
+                }
+                System.arraycopy(bias, 0, pairedBias, 0, cOut);
+                System.arraycopy(bias, 0, pairedBias, cOut, cOut);
+                b2 = pairedBias;
+            }
+        }
+        return new Kernel(per, wmat, b2);
+    }
+
+    void ensureCols(int chunks, int colFloats) {
+        if (cols.length < chunks) {
+            cols = Arrays.copyOf(cols, chunks);
+            dCols = Arrays.copyOf(dCols, chunks);
+            dwPartial = Arrays.copyOf(dwPartial, chunks);
+            dyPack = Arrays.copyOf(dyPack, chunks);
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (cols[c] == null || cols[c].length < colFloats) {
+                cols[c] = new float[colFloats];
+            }
+        }
+    }
+
+    void ensureImages(int chunks, int floats) {
+        if (images.length < chunks) {
+            images = Arrays.copyOf(images, chunks);
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (images[c] == null || images[c].length < floats) {
+                images[c] = new float[floats];
+            }
+        }
+    }
+
+    void ensureBackward(int chunks, int colFloats, int partFloats) {
+        ensureCols(chunks, colFloats);
+        for (int c = 0; c < chunks; c++) {
+            if (dCols[c] == null || dCols[c].length < colFloats) {
+                dCols[c] = new float[colFloats];
+            }
+            if (dwPartial[c] == null || dwPartial[c].length != partFloats) {
+                dwPartial[c] = new float[partFloats];
+            }
+        }
+    }
+
+}

@@ -1,0 +1,103 @@
+package dev.cnn.core.kernel;
+
+import dev.cnn.core.Parallel;
+import java.util.Arrays;
+
+/**
+ * Any stride and padding: rows of the im2col matrix (one window per output position) are gathered block
+ * by block into a per-thread buffer ({@code cols}) and multiplied by the packed kernel with {@link Gemm};
+ * the input gradient goes back through a column-gradient block ({@code dCols}) and col2im, the weight
+ * gradient into per-thread partial sums ({@code dwPartial}) added in chunk order.
+ */
+final class Im2colGemmConv extends BufferedConv {
+    private float[] wtPack;
+
+    @Override
+    public String name() {
+        return "im2col-gemm";
+    }
+
+    @Override
+    public boolean supports(ConvGeometry g) {
+        return true;
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, float[] w, float[] b, float[] y) {
+        ConvSupport.check(g, x, w, y);
+        int k = g.kh() * g.kw() * g.cIn();
+        int rows = g.n() * g.outH() * g.outW();
+        int block = ConvSupport.blockRows(k);
+        int chunks = Parallel.chunks(rows, block);
+        ensureCols(chunks, block * k);
+        Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, wPack);
+        wPack = pw.buffer();
+        Parallel.forRange(rows, block, 24, (chunk, lo, hi) -> {
+            float[] buf = cols[chunk];
+            for (int r0 = lo; r0 < hi; r0 += block) {
+                int r1 = Math.min(hi, r0 + block);
+                ConvSupport.im2col(g, x, r0, r1, buf);
+                pw.multiplyRows(0, r1 - r0, buf, 0, k, 1, y, r0 * g.cOut(), g.cOut(), b, false);
+            }
+        });
+    }
+
+    @Override
+    public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
+        ConvSupport.check(g, x, w, dy);
+        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
+            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
+                    + Arrays.toString(g.inputShape()));
+        }
+        int k = g.kh() * g.kw() * g.cIn();
+        int cOut = g.cOut();
+        int perImage = g.outH() * g.outW();
+        Gemm.PackedB pwt = null;
+        if (dx != null) {
+            pwt = Gemm.pack(k, cOut, w, 0, 1, cOut, wtPack); // B(p = co, j = kk) = w[kk·cOut + co]
+            wtPack = pwt.buffer();
+        }
+        Gemm.PackedB wT = pwt;
+        int block = Math.max(1, ConvSupport.blockRows(k) / perImage) * perImage;
+        int chunks = Parallel.chunks(g.n(), Math.max(1, block / perImage));
+        ensureBackward(chunks, Math.min(block, g.n() * perImage) * k, k * cOut + cOut);
+        Parallel.forRange(g.n(), Math.max(1, block / perImage), 1, (chunk, imgLo, imgHi) -> {
+            float[] buf = cols[chunk];
+            float[] dbuf = dCols[chunk];
+            float[] part = dwPartial[chunk];
+            Arrays.fill(part, 0f);
+            int lo = imgLo * perImage;
+            int hi = imgHi * perImage;
+            for (int r0 = lo; r0 < hi; r0 += block) {
+                int r1 = Math.min(hi, r0 + block);
+                int n = r1 - r0;
+                ConvSupport.im2col(g, x, r0, r1, buf);
+                // dW(kk, co) += sum over rows of cols(row, kk) · dy(row, co)
+                Gemm.PackedB pdy = Gemm.pack(cOut, n, dy, r0 * cOut, cOut, 1, dyPack[chunk]);
+                dyPack[chunk] = pdy.buffer();
+                pdy.multiplyRows(0, k, buf, 0, 1, k, part, 0, cOut, null, true);
+                for (int r = r0; r < r1; r++) {
+                    int o = r * cOut;
+                    for (int co = 0; co < cOut; co++) {
+                        part[k * cOut + co] += dy[o + co];
+                    }
+                }
+                if (wT != null) {
+                    wT.multiplyRows(0, n, dy, r0 * cOut, cOut, 1, dbuf, 0, k, null, false);
+                    ConvSupport.col2im(g, dbuf, r0, r1, dx);
+                }
+            }
+        });
+        for (int c = 0; c < chunks; c++) {
+            float[] part = dwPartial[c];
+            for (int i = 0; i < k * cOut; i++) {
+                dw[i] += part[i];
+            }
+            if (db != null) {
+                for (int co = 0; co < cOut; co++) {
+                    db[co] += part[k * cOut + co];
+                }
+            }
+        }
+    }
+}
