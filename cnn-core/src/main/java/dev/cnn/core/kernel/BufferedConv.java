@@ -28,6 +28,30 @@ abstract class BufferedConv implements ConvAlgorithm {
         return windowOffsets.computeIfAbsent(key, unused -> ConvSupport.offsets(kh, kw, cIn, wp));
     }
 
+    /**
+     * The stride-1 convolution of {@code x} {@code (n, h, w, cIn)} zero-padded by {@code (ph, pw)} with the kernel
+     * {@code wm} {@code (kh·kw·cIn) × cOut}, written to {@code y} or added to it ({@code add}): the stride-1
+     * algorithms' one product, which their forward and input gradient both run.
+     */
+    void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
+                   float[] bias, float[] y, boolean add) {
+        throw new UnsupportedOperationException(name() + " has no stride-1 product");
+    }
+
+    /**
+     * Adds the input gradient of a stride-1 convolution into {@code dx} (nothing when null): the valid
+     * convolution of {@code dy} padded by {@code k − 1 − pad} with the kernel flipped in space and its channel
+     * axes swapped ({@link ConvSupport#flip}).
+     */
+    void inputGradient(ConvGeometry g, float[] w, float[] dy, float[] dx) {
+        if (dx == null) {
+            return;
+        }
+        flipped = ConvSupport.flip(g, w, flipped);
+        convValid(g.n(), g.outH(), g.outW(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.cOut(), g.kh(), g.kw(),
+                g.cIn(), dy, flipped, null, dx, true);
+    }
+
     /** A stride-1 kernel as one product matrix: {@code per} positions per row, its matrix and bias. */
     record Kernel(int per, float[] w, float[] bias) {
     }

@@ -221,6 +221,15 @@ final class ConvSupport {
         }
     }
 
+    /** {@link #check} for a backward pass, and {@code dx} (when given) of the input's size. */
+    static void checkBackward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx) {
+        check(g, x, w, dy);
+        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
+            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
+                    + Arrays.toString(g.inputShape()));
+        }
+    }
+
     static void check(ConvGeometry g, float[] x, float[] w, float[] y) {
         int xs = g.n() * g.h() * g.w() * g.cIn();
         int ws = g.kh() * g.kw() * g.cIn() * g.cOut();

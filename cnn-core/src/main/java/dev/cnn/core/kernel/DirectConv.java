@@ -35,25 +35,14 @@ final class DirectConv extends BufferedConv {
 
     @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
-        ConvSupport.check(g, x, w, dy);
-        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
-            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
-                    + Arrays.toString(g.inputShape()));
-        }
+        ConvSupport.checkBackward(g, x, w, dy, dx);
         int lanes = VectorConv.L;
         if (g.kw() * g.cIn() < 2 * lanes && (lanes % g.cOut() == 0 || g.cOut() % lanes == 0)) {
             smallWeightGradient(g, x, dy, dw, db);
         } else {
             directWeightGradient(g, x, dy, dw, db);
         }
-        if (dx == null) {
-            return;
-        }
-        // dX = valid convolution of dY padded by (k - 1 - pad) with the kernel flipped in space and
-        // its channel axes swapped
-        flipped = ConvSupport.flip(g, w, flipped);
-        convValid(g.n(), g.outH(), g.outW(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.cOut(), g.kh(), g.kw(), g.cIn(),
-                dy, flipped, null, dx, true);
+        inputGradient(g, w, dy, dx);
     }
 
     /**
@@ -61,7 +50,8 @@ final class DirectConv extends BufferedConv {
      * {@code wm} {@code (kh·kw·cIn) × cOut}: written to {@code y} {@code (n, h+2ph-kh+1, w+2pw-kw+1, cOut)}, or
      * added to it; with paired positions when {@code cOut} fills at most half a vector (see {@link #kernel}).
      */
-    private void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
+    @Override
+    void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
                            float[] bias, float[] y, boolean add) {
         Kernel kk = kernel(kh, kw, cIn, cOut, wm, bias);
         convDirect(n, h, w, ph, pw, cIn, kh, kw, kk.per(), cOut, kk.w(), kk.bias(), x, y, add);

@@ -44,11 +44,7 @@ final class Im2colGemmConv extends BufferedConv {
 
     @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
-        ConvSupport.check(g, x, w, dy);
-        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
-            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
-                    + Arrays.toString(g.inputShape()));
-        }
+        ConvSupport.checkBackward(g, x, w, dy, dx);
         int k = g.kh() * g.kw() * g.cIn();
         int cOut = g.cOut();
         int perImage = g.outH() * g.outW();

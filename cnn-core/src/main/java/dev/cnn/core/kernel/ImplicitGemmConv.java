@@ -31,20 +31,9 @@ final class ImplicitGemmConv extends BufferedConv {
 
     @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
-        ConvSupport.check(g, x, w, dy);
-        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
-            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
-                    + Arrays.toString(g.inputShape()));
-        }
+        ConvSupport.checkBackward(g, x, w, dy, dx);
         gemmWeightGradient(g, x, dy, dw, db);
-        if (dx == null) {
-            return;
-        }
-        // dX = valid convolution of dY padded by (k - 1 - pad) with the kernel flipped in space and
-        // its channel axes swapped
-        flipped = ConvSupport.flip(g, w, flipped);
-        convValid(g.n(), g.outH(), g.outW(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.cOut(), g.kh(), g.kw(), g.cIn(),
-                dy, flipped, null, dx, true);
+        inputGradient(g, w, dy, dx);
     }
 
     /**
@@ -54,7 +43,8 @@ final class ImplicitGemmConv extends BufferedConv {
      * per row of the product with a kernel one column wider ({@code kw + 1}) that holds the filter twice,
      * shifted by one position, so the vectors run full.
      */
-    private void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
+    @Override
+    void convValid(int n, int h, int w, int ph, int pw, int cIn, int kh, int kw, int cOut, float[] x, float[] wm,
                            float[] bias, float[] y, boolean add) {
         int hp = h + 2 * ph;
         int wp = w + 2 * pw;

@@ -1,6 +1,5 @@
 package dev.cnn.core.kernel;
 
-import java.util.Arrays;
 
 /**
  * The convolution as plain nested loops over the flat arrays, one output value at a time (the fast
@@ -48,11 +47,7 @@ final class NaiveConv implements ConvAlgorithm {
 
     @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
-        ConvSupport.check(g, x, w, dy);
-        if (dx != null && dx.length != g.n() * g.h() * g.w() * g.cIn()) {
-            throw new IllegalArgumentException("dx has " + dx.length + " elements, expected input shape "
-                    + Arrays.toString(g.inputShape()));
-        }
+        ConvSupport.checkBackward(g, x, w, dy, dx);
         for (int i = 0; i < g.n(); i++) {
             for (int oh = 0; oh < g.outH(); oh++) {
                 for (int ow = 0; ow < g.outW(); ow++) {
