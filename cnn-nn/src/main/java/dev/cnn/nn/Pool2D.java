@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Backend;
 import dev.cnn.core.kernel.PoolGeometry;
 import dev.cnn.core.kernel.PoolKernel;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ public final class Pool2D implements Layer {
     private final int strideH;
     private final int strideW;
     private final PoolMode mode;
+    private final Backend backend = Backend.current();
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
     private Tensor x;
@@ -68,7 +70,7 @@ public final class Pool2D implements Layer {
         geometry = geometry(input.dim(0), Shapes.sample(input));
         x = input;
         y = out.get(geometry.outputShape());
-        PoolKernel.forward(geometry, mode, input.data(), y.data());
+        PoolKernel.forward(backend, geometry, mode, input.data(), y.data());
         return y;
     }
 
@@ -79,7 +81,7 @@ public final class Pool2D implements Layer {
         }
         dy.requireShape(type() + " output gradient", geometry.outputShape());
         Tensor dx = dIn.zeros(x.shape());
-        PoolKernel.backward(geometry, mode, x.data(), y.data(), dy.data(), dx.data());
+        PoolKernel.backward(backend, geometry, mode, x.data(), y.data(), dy.data(), dx.data());
         return dx;
     }
 

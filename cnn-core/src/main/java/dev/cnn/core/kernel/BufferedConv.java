@@ -10,6 +10,8 @@ import java.util.Map;
  * the kernel with two neighbouring positions per product row when {@code cOut} fills at most half a vector.
  */
 abstract class BufferedConv implements ConvAlgorithm {
+    /** The backend this algorithm was made for (its panel width decides kernel pairing). */
+    final Backend backend;
     float[][] cols = new float[0][];
     float[][] dCols = new float[0][];
     float[][] dwPartial = new float[0][];
@@ -21,6 +23,10 @@ abstract class BufferedConv implements ConvAlgorithm {
     private float[] pairedBias = new float[0];
     /** Offset tables by window shape: a layer's forward, weight-gradient and input-gradient products each use one. */
     private final Map<Long, int[]> windowOffsets = new HashMap<>();
+
+    BufferedConv(Backend backend) {
+        this.backend = backend;
+    }
 
     /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
     int[] windowOffsets(int kh, int kw, int cIn, int wp) {
@@ -62,7 +68,7 @@ abstract class BufferedConv implements ConvAlgorithm {
      * filter twice shifted by one position, so two neighbouring positions fill a row of the product.
      */
     Kernel kernel(int kh, int kw, int cIn, int cOut, float[] wm, float[] bias) {
-        boolean pair = Gemm.paddedWidth(cOut) >= 2 * cOut;
+        boolean pair = backend.paddedWidth(cOut) >= 2 * cOut;
         int per = pair ? 2 : 1;
         int nc = per * cOut;
         float[] wmat = wm;

@@ -11,9 +11,23 @@ import java.util.List;
  * buffers, reused from call to call, so a layer should keep one {@code ConvKernel}. Not thread-safe.
  */
 public final class ConvKernel {
-    private final ConvAlgorithm im2col = new Im2colGemmConv();
-    private final ConvAlgorithm implicitGemm = new ImplicitGemmConv();
-    private final ConvAlgorithm direct = new DirectConv();
+    private final Backend backend;
+    private final ConvAlgorithm im2col;
+    private final ConvAlgorithm implicitGemm;
+    private final ConvAlgorithm direct;
+
+    /** A kernel on the backend in use in this process ({@link Backend#current()}). */
+    public ConvKernel() {
+        this(Backend.current());
+    }
+
+    /** A kernel on {@code backend}. */
+    public ConvKernel(Backend backend) {
+        this.backend = backend;
+        this.im2col = new Im2colGemmConv(backend);
+        this.implicitGemm = new ImplicitGemmConv(backend);
+        this.direct = new DirectConv(backend);
+    }
 
     /**
      * Every algorithm there is, each with buffers of its own: the naive loops, im2col + GEMM (any stride),
@@ -21,7 +35,8 @@ public final class ConvKernel {
      * benchmarks that run one directly.
      */
     public static List<ConvAlgorithm> algorithms() {
-        return List.of(new NaiveConv(), new Im2colGemmConv(), new ImplicitGemmConv(), new DirectConv());
+        Backend b = Backend.current();
+        return List.of(new NaiveConv(), new Im2colGemmConv(b), new ImplicitGemmConv(b), new DirectConv(b));
     }
 
     /**
@@ -34,7 +49,7 @@ public final class ConvKernel {
         if (!ConvSupport.stride1(g)) {
             return im2col;
         }
-        return Gemm.vectorActive() ? direct : implicitGemm;
+        return backend.vectorApi() ? direct : implicitGemm;
     }
 
     /**

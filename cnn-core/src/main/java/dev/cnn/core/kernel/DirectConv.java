@@ -14,6 +14,10 @@ import java.util.Arrays;
  * convolution of the output gradient with the flipped kernel.
  */
 final class DirectConv extends BufferedConv {
+    DirectConv(Backend backend) {
+        super(backend);
+    }
+
     private float[] wDirect;
     private float[] bDirect = new float[0];
 
@@ -24,7 +28,7 @@ final class DirectConv extends BufferedConv {
 
     @Override
     public boolean supports(ConvGeometry g) {
-        return ConvSupport.stride1(g) && Gemm.vectorAvailable();
+        return ConvSupport.stride1(g) && backend.vectorApi();
     }
 
     @Override

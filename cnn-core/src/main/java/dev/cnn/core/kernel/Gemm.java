@@ -71,6 +71,11 @@ public final class Gemm {
         return VECTOR != null;
     }
 
+    /** The backend in use (for {@link Backend#current}). */
+    static GemmBackend activeBackend() {
+        return backend;
+    }
+
     /** True when the Vector API backend is the one in use. */
     static boolean vectorActive() {
         return VECTOR != null && backend == VECTOR;

@@ -10,6 +10,10 @@ import java.util.Arrays;
  * gradient into per-thread partial sums ({@code dwPartial}) added in chunk order.
  */
 final class Im2colGemmConv extends BufferedConv {
+    Im2colGemmConv(Backend backend) {
+        super(backend);
+    }
+
     private float[] wtPack;
 
     @Override

@@ -13,6 +13,10 @@ import java.util.Arrays;
  * convolution of the output gradient with the flipped kernel.
  */
 final class ImplicitGemmConv extends BufferedConv {
+    ImplicitGemmConv(Backend backend) {
+        super(backend);
+    }
+
     @Override
     public String name() {
         return "implicit-gemm";

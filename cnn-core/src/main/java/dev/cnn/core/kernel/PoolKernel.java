@@ -17,13 +17,19 @@ public final class PoolKernel {
     private PoolKernel() {
     }
 
-    /** {@code y} {@code (n, outH, outW, c)} = pooled {@code x} {@code (n, h, w, c)}. */
+    /** {@code y} {@code (n, outH, outW, c)} = pooled {@code x} {@code (n, h, w, c)}, on the current backend. */
     public static void forward(PoolGeometry g, PoolMode mode, float[] x, float[] y) {
-        check(g, x, y);
-        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> forwardRange(g, mode == PoolMode.MAX, x, y, lo, hi));
+        forward(Backend.current(), g, mode, x, y);
     }
 
-    private static void forwardRange(PoolGeometry g, boolean max, float[] x, float[] y, int lo, int hi) {
+    /** {@code y} {@code (n, outH, outW, c)} = pooled {@code x} {@code (n, h, w, c)}, on {@code backend}. */
+    public static void forward(Backend backend, PoolGeometry g, PoolMode mode, float[] x, float[] y) {
+        check(g, x, y);
+        int vec = vectorPositions(backend, g, mode == PoolMode.MAX);
+        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> forwardRange(g, mode == PoolMode.MAX, x, y, lo, hi, vec));
+    }
+
+    private static void forwardRange(PoolGeometry g, boolean max, float[] x, float[] y, int lo, int hi, int vec) {
         final int c = g.c();
         final int h = g.h();
         final int w = g.w();
@@ -35,7 +41,6 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
-        final int vec = vectorPositions(g, max);
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
@@ -87,14 +92,21 @@ public final class PoolKernel {
      * {@code y} (used in max mode to find the maxima) and the output gradient {@code dy}.
      */
     public static void backward(PoolGeometry g, PoolMode mode, float[] x, float[] y, float[] dy, float[] dx) {
+        backward(Backend.current(), g, mode, x, y, dy, dx);
+    }
+
+    /** As {@link #backward(PoolGeometry, PoolMode, float[], float[], float[], float[])}, on {@code backend}. */
+    public static void backward(Backend backend, PoolGeometry g, PoolMode mode, float[] x, float[] y, float[] dy,
+                                float[] dx) {
         check(g, x, y);
         check(g, dx, dy);
+        int vec = vectorPositions(backend, g, mode == PoolMode.MAX);
         Parallel.forRange(g.n(), grain(g), 1,
-                (chunk, lo, hi) -> backwardRange(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi));
+                (chunk, lo, hi) -> backwardRange(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi, vec));
     }
 
     private static void backwardRange(PoolGeometry g, boolean max, float[] x, float[] y, float[] dy, float[] dx,
-                                      int lo, int hi) {
+                                      int lo, int hi, int vec) {
         final int c = g.c();
         final int h = g.h();
         final int w = g.w();
@@ -106,7 +118,6 @@ public final class PoolKernel {
         final int sw = g.strideW();
         final float scale = 1f / (fh * fw);
         final int rowStride = w * c;
-        final int vec = vectorPositions(g, max);
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
@@ -152,8 +163,8 @@ public final class PoolKernel {
      * Leading output positions of each row that the Vector API 2×2 max kernels take: 0 unless that
      * backend is in use, the window is a 2×2 max and the channels fit one vector.
      */
-    private static int vectorPositions(PoolGeometry g, boolean max) {
-        if (!max || g.fh() != 2 || g.fw() != 2 || !Gemm.vectorActive() || g.c() > VectorPool.L) {
+    private static int vectorPositions(Backend backend, PoolGeometry g, boolean max) {
+        if (!max || g.fh() != 2 || g.fw() != 2 || !backend.vectorApi() || g.c() > VectorPool.L) {
             return 0;
         }
         return VectorPool.vectorPositions(g.w(), g.outW(), g.strideW(), g.c());
