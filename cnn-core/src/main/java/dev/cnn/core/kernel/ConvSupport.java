@@ -116,66 +116,21 @@ final class ConvSupport {
 
     /** Rows {@code [r0, r1)} of the im2col matrix: row (i, oh, ow) holds the window in (u, v, c) order. */
     static void im2col(ConvGeometry g, float[] x, int r0, int r1, float[] out) {
-        final int cIn = g.cIn();
-        final int kh = g.kh();
-        final int kw = g.kw();
-        final int h = g.h();
-        final int w = g.w();
-        final int outW = g.outW();
-        final int ohw = g.outH() * outW;
-        final int sh = g.strideH();
-        final int sw = g.strideW();
-        final int ph = g.padH();
-        final int pw = g.padW();
-        final int seg = kw * cIn;
-        int i = r0 / ohw;
-        int rem = r0 - i * ohw;
-        int oh = rem / outW;
-        int ow = rem - oh * outW;
-        int dst = 0;
-        for (int r = r0; r < r1; r++) {
-            int ih0 = oh * sh - ph;
-            int iw0 = ow * sw - pw;
-            int vLo = Math.max(0, -iw0);
-            int vHi = Math.min(kw, w - iw0);
-            for (int u = 0; u < kh; u++) {
-                int ih = ih0 + u;
-                if (ih < 0 || ih >= h || vHi <= vLo) {
-                    for (int t = 0; t < seg; t++) {
-                        out[dst + t] = 0f;
-                    }
-                } else {
-                    for (int t = 0; t < vLo * cIn; t++) {
-                        out[dst + t] = 0f;
-                    }
-                    int src = ((i * h + ih) * w + iw0 + vLo) * cIn;
-                    int len = (vHi - vLo) * cIn;
-                    int d = dst + vLo * cIn;
-                    if (len >= 32) {
-                        System.arraycopy(x, src, out, d, len);
-                    } else {
-                        for (int t = 0; t < len; t++) {
-                            out[d + t] = x[src + t];
-                        }
-                    }
-                    for (int t = vHi * cIn; t < seg; t++) {
-                        out[dst + t] = 0f;
-                    }
-                }
-                dst += seg;
-            }
-            if (++ow == outW) {
-                ow = 0;
-                if (++oh == g.outH()) {
-                    oh = 0;
-                    i++;
-                }
-            }
-        }
+        walk(g, x, out, r0, r1, true);
     }
 
     /** Adds rows {@code [r0, r1)} of a column-gradient matrix back into the input gradient. */
     static void col2im(ConvGeometry g, float[] dcols, int r0, int r1, float[] dx) {
+        walk(g, dx, dcols, r0, r1, false);
+    }
+
+    /**
+     * The im2col index walk over output positions {@code [r0, r1)}, window rows in (u, v, c) order: with
+     * {@code gather}, copies each window of {@code image} into its row of {@code cols} (zeros outside the
+     * image); otherwise adds each row of {@code cols} back into {@code image}. The flag is the same for the
+     * whole call, so the JIT compiles the two loops apart.
+     */
+    private static void walk(ConvGeometry g, float[] image, float[] cols, int r0, int r1, boolean gather) {
         final int cIn = g.cIn();
         final int kh = g.kh();
         final int kw = g.kw();
@@ -193,7 +148,7 @@ final class ConvSupport {
         int rem = r0 - i * ohw;
         int oh = rem / outW;
         int ow = rem - oh * outW;
-        int src = 0;
+        int col = 0;
         for (int r = r0; r < r1; r++) {
             int ih0 = oh * sh - ph;
             int iw0 = ow * sw - pw;
@@ -201,15 +156,36 @@ final class ConvSupport {
             int vHi = Math.min(kw, w - iw0);
             for (int u = 0; u < kh; u++) {
                 int ih = ih0 + u;
-                if (ih >= 0 && ih < h && vHi > vLo) {
-                    int d = ((i * h + ih) * w + iw0 + vLo) * cIn;
-                    int s = src + vLo * cIn;
-                    int len = (vHi - vLo) * cIn;
+                boolean inside = ih >= 0 && ih < h && vHi > vLo;
+                int at = inside ? ((i * h + ih) * w + iw0 + vLo) * cIn : 0;
+                int len = (vHi - vLo) * cIn;
+                int c = col + vLo * cIn;
+                if (gather) {
+                    if (!inside) {
+                        for (int t = 0; t < seg; t++) {
+                            cols[col + t] = 0f;
+                        }
+                    } else {
+                        for (int t = 0; t < vLo * cIn; t++) {
+                            cols[col + t] = 0f;
+                        }
+                        if (len >= 32) {
+                            System.arraycopy(image, at, cols, c, len);
+                        } else {
+                            for (int t = 0; t < len; t++) {
+                                cols[c + t] = image[at + t];
+                            }
+                        }
+                        for (int t = vHi * cIn; t < seg; t++) {
+                            cols[col + t] = 0f;
+                        }
+                    }
+                } else if (inside) {
                     for (int t = 0; t < len; t++) {
-                        dx[d + t] += dcols[s + t];
+                        image[at + t] += cols[c + t];
                     }
                 }
-                src += seg;
+                col += seg;
             }
             if (++ow == outW) {
                 ow = 0;
