@@ -26,65 +26,7 @@ public final class PoolKernel {
     public static void forward(Backend backend, PoolGeometry g, PoolMode mode, float[] x, float[] y) {
         check(g, x, y);
         int vec = vectorPositions(backend, g, mode == PoolMode.MAX);
-        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> forwardRange(g, mode == PoolMode.MAX, x, y, lo, hi, vec));
-    }
-
-    private static void forwardRange(PoolGeometry g, boolean max, float[] x, float[] y, int lo, int hi, int vec) {
-        final int c = g.c();
-        final int h = g.h();
-        final int w = g.w();
-        final int outH = g.outH();
-        final int outW = g.outW();
-        final int fh = g.fh();
-        final int fw = g.fw();
-        final int sh = g.strideH();
-        final int sw = g.strideW();
-        final float scale = 1f / (fh * fw);
-        final int rowStride = w * c;
-        for (int i = lo; i < hi; i++) {
-            for (int oh = 0; oh < outH; oh++) {
-                int out = (i * outH + oh) * outW * c;
-                int rowBase = (i * h + oh * sh) * rowStride;
-                if (vec > 0) {
-                    VectorPool.forward2x2(x, rowBase, rowStride, sw, c, y, out, vec);
-                }
-                out += vec * c;
-                for (int ow = vec; ow < outW; ow++, out += c) {
-                    int first = rowBase + ow * sw * c;
-                    if (max && fh == 2 && fw == 2) {
-                        // the common 2x2 window in one pass: four loads and three maxima per channel
-                        int second = first + rowStride;
-                        for (int ch = 0; ch < c; ch++) {
-                            y[out + ch] = Math.max(Math.max(x[first + ch], x[first + c + ch]),
-                                    Math.max(x[second + ch], x[second + c + ch]));
-                        }
-                        continue;
-                    }
-                    for (int ch = 0; ch < c; ch++) {
-                        y[out + ch] = x[first + ch];
-                    }
-                    for (int u = 0; u < fh; u++) {
-                        for (int v = (u == 0 ? 1 : 0); v < fw; v++) {
-                            int in = first + u * rowStride + v * c;
-                            if (max) {
-                                for (int ch = 0; ch < c; ch++) {
-                                    y[out + ch] = Math.max(y[out + ch], x[in + ch]);
-                                }
-                            } else {
-                                for (int ch = 0; ch < c; ch++) {
-                                    y[out + ch] += x[in + ch];
-                                }
-                            }
-                        }
-                    }
-                    if (!max) {
-                        for (int ch = 0; ch < c; ch++) {
-                            y[out + ch] *= scale;
-                        }
-                    }
-                }
-            }
-        }
+        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> range(g, mode == PoolMode.MAX, x, y, null, null, lo, hi, vec, true));
     }
 
     /**
@@ -102,57 +44,113 @@ public final class PoolKernel {
         check(g, dx, dy);
         int vec = vectorPositions(backend, g, mode == PoolMode.MAX);
         Parallel.forRange(g.n(), grain(g), 1,
-                (chunk, lo, hi) -> backwardRange(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi, vec));
+                (chunk, lo, hi) -> range(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi, vec, false));
     }
 
-    private static void backwardRange(PoolGeometry g, boolean max, float[] x, float[] y, float[] dy, float[] dx,
-                                      int lo, int hi, int vec) {
+    /**
+     * The pooling of images {@code [lo, hi)}: with {@code forward}, {@code y} from {@code x}; otherwise the
+     * gradient for {@code x} added into {@code dx}. Both walk the output rows the same way; the flag is the
+     * same for the whole call, so the JIT compiles the two loops apart.
+     */
+    private static void range(PoolGeometry g, boolean max, float[] x, float[] y, float[] dy, float[] dx, int lo, int hi,
+                              int vec, boolean forward) {
         final int c = g.c();
         final int h = g.h();
-        final int w = g.w();
         final int outH = g.outH();
         final int outW = g.outW();
-        final int fh = g.fh();
-        final int fw = g.fw();
         final int sh = g.strideH();
         final int sw = g.strideW();
-        final float scale = 1f / (fh * fw);
-        final int rowStride = w * c;
+        final int rowStride = g.w() * c;
         for (int i = lo; i < hi; i++) {
             for (int oh = 0; oh < outH; oh++) {
                 int out = (i * outH + oh) * outW * c;
                 int rowBase = (i * h + oh * sh) * rowStride;
-                if (vec > 0) {
+                if (vec > 0 && forward) {
+                    VectorPool.forward2x2(x, rowBase, rowStride, sw, c, y, out, vec);
+                } else if (vec > 0) {
                     VectorPool.backward2x2(x, y, dy, dx, rowBase, rowStride, sw, c, out, vec);
                 }
                 out += vec * c;
                 for (int ow = vec; ow < outW; ow++, out += c) {
                     int first = rowBase + ow * sw * c;
-                    if (max && fh == 2 && fw == 2) {
-                        int second = first + rowStride;
-                        for (int ch = 0; ch < c; ch++) {
-                            float m = y[out + ch];
-                            float d = dy[out + ch];
-                            dx[first + ch] += d * isMax(x[first + ch], m);
-                            dx[first + c + ch] += d * isMax(x[first + c + ch], m);
-                            dx[second + ch] += d * isMax(x[second + ch], m);
-                            dx[second + c + ch] += d * isMax(x[second + c + ch], m);
-                        }
-                        continue;
+                    if (forward) {
+                        forwardWindow(g, max, x, y, first, out, rowStride);
+                    } else {
+                        backwardWindow(g, max, x, y, dy, dx, first, out, rowStride);
                     }
-                    for (int u = 0; u < fh; u++) {
-                        for (int v = 0; v < fw; v++) {
-                            int in = first + u * rowStride + v * c;
-                            if (max) {
-                                for (int ch = 0; ch < c; ch++) {
-                                    dx[in + ch] += dy[out + ch] * isMax(x[in + ch], y[out + ch]);
-                                }
-                            } else {
-                                for (int ch = 0; ch < c; ch++) {
-                                    dx[in + ch] += dy[out + ch] * scale;
-                                }
-                            }
-                        }
+                }
+            }
+        }
+    }
+
+    /** One window of the forward pass: input from {@code first}, output at {@code out}. */
+    private static void forwardWindow(PoolGeometry g, boolean max, float[] x, float[] y, int first, int out, int rowStride) {
+        final int c = g.c();
+        final int fh = g.fh();
+        final int fw = g.fw();
+        if (max && fh == 2 && fw == 2) {
+            // the common 2x2 window in one pass: four loads and three maxima per channel
+            int second = first + rowStride;
+            for (int ch = 0; ch < c; ch++) {
+                y[out + ch] = Math.max(Math.max(x[first + ch], x[first + c + ch]),
+                        Math.max(x[second + ch], x[second + c + ch]));
+            }
+            return;
+        }
+        for (int ch = 0; ch < c; ch++) {
+            y[out + ch] = x[first + ch];
+        }
+        for (int u = 0; u < fh; u++) {
+            for (int v = (u == 0 ? 1 : 0); v < fw; v++) {
+                int in = first + u * rowStride + v * c;
+                if (max) {
+                    for (int ch = 0; ch < c; ch++) {
+                        y[out + ch] = Math.max(y[out + ch], x[in + ch]);
+                    }
+                } else {
+                    for (int ch = 0; ch < c; ch++) {
+                        y[out + ch] += x[in + ch];
+                    }
+                }
+            }
+        }
+        if (!max) {
+            final float scale = 1f / (fh * fw);
+            for (int ch = 0; ch < c; ch++) {
+                y[out + ch] *= scale;
+            }
+        }
+    }
+
+    /** One window of the backward pass: the gradient of output {@code out} added to the inputs from {@code first}. */
+    private static void backwardWindow(PoolGeometry g, boolean max, float[] x, float[] y, float[] dy, float[] dx,
+                                       int first, int out, int rowStride) {
+        final int c = g.c();
+        final int fh = g.fh();
+        final int fw = g.fw();
+        if (max && fh == 2 && fw == 2) {
+            int second = first + rowStride;
+            for (int ch = 0; ch < c; ch++) {
+                float m = y[out + ch];
+                float d = dy[out + ch];
+                dx[first + ch] += d * isMax(x[first + ch], m);
+                dx[first + c + ch] += d * isMax(x[first + c + ch], m);
+                dx[second + ch] += d * isMax(x[second + ch], m);
+                dx[second + c + ch] += d * isMax(x[second + c + ch], m);
+            }
+            return;
+        }
+        final float scale = 1f / (fh * fw);
+        for (int u = 0; u < fh; u++) {
+            for (int v = 0; v < fw; v++) {
+                int in = first + u * rowStride + v * c;
+                if (max) {
+                    for (int ch = 0; ch < c; ch++) {
+                        dx[in + ch] += dy[out + ch] * isMax(x[in + ch], y[out + ch]);
+                    }
+                } else {
+                    for (int ch = 0; ch < c; ch++) {
+                        dx[in + ch] += dy[out + ch] * scale;
                     }
                 }
             }
