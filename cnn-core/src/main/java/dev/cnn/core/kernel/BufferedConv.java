@@ -34,6 +34,32 @@ abstract class BufferedConv implements ConvAlgorithm {
         return windowOffsets.computeIfAbsent(key, unused -> ConvSupport.offsets(kh, kw, cIn, wp));
     }
 
+    /** The stride-1 algorithms' forward pass: their product, written to {@code y}. */
+    @Override
+    public void forward(ConvGeometry g, float[] x, float[] w, float[] b, float[] y) {
+        ConvSupport.check(g, x, w, y);
+        convValid(g.n(), g.h(), g.w(), g.padH(), g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), x, w, b, y, false);
+    }
+
+    /**
+     * Adds the per-chunk partial sums of {@code dwPartial[0..chunks)} (the weight gradient's {@code dwLength}
+     * values, then {@code cOut} bias-gradient values) into {@code dw} and {@code db} (may be null), in chunk
+     * order, so the result does not depend on timing.
+     */
+    void addPartials(int chunks, int dwLength, int cOut, float[] dw, float[] db) {
+        for (int c = 0; c < chunks; c++) {
+            float[] part = dwPartial[c];
+            for (int i = 0; i < dwLength; i++) {
+                dw[i] += part[i];
+            }
+            if (db != null) {
+                for (int co = 0; co < cOut; co++) {
+                    db[co] += part[dwLength + co];
+                }
+            }
+        }
+    }
+
     /**
      * The stride-1 convolution of {@code x} {@code (n, h, w, cIn)} zero-padded by {@code (ph, pw)} with the kernel
      * {@code wm} {@code (kh·kw·cIn) × cOut}, written to {@code y} or added to it ({@code add}): the stride-1

@@ -32,12 +32,6 @@ final class DirectConv extends BufferedConv {
     }
 
     @Override
-    public void forward(ConvGeometry g, float[] x, float[] w, float[] b, float[] y) {
-        ConvSupport.check(g, x, w, y);
-        convValid(g.n(), g.h(), g.w(), g.padH(), g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), x, w, b, y, false);
-    }
-
-    @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
         ConvSupport.checkBackward(g, x, w, dy, dx);
         int lanes = VectorConv.L;

@@ -88,16 +88,6 @@ final class Im2colGemmConv extends BufferedConv {
                 }
             }
         });
-        for (int c = 0; c < chunks; c++) {
-            float[] part = dwPartial[c];
-            for (int i = 0; i < k * cOut; i++) {
-                dw[i] += part[i];
-            }
-            if (db != null) {
-                for (int co = 0; co < cOut; co++) {
-                    db[co] += part[k * cOut + co];
-                }
-            }
-        }
+        addPartials(chunks, k * cOut, cOut, dw, db);
     }
 }

@@ -28,12 +28,6 @@ final class ImplicitGemmConv extends BufferedConv {
     }
 
     @Override
-    public void forward(ConvGeometry g, float[] x, float[] w, float[] b, float[] y) {
-        ConvSupport.check(g, x, w, y);
-        convValid(g.n(), g.h(), g.w(), g.padH(), g.padW(), g.cIn(), g.kh(), g.kw(), g.cOut(), x, w, b, y, false);
-    }
-
-    @Override
     public void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) {
         ConvSupport.checkBackward(g, x, w, dy, dx);
         gemmWeightGradient(g, x, dy, dw, db);
@@ -154,17 +148,7 @@ final class ImplicitGemmConv extends BufferedConv {
                 ConvSupport.addSums(dy, img * outH * outW, outH * outW, cOut, part, k * cOut);
             }
         });
-        for (int c = 0; c < chunks; c++) {
-            float[] part = dwPartial[c];
-            for (int i = 0; i < k * cOut; i++) {
-                dw[i] += part[i];
-            }
-            if (db != null) {
-                for (int co = 0; co < cOut; co++) {
-                    db[co] += part[k * cOut + co];
-                }
-            }
-        }
+        addPartials(chunks, k * cOut, cOut, dw, db);
     }
 
 }
