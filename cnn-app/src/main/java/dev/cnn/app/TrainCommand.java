@@ -59,6 +59,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Wall time of the latest {@link #train}'s training, without loading or saving. */
+    private double trainSeconds;
+
     @Option(names = "--data", paramLabel = "DIR", description = "Datasets directory (default: $CNN_DATA, else ~/.cache/cnn/datasets; MNIST is downloaded there when missing and online).")
     Path data;
 
@@ -275,9 +278,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private enum Outcome { TRAINED, INTERRUPTED, DIVERGED }
-
-    /** Wall time of the latest {@link #train}'s training, without loading or saving. */
-    private double trainSeconds;
 
     /**
      * Trains, with Ctrl-C stopping after the current batch, and saves the model at the end. A diverged

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
  * element {@code (i0, i1, ..., ik)} lives at {@code sum(i_j * stride_j)} with row-major strides.
  */
 public final class Tensor {
+    private static final Predicate<float[]> VECTOR_FINITE = loadVectorFinite();
     private final int[] shape;
     private final int[] strides;
     private final float[] data;
@@ -186,8 +187,6 @@ public final class Tensor {
         }
         return this;
     }
-
-    private static final Predicate<float[]> VECTOR_FINITE = loadVectorFinite();
 
     /**
      * Whether every value of {@code v} is finite (no NaN or infinity). Branch-free over the exponent bits

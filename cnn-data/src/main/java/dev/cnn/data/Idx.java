@@ -18,6 +18,12 @@ import java.util.zip.ZipException;
 public final class Idx {
     public static final int IMAGES_MAGIC = 2051;
     public static final int LABELS_MAGIC = 2049;
+    static final int MAX_GZIP_RATIO = 1100;
+    /**
+     * Largest body a header may declare: what one Java array holds. A gzipped file may also declare at
+     * most {@value #MAX_GZIP_RATIO} times its own size (more than deflate can expand to).
+     */
+    static final long MAX_BODY = Integer.MAX_VALUE - 16;
 
     private Idx() {
     }
@@ -25,13 +31,6 @@ public final class Idx {
     /** Images as bytes: {@code count} images of {@code rows x cols}, row-major, one byte per pixel. */
     public record Images(int count, int rows, int cols, byte[] pixels) {
     }
-
-    /**
-     * Largest body a header may declare: what one Java array holds. A gzipped file may also declare at
-     * most {@value #MAX_GZIP_RATIO} times its own size (more than deflate can expand to).
-     */
-    static final long MAX_BODY = Integer.MAX_VALUE - 16;
-    static final int MAX_GZIP_RATIO = 1100;
 
     /** Reads an image file ({@code .gz} or raw). */
     public static Images readImages(Path file) throws IOException {

@@ -8,13 +8,13 @@ package dev.cnn.core.kernel;
  * backend never loads a Vector API class. Immutable and thread-safe.
  */
 public final class Backend {
+    /** The backend {@link #current} handed out last, reused while {@link Gemm}'s choice stays the same. */
+    private static volatile Backend last = new Backend(Gemm.activeBackend());
     private final Gemm.GemmBackend gemm;
 
     private Backend(Gemm.GemmBackend gemm) {
         this.gemm = gemm;
     }
-
-    private static volatile Backend last = new Backend(Gemm.activeBackend());
 
     /** The backend in use in this process (the one {@link Gemm#useVector} last chose). */
     public static Backend current() {
