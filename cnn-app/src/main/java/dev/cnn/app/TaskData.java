@@ -77,7 +77,13 @@ final class TaskData {
 
     private static TaskData images(Task task, Path root, double valFraction, long seed, boolean progress)
             throws IOException {
-        Mnist.Split mnist = Mnist.loadOrDownload(mnistDir(root), null, progress);
+        Mnist.Split mnist;
+        try {
+            mnist = Mnist.loadOrDownload(mnistDir(root), null, progress);
+        } catch (DataException e) {
+            // the library says what is missing; the command line says how to point it elsewhere
+            throw new DataException(e.getMessage() + "; or point --data (or CNN_DATA) at a directory that has them", e);
+        }
         ImageSet train = mnist.train();
         ImageSet test = mnist.test();
         Dataset all;

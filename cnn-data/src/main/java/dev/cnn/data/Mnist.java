@@ -54,7 +54,7 @@ public final class Mnist {
         List<String> missing = missing(dir);
         if (!missing.isEmpty()) {
             throw new DataException("MNIST files missing in " + dir + ": " + String.join(", ", missing)
-                    + " (each raw or .gz); point --data (or CNN_DATA) at a directory that has them");
+                    + " (each raw or .gz)");
         }
         long start = System.nanoTime();
         ImageSet train = read(find(dir, TRAIN_IMAGES), find(dir, TRAIN_LABELS));
@@ -171,8 +171,7 @@ public final class Mnist {
             }
         } catch (IOException e) {
             throw new DataException("MNIST files are missing in " + dir + " and cannot be downloaded from " + url + " ("
-                    + e + "); copy the four MNIST files (" + String.join(", ", FILES) + ", raw or .gz) there, or point "
-                    + "--data (or CNN_DATA) at a directory that has them", e);
+                    + e + "); copy the four MNIST files (" + String.join(", ", FILES) + ", raw or .gz) there", e);
         }
     }
 
