@@ -1,5 +1,6 @@
 package dev.cnn.app;
 
+import dev.cnn.nn.ConfigView;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,57 +36,19 @@ record RunSettings(int epochs, int batchSize, double learningRate, String optimi
         if (!(value instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("'settings' must be an object, got " + value);
         }
-        return new RunSettings(
-                (int) whole(m, "epochs", 1, Integer.MAX_VALUE),
-                (int) whole(m, "batchSize", 1, Integer.MAX_VALUE),
-                positive(m, "learningRate"),
-                oneOf(m, "optimizer", "Adam", "GradientDescent"),
-                oneOf(m, "init", "RANDOM", "XAVIER", "HE"),
-                whole(m, "seed", 0, 0xFFFFFFFFL),
-                fraction(m, "valFraction"));
-    }
-
-    private static double number(Map<?, ?> m, String key) {
-        Object v = m.get(key);
-        if (!(v instanceof Number n)) {
-            throw new IllegalArgumentException("'settings." + key + "' must be a number, got " + v);
+        Map<String, Object> copy = new LinkedHashMap<>();
+        m.forEach((k, v) -> copy.put(String.valueOf(k), v));
+        ConfigView c = new ConfigView(copy, "'settings'");
+        double lr = c.number("learningRate");
+        double val = c.number("valFraction");
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("'settings': 'learningRate' must be positive and finite, got " + lr);
         }
-        return n.doubleValue();
-    }
-
-    private static long whole(Map<?, ?> m, String key, long min, long max) {
-        double d = number(m, key);
-        if (d != Math.rint(d) || d < min || d > max) {
-            throw new IllegalArgumentException("'settings." + key + "' must be a whole number from " + min + " to " + max
-                    + ", got " + d);
+        if (!(val >= 0 && val < 1)) {
+            throw new IllegalArgumentException("'settings': 'valFraction' must be in [0, 1), got " + val);
         }
-        return (long) d;
-    }
-
-    private static double positive(Map<?, ?> m, String key) {
-        double d = number(m, key);
-        if (!(d > 0) || Double.isInfinite(d)) {
-            throw new IllegalArgumentException("'settings." + key + "' must be positive and finite, got " + d);
-        }
-        return d;
-    }
-
-    private static double fraction(Map<?, ?> m, String key) {
-        double d = number(m, key);
-        if (!(d >= 0 && d < 1)) {
-            throw new IllegalArgumentException("'settings." + key + "' must be in [0, 1), got " + d);
-        }
-        return d;
-    }
-
-    private static String oneOf(Map<?, ?> m, String key, String... allowed) {
-        Object v = m.get(key);
-        for (String a : allowed) {
-            if (a.equals(v)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("'settings." + key + "' must be one of " + String.join(", ", allowed)
-                + ", got " + v);
+        return new RunSettings(c.integer("epochs", 1, Integer.MAX_VALUE), c.integer("batchSize", 1, Integer.MAX_VALUE),
+                lr, c.oneOf("optimizer", "Adam", "GradientDescent"), c.oneOf("init", "RANDOM", "XAVIER", "HE"),
+                c.wholeNumber("seed", 0, 0xFFFFFFFFL), val);
     }
 }

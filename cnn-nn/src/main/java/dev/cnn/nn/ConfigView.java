@@ -64,6 +64,23 @@ public final class ConfigView {
         return (int) whole(number(key), key, min, max);
     }
 
+    /** A whole number from {@code min} to {@code max} that may exceed an int (a 32-bit seed, say). */
+    public long wholeNumber(String key, long min, long max) {
+        return whole(number(key), key, min, max);
+    }
+
+    /** One of the strings {@code allowed}. */
+    public String oneOf(String key, String... allowed) {
+        String s = string(key);
+        for (String a : allowed) {
+            if (a.equals(s)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException(where + ": '" + key + "' must be one of " + String.join(", ", allowed)
+                + ", got " + s);
+    }
+
     /** A boolean. */
     public boolean bool(String key) {
         Object v = get(key);
