@@ -1,7 +1,7 @@
 package dev.cnn.app;
 
 import dev.cnn.core.Tensor;
-import dev.cnn.nn.Evaluation;
+import dev.cnn.nn.ClassificationEvaluation;
 import dev.cnn.nn.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,7 +60,7 @@ final class Metrics {
             m.put("unit", "dollars");
             return new Result(m, pred, null, actual, List.of());
         }
-        Evaluation e = model.evaluate(data.test, 512);
+        ClassificationEvaluation e = model.evaluate(data.test, 512).classification();
         m.put("accuracy", e.accuracy());
         m.put("errors", e.errors());
         m.put("loss", e.loss());
@@ -71,9 +71,11 @@ final class Metrics {
             Map<String, Object> pc = new LinkedHashMap<>();
             pc.put("precision", e.precision(c));
             pc.put("recall", e.recall(c));
+            pc.put("f1", e.f1(c));
             perClass.put(names.get(c), pc);
         }
         m.put("classes", perClass);
+        m.put("macroF1", e.macroF1());
         List<List<Long>> confusion = new ArrayList<>();
         for (long[] row : e.confusion()) {
             List<Long> r = new ArrayList<>();

@@ -21,6 +21,45 @@ public interface Dataset {
     void fill(int[] indices, int from, int to, float[] x, float[] y);
 
     /**
+     * Sample {@code i} as a batch of one, {@code (1, sampleShape...)}: ready for {@code Model.predict}.
+     * A new tensor.
+     */
+    default Tensor sample(int i) {
+        return inputs(checkIndex(i), i + 1);
+    }
+
+    /** The target of sample {@code i} as a batch of one, {@code (1, targetShape...)}. A new tensor. */
+    default Tensor target(int i) {
+        checkIndex(i);
+        Tensor x = Tensor.zeros(Tensor.withBatch(1, sampleShape()));
+        Tensor y = Tensor.zeros(Tensor.withBatch(1, targetShape()));
+        fill(new int[] {i}, 0, 1, x.data(), y.data());
+        return y;
+    }
+
+    /** Samples {@code from} (inclusive) to {@code to} (exclusive) as one batch {@code (to - from, sampleShape...)}. */
+    default Tensor inputs(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IllegalArgumentException("samples " + from + ".." + to + " are out of range for a dataset of "
+                    + size());
+        }
+        int[] idx = new int[to - from];
+        for (int k = 0; k < idx.length; k++) {
+            idx[k] = from + k;
+        }
+        Tensor x = Tensor.zeros(Tensor.withBatch(idx.length, sampleShape()));
+        fill(idx, 0, idx.length, x.data(), null);
+        return x;
+    }
+
+    private int checkIndex(int i) {
+        if (i < 0 || i >= size()) {
+            throw new IllegalArgumentException("sample " + i + " is out of range for a dataset of " + size() + " samples");
+        }
+        return i;
+    }
+
+    /**
      * The sample order of epoch {@code epoch}: {@code 0..n-1}, or when {@code shuffle} is set
      * {@code NumpyRandom(seed + 7919·epoch).permutation(n)}, so every epoch has its own order and the
      * same seed always gives the same orders.

@@ -106,6 +106,22 @@ public final class ConfigView {
         return r;
     }
 
+    /** A list of finite numbers (at most {@code 1 << 20} of them). */
+    public List<Double> numbers(String key) {
+        Object v = get(key);
+        if (!(v instanceof List<?> l) || l.size() > 1 << 20) {
+            throw new IllegalArgumentException(where + ": '" + key + "' must be a list of numbers, got " + v);
+        }
+        List<Double> r = new ArrayList<>(l.size());
+        for (Object o : l) {
+            if (!(o instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+                throw new IllegalArgumentException(where + ": '" + key + "' must hold finite numbers, got " + o);
+            }
+            r.add(n.doubleValue());
+        }
+        return r;
+    }
+
     /** A nested object. */
     public ConfigView object(String key) {
         Object v = get(key);

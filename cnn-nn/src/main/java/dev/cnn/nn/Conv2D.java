@@ -15,7 +15,6 @@ import java.util.Map;
  * symmetric zero padding. Runs on {@link ConvKernel}.
  */
 public final class Conv2D implements Layer {
-    private final int inChannels;
     private final int filters;
     private final int kh;
     private final int kw;
@@ -23,8 +22,11 @@ public final class Conv2D implements Layer {
     private final int strideW;
     private final int padH;
     private final int padW;
-    private final Parameter w;
-    private final Parameter b;
+    /** For a layer made without its input channels: how {@link #build} draws the weights (null once built). */
+    private final Init deferredInit;
+    private int inChannels;
+    private Parameter w;
+    private Parameter b;
     private final ConvKernel kernel = new ConvKernel();
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
@@ -45,7 +47,6 @@ public final class Conv2D implements Layer {
                     + "non-negative padding, got inChannels=" + inChannels + " filters=" + filters + " kernel=" + kh + "x"
                     + kw + " stride=" + strideH + "x" + strideW + " pad=" + padH + "x" + padW);
         }
-        this.inChannels = inChannels;
         this.filters = filters;
         this.kh = kh;
         this.kw = kw;
@@ -53,7 +54,38 @@ public final class Conv2D implements Layer {
         this.strideW = strideW;
         this.padH = padH;
         this.padW = padW;
-        this.w = new Parameter("W", init.create(rng, kh * kw * inChannels, kh * kw * filters, kh, kw, inChannels, filters));
+        this.deferredInit = null;
+        create(inChannels, init, rng);
+    }
+
+    /**
+     * {@code filters} square {@code kernel x kernel} filters, stride 1, no padding ({@link Padding#VALID}, as
+     * Keras), {@link Init#HE} weights; the input channels are taken from the previous layer when the model
+     * is built ({@link Model.Builder#seed} seeds the weights).
+     */
+    public Conv2D(int filters, int kernel) {
+        this(filters, kernel, 1, Padding.VALID, Init.HE);
+    }
+
+    /** As {@link #Conv2D(int, int)} with the stride, padding and initialiser given. */
+    public Conv2D(int filters, int kernel, int stride, Padding padding, Init init) {
+        if (filters < 1 || kernel < 1 || stride < 1) {
+            throw new IllegalArgumentException("Conv2D needs positive filters, kernel and stride, got filters=" + filters
+                    + " kernel=" + kernel + " stride=" + stride);
+        }
+        this.filters = filters;
+        this.kh = kernel;
+        this.kw = kernel;
+        this.strideH = stride;
+        this.strideW = stride;
+        this.padH = padding.forKernel(kernel);
+        this.padW = padH;
+        this.deferredInit = init;
+    }
+
+    private void create(int in, Init init, NumpyRandom rng) {
+        this.inChannels = in;
+        this.w = new Parameter("W", init.create(rng, kh * kw * in, kh * kw * filters, kh, kw, in, filters));
         this.b = new Parameter("b", Tensor.zeros(1, 1, 1, filters));
     }
 
@@ -70,6 +102,7 @@ public final class Conv2D implements Layer {
         this.kw = weights.dim(1);
         this.inChannels = weights.dim(2);
         this.filters = weights.dim(3);
+        this.deferredInit = null;
         if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
             throw new IllegalArgumentException("Conv2D needs a positive stride and non-negative padding, got stride="
                     + strideH + "x" + strideW + " pad=" + padH + "x" + padW);
@@ -101,7 +134,26 @@ public final class Conv2D implements Layer {
         return "Conv2D";
     }
 
+    @Override
+    public void build(int[] inputShape, NumpyRandom rng) {
+        if (w == null) {
+            if (inputShape.length != 3) {
+                throw new IllegalArgumentException("Conv2D expects samples of shape (h, w, channels) but got "
+                        + Tensor.shapeText(inputShape));
+            }
+            create(inputShape[2], deferredInit, rng);
+        }
+    }
+
+    private void requireBuilt() {
+        if (w == null) {
+            throw new IllegalStateException("this Conv2D(" + filters + " filters) has no weights yet: its input channels "
+                    + "are set when a Model.Builder builds the model that contains it");
+        }
+    }
+
     private ConvGeometry geometry(int n, int[] sample) {
+        requireBuilt();
         if (sample.length != 3 || sample[2] != inChannels) {
             throw new IllegalArgumentException("Conv2D expects samples of shape (h, w, " + inChannels + ") but got "
                     + Tensor.shapeText(sample));
@@ -137,11 +189,13 @@ public final class Conv2D implements Layer {
 
     @Override
     public List<Parameter> parameters() {
+        requireBuilt();
         return List.of(w, b);
     }
 
     @Override
     public Map<String, Object> config() {
+        requireBuilt();
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("inChannels", inChannels);
         c.put("filters", filters);
@@ -153,6 +207,7 @@ public final class Conv2D implements Layer {
 
     @Override
     public Layer copySharingParameters() {
+        requireBuilt();
         return new Conv2D(w.value(), b.value(), strideH, strideW, padH, padW);
     }
 }

@@ -1,38 +1,39 @@
 package dev.cnn.nn;
 
 /**
- * Metrics of a model on a dataset. Classification fills {@code accuracy} and {@code confusion}
- * ({@code confusion[actual][predicted]} counts); regression fills {@code rmse} and {@code mae} in the
- * model's target units. Unused fields are NaN or null.
+ * Metrics of a model on a dataset, as {@link Model#evaluate} returns them: a
+ * {@link ClassificationEvaluation} for a model trained with a classification loss, a
+ * {@link RegressionEvaluation} otherwise. Both are immutable values, and two results of the same model
+ * on disjoint parts of a dataset {@link #merge} into the result on the whole.
  */
-public record Evaluation(int samples, double loss, double accuracy, long[][] confusion, double rmse, double mae) {
+public sealed interface Evaluation permits ClassificationEvaluation, RegressionEvaluation {
+    /** Number of samples evaluated. */
+    long samples();
 
-    /** Precision of class {@code c}: correct predictions of c over all predictions of c (NaN if none). */
-    public double precision(int c) {
-        long predicted = 0;
-        for (long[] row : confusion) {
-            predicted += row[c];
+    /** Mean loss per sample, as the model's {@link Loss} computes it. */
+    double loss();
+
+    /** The headline metric: accuracy in [0, 1] for classification, RMSE in target units for regression. */
+    double metric();
+
+    /** The result over both sample sets; {@code other} must be of the same kind and class count. */
+    Evaluation merge(Evaluation other);
+
+    /** This result as classification metrics; an {@link IllegalStateException} for a regression result. */
+    default ClassificationEvaluation classification() {
+        if (this instanceof ClassificationEvaluation c) {
+            return c;
         }
-        return predicted == 0 ? Double.NaN : (double) confusion[c][c] / predicted;
+        throw new IllegalStateException("this is a regression result (RMSE, MAE): the model was trained with a "
+                + "regression loss, so it has no accuracy, confusion matrix or precision");
     }
 
-    /** Recall of class {@code c}: correct predictions of c over all samples of c (NaN if none). */
-    public double recall(int c) {
-        long actual = 0;
-        for (long v : confusion[c]) {
-            actual += v;
+    /** This result as regression metrics; an {@link IllegalStateException} for a classification result. */
+    default RegressionEvaluation regression() {
+        if (this instanceof RegressionEvaluation r) {
+            return r;
         }
-        return actual == 0 ? Double.NaN : (double) confusion[c][c] / actual;
-    }
-
-    /** Number of misclassified samples. */
-    public long errors() {
-        long wrong = 0;
-        for (int a = 0; a < confusion.length; a++) {
-            for (int p = 0; p < confusion[a].length; p++) {
-                wrong += a == p ? 0 : confusion[a][p];
-            }
-        }
-        return wrong;
+        throw new IllegalStateException("this is a classification result (accuracy, confusion): the model was trained "
+                + "with a classification loss, so it has no RMSE or MAE");
     }
 }

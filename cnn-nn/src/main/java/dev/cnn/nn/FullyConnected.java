@@ -14,10 +14,12 @@ import java.util.Map;
  * (an NHWC feature map is flattened per sample, and its gradient comes back in the input's shape).
  */
 public final class FullyConnected implements Layer {
-    private final int inputSize;
     private final int outputSize;
-    private final Parameter w;
-    private final Parameter b;
+    /** For a layer made without its input size: how {@link #build} draws the weights (null once built). */
+    private final Init deferredInit;
+    private int inputSize;
+    private Parameter w;
+    private Parameter b;
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
     private Tensor x;
@@ -28,9 +30,31 @@ public final class FullyConnected implements Layer {
         if (inputSize < 1 || outputSize < 1) {
             throw new IllegalArgumentException("FullyConnected sizes must be >= 1, got " + inputSize + " -> " + outputSize);
         }
-        this.inputSize = inputSize;
         this.outputSize = outputSize;
-        this.w = new Parameter("W", init.create(rng, inputSize, outputSize, inputSize, outputSize));
+        this.deferredInit = null;
+        create(inputSize, init, rng);
+    }
+
+    /**
+     * A layer of {@code units} outputs whose input size is taken from the previous layer when the model is
+     * built ({@link Model.Builder#seed} seeds the {@link Init#XAVIER} weights; the bias starts at zero).
+     */
+    public FullyConnected(int units) {
+        this(units, Init.XAVIER);
+    }
+
+    /** As {@link #FullyConnected(int)}, with weights drawn by {@code init}. */
+    public FullyConnected(int units, Init init) {
+        if (units < 1) {
+            throw new IllegalArgumentException("FullyConnected units must be >= 1, got " + units);
+        }
+        this.outputSize = units;
+        this.deferredInit = init;
+    }
+
+    private void create(int in, Init init, NumpyRandom rng) {
+        this.inputSize = in;
+        this.w = new Parameter("W", init.create(rng, in, outputSize, in, outputSize));
         this.b = new Parameter("b", Tensor.zeros(outputSize));
     }
 
@@ -45,6 +69,7 @@ public final class FullyConnected implements Layer {
         }
         this.inputSize = weights.dim(0);
         this.outputSize = weights.dim(1);
+        this.deferredInit = null;
         bias.requireShape("FullyConnected bias", outputSize);
         this.w = new Parameter("W", weights);
         this.b = new Parameter("b", bias);
@@ -66,7 +91,17 @@ public final class FullyConnected implements Layer {
     }
 
     @Override
+    public void build(int[] inputShape, NumpyRandom rng) {
+        if (w == null) {
+            create(Shapes.product(inputShape), deferredInit, rng);
+        }
+    }
+
+    @Override
     public int[] outputShape(int[] inputShape) {
+        if (w == null) {
+            return new int[] {outputSize};
+        }
         if (Shapes.product(inputShape) != inputSize) {
             throw new IllegalArgumentException("FullyConnected expects " + inputSize + " features per sample but the input "
                     + "sample has shape " + Tensor.shapeText(inputShape) + " (" + Shapes.product(inputShape) + " values)");
@@ -76,6 +111,7 @@ public final class FullyConnected implements Layer {
 
     @Override
     public Tensor forward(Tensor input) {
+        requireBuilt();
         int n = input.dim(0);
         outputShape(Shapes.sample(input));
         x = input;
@@ -109,13 +145,22 @@ public final class FullyConnected implements Layer {
         return dx;
     }
 
+    private void requireBuilt() {
+        if (w == null) {
+            throw new IllegalStateException("this FullyConnected(" + outputSize + ") has no weights yet: its input size "
+                    + "is set when a Model.Builder builds the model that contains it");
+        }
+    }
+
     @Override
     public List<Parameter> parameters() {
+        requireBuilt();
         return List.of(w, b);
     }
 
     @Override
     public Map<String, Object> config() {
+        requireBuilt();
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("inputSize", inputSize);
         c.put("outputSize", outputSize);
@@ -124,6 +169,7 @@ public final class FullyConnected implements Layer {
 
     @Override
     public Layer copySharingParameters() {
+        requireBuilt();
         return new FullyConnected(w.value(), b.value());
     }
 }

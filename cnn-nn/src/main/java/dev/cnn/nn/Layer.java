@@ -1,5 +1,6 @@
 package dev.cnn.nn;
 
+import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,14 @@ import java.util.Map;
 public interface Layer {
     /** The layer's type name as saved in model files, e.g. {@code Conv2D}. */
     String type();
+
+    /**
+     * Called once by {@link Model.Builder#build()}, in layer order, with the shape of one input sample: a
+     * layer made without its input size (e.g. {@code new FullyConnected(10)}) creates its parameters here,
+     * drawing them from {@code rng}. Layers that already have their parameters ignore it (the default).
+     */
+    default void build(int[] inputShape, NumpyRandom rng) {
+    }
 
     /** The output shape of one sample for an input sample of shape {@code inputShape}. */
     int[] outputShape(int[] inputShape);

@@ -1,33 +1,97 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import java.util.Map;
 
 /**
- * Losses, each the mean over the batch. {@code BINARY_CROSS_ENTROPY} expects probabilities in (0, 1)
- * (clamped to [1e-7, 1 - 1e-7] so log(0) never happens; a {@link Model} ending in a sigmoid computes
- * it from the logits instead), {@code MEAN_SQUARED_ERROR} is the mean of squared differences over every
- * element, {@code CATEGORICAL_CROSS_ENTROPY} is {@code -sum(y·log p)} per sample for one-hot targets.
+ * A training objective: the mean loss of a batch of predictions against targets of the same shape, and
+ * its gradient. The built-in losses are the constants below; write your own by implementing this
+ * interface (and register it with {@link ModelTypes#registerLoss} so models using it save and load).
+ *
+ * <p>A loss may be <em>fused</em> with the model's final activation ({@link #fusedActivation()}): the
+ * model then computes loss and gradient from that activation's input (the logits) through
+ * {@link #valueFromLogits} and {@link #gradientFromLogits}, which is exact where the probability
+ * saturates, and skips the activation's own backward pass.
+ *
+ * <p>Implementations are stateless or immutable and therefore thread-safe.
  */
-public enum Loss {
-    BINARY_CROSS_ENTROPY("BinaryCrossEntropy"),
-    MEAN_SQUARED_ERROR("MeanSquaredError"),
-    CATEGORICAL_CROSS_ENTROPY("CategoricalCrossEntropy");
+public interface Loss {
+    /** {@code -mean(y·log p + (1-y)·log(1-p))} over every element; see {@link BinaryCrossEntropy}. */
+    Loss BINARY_CROSS_ENTROPY = new BinaryCrossEntropy();
+    /** {@code mean((p - y)²)} over every element; see {@link MeanSquaredError}. */
+    Loss MEAN_SQUARED_ERROR = new MeanSquaredError();
+    /** {@code -mean over samples of sum(y·log p)} for one-hot targets; see {@link CategoricalCrossEntropy}. */
+    Loss CATEGORICAL_CROSS_ENTROPY = new CategoricalCrossEntropy();
 
-    static final double CLAMP = 1e-7;
-    private final String typeName;
+    /** The probability clamp of the cross-entropies: p is kept in [1e-7, 1 - 1e-7] so log(0) never happens. */
+    double CLAMP = 1e-7;
 
-    Loss(String typeName) {
-        this.typeName = typeName;
+    /** How {@link Model#evaluate} scores a model trained with a loss. */
+    enum Task {
+        /** One probability per output element, thresholded at 0.5 (a 2x2 confusion matrix over elements). */
+        BINARY_CLASSIFICATION,
+        /** One row of class scores per sample, scored by its argmax against the one-hot target. */
+        CLASSIFICATION,
+        /** Real-valued outputs, scored by RMSE and MAE in target units. */
+        REGRESSION
     }
 
-    public String typeName() {
-        return typeName;
+    /** The type name saved in model files, e.g. {@code CategoricalCrossEntropy}. */
+    String typeName();
+
+    /** The hyperparameters needed to rebuild the loss (numbers, strings, lists); empty for none. */
+    default Map<String, Object> config() {
+        return Map.of();
     }
 
-    /** The loss whose type name or enum name is {@code s}, any case. */
-    public static Loss parse(String s) {
-        for (Loss l : values()) {
-            if (l.typeName.equalsIgnoreCase(s) || l.name().equalsIgnoreCase(s)) {
+    /** How predictions of a model trained with this loss are scored. */
+    Task task();
+
+    /** True for the classification losses. */
+    default boolean isClassification() {
+        return task() != Task.REGRESSION;
+    }
+
+    /** Mean loss of the batch of predictions {@code yPred} against targets {@code y} (same shape). */
+    double value(Tensor yPred, Tensor y);
+
+    /** Writes the gradient of {@link #value} with respect to {@code yPred} into {@code grad} (same shape). */
+    void gradient(Tensor yPred, Tensor y, Tensor grad);
+
+    /**
+     * The final activation this loss can be fused with (see {@link Loss}), or null for none. A loss that
+     * returns an activation kind must implement {@link #valueFromLogits} and {@link #gradientFromLogits}.
+     */
+    default Activation.Kind fusedActivation() {
+        return null;
+    }
+
+    /** Mean loss computed from the logits {@code z} (the fused activation's input) against {@code y}. */
+    default double valueFromLogits(Tensor z, Tensor y) {
+        throw new UnsupportedOperationException(typeName() + " is not fused with an activation");
+    }
+
+    /**
+     * Writes the gradient of the mean loss with respect to the logits into {@code grad}, given the fused
+     * activation's output {@code p} and the targets {@code y}.
+     */
+    default void gradientFromLogits(Tensor p, Tensor y, Tensor grad) {
+        throw new UnsupportedOperationException(typeName() + " is not fused with an activation");
+    }
+
+    /** Rebuilds a loss from its saved {@link #config()}; register one per type with {@link ModelTypes#registerLoss}. */
+    @FunctionalInterface
+    interface Factory {
+        /** The loss described by {@code config}; invalid values are an {@link IllegalArgumentException} naming the key. */
+        Loss create(ConfigView config);
+    }
+
+    /** The built-in loss whose type name or constant name is {@code s}, any case. */
+    static Loss parse(String s) {
+        for (Loss l : new Loss[] {BINARY_CROSS_ENTROPY, MEAN_SQUARED_ERROR, CATEGORICAL_CROSS_ENTROPY}) {
+            String constant = l == BINARY_CROSS_ENTROPY ? "BINARY_CROSS_ENTROPY"
+                    : l == MEAN_SQUARED_ERROR ? "MEAN_SQUARED_ERROR" : "CATEGORICAL_CROSS_ENTROPY";
+            if (l.typeName().equalsIgnoreCase(s) || constant.equalsIgnoreCase(s)) {
                 return l;
             }
         }
@@ -35,109 +99,8 @@ public enum Loss {
                 + "' (expected BinaryCrossEntropy, MeanSquaredError or CategoricalCrossEntropy)");
     }
 
-    /** True for the classification losses. */
-    public boolean isClassification() {
-        return this != MEAN_SQUARED_ERROR;
-    }
-
-    /** Mean loss over the batch of predictions {@code yPred} against targets {@code y} (same shape). */
-    public double value(Tensor yPred, Tensor y) {
-        check(yPred, y);
-        float[] p = yPred.data();
-        float[] t = y.data();
-        int n = yPred.dim(0);
-        double s = 0;
-        switch (this) {
-            case BINARY_CROSS_ENTROPY -> {
-                for (int i = 0; i < p.length; i++) {
-                    double q = Math.min(1 - CLAMP, Math.max(CLAMP, p[i]));
-                    s -= t[i] * Math.log(q) + (1 - t[i]) * Math.log(1 - q);
-                }
-                return s / p.length;
-            }
-            case MEAN_SQUARED_ERROR -> {
-                for (int i = 0; i < p.length; i++) {
-                    double d = (double) p[i] - t[i];
-                    s += d * d;
-                }
-                return s / p.length;
-            }
-            default -> {
-                for (int i = 0; i < p.length; i++) {
-                    if (t[i] != 0f) {
-                        s -= t[i] * Math.log(Math.max(CLAMP, p[i]));
-                    }
-                }
-                return s / n;
-            }
-        }
-    }
-
-    /** Gradient of {@link #value} with respect to {@code yPred}, written into {@code grad}. */
-    public void gradient(Tensor yPred, Tensor y, Tensor grad) {
-        check(yPred, y);
-        float[] p = yPred.data();
-        float[] t = y.data();
-        float[] g = grad.data();
-        int n = yPred.dim(0);
-        switch (this) {
-            case BINARY_CROSS_ENTROPY -> {
-                for (int i = 0; i < p.length; i++) {
-                    double q = Math.min(1 - CLAMP, Math.max(CLAMP, p[i]));
-                    g[i] = (float) ((q - t[i]) / (q * (1 - q)) / p.length);
-                }
-            }
-            case MEAN_SQUARED_ERROR -> {
-                for (int i = 0; i < p.length; i++) {
-                    g[i] = (float) (2.0 * ((double) p[i] - t[i]) / p.length);
-                }
-            }
-            default -> {
-                for (int i = 0; i < p.length; i++) {
-                    g[i] = t[i] == 0f ? 0f : (float) (-t[i] / Math.max(CLAMP, p[i]) / n);
-                }
-            }
-        }
-    }
-
-    /** BCE from logits {@code z}: {@code max(z,0) - z·y + log(1 + e^-|z|)}, exact for any z. */
-    static double binaryCrossEntropyFromLogits(Tensor z, Tensor y) {
-        float[] a = z.data();
-        float[] t = y.data();
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double v = a[i];
-            s += Math.max(v, 0) - v * t[i] + Math.log1p(Math.exp(-Math.abs(v)));
-        }
-        return s / a.length;
-    }
-
-    /** CCE from logits {@code z (batch, classes)} through a stable log-softmax. */
-    static double categoricalCrossEntropyFromLogits(Tensor z, Tensor y) {
-        float[] a = z.data();
-        float[] t = y.data();
-        int classes = z.dim(1);
-        double s = 0;
-        for (int r = 0; r < a.length; r += classes) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                max = Math.max(max, a[r + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < classes; j++) {
-                sum += Math.exp(a[r + j] - max);
-            }
-            double logSum = max + Math.log(sum);
-            for (int j = 0; j < classes; j++) {
-                if (t[r + j] != 0f) {
-                    s -= t[r + j] * (a[r + j] - logSum);
-                }
-            }
-        }
-        return s / z.dim(0);
-    }
-
-    private static void check(Tensor yPred, Tensor y) {
+    /** Fails unless predictions and targets have the same shape. */
+    static void checkShapes(Tensor yPred, Tensor y) {
         if (!yPred.sameShape(y)) {
             throw new IllegalArgumentException("predictions " + yPred.shapeString() + " and targets " + y.shapeString()
                     + " must have the same shape");

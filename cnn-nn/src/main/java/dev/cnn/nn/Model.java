@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,6 +60,9 @@ public final class Model {
     private final Loss loss;
     private final Optimizer optimizer;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    /** The parameters of the layers not frozen with {@link #setTrainable}: what the optimizer updates. */
+    private Map<String, Parameter> trainableParameters;
+    private final Set<String> frozenLayers = new HashSet<>();
     private final History history = new History();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final Map<String, Tensor> batchBuffers = new LinkedHashMap<>();
@@ -81,10 +86,11 @@ public final class Model {
     private LearningRateSchedule schedule;
     private volatile boolean stopRequested;
 
-    Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer) {
+    Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer, long initSeed) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one layer");
         }
+        NumpyRandom initRng = new NumpyRandom(initSeed);
         this.inputShape = inputShape.clone();
         this.names = List.copyOf(names);
         this.layers = List.copyOf(layers);
@@ -93,6 +99,7 @@ public final class Model {
         int[] shape = this.inputShape;
         for (int i = 0; i < layers.size(); i++) {
             try {
+                layers.get(i).build(shape.clone(), initRng);
                 shape = layers.get(i).outputShape(shape);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
@@ -103,6 +110,7 @@ public final class Model {
             }
         }
         this.head = OutputHead.of(this.layers.get(this.layers.size() - 1), loss);
+        this.trainableParameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
     /** Starts a model for samples of shape {@code inputShape} (e.g. {@code 28, 28, 1}). */
@@ -115,8 +123,10 @@ public final class Model {
         private final int[] inputShape;
         private final List<String> names = new ArrayList<>();
         private final List<Layer> layers = new ArrayList<>();
+        private final Set<String> frozen = new HashSet<>();
         private Loss loss;
         private Optimizer optimizer = new Adam();
+        private long seed = 1;
 
         private Builder(int[] inputShape) {
             for (int d : inputShape) {
@@ -140,19 +150,42 @@ public final class Model {
             return this;
         }
 
+        /**
+         * Appends a layer as {@link #add(String, Layer)}, frozen when {@code trainable} is false: its
+         * parameters take part in the forward and backward passes but no optimizer changes them (see
+         * {@link Model#setTrainable}).
+         */
+        public Builder add(String name, Layer layer, boolean trainable) {
+            add(name, layer);
+            if (!trainable) {
+                frozen.add(name);
+            }
+            return this;
+        }
+
+        /** The loss to train with; without one, {@link #build} infers it from the final layer. */
         public Builder loss(Loss l) {
             this.loss = l;
             return this;
         }
 
+        /** The optimizer (default: {@link Adam} with its defaults). */
         public Builder optimizer(Optimizer o) {
             this.optimizer = o;
             return this;
         }
 
-        /** The model; checks that every layer accepts the shape the previous one produces. */
         /**
-         * The model; checks that every layer accepts the shape the previous one produces and that no
+         * Seeds the weights of the layers made without their input size (e.g. {@code new FullyConnected(10)}),
+         * drawn in layer order from one {@code NumpyRandom(seed)} when {@link #build} runs; default 1.
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The model; gives each layer made without its input size the shape the previous one produces, checks that every layer accepts the shape the previous one produces and that no
          * layer instance is added twice. Without {@link #loss}, the loss follows the final layer: binary
          * cross-entropy after a sigmoid, categorical cross-entropy after a softmax, mean squared error
          * otherwise (logged, so the choice is never silent).
@@ -174,7 +207,14 @@ public final class Model {
                         : Loss.MEAN_SQUARED_ERROR;
                 LOG.info("no loss given: using {} for a model ending in {}", l.typeName(), last.type());
             }
-            return new Model(inputShape, names, layers, l, optimizer);
+            if (l == null) {
+                throw new IllegalArgumentException("a model needs at least one layer");
+            }
+            Model m = new Model(inputShape, names, layers, l, optimizer, seed);
+            for (String name : frozen) {
+                m.setTrainable(name, false);
+            }
+            return m;
         }
     }
 
@@ -214,7 +254,90 @@ public final class Model {
         return Collections.unmodifiableMap(parameters);
     }
 
-    /** Number of trainable values. */
+    /**
+     * The parameters the optimizer updates: those of every layer not frozen with {@link #setTrainable},
+     * by full name, in layer order.
+     */
+    public Map<String, Parameter> trainableParameters() {
+        return trainableParameters;
+    }
+
+    /**
+     * Freezes ({@code false}) or unfreezes a layer: a frozen layer still runs forward and passes gradients
+     * back, but {@link #update} and training leave its parameters (and their optimizer state) alone — e.g.
+     * convolution layers reused from another model under a new head. Saved with the model; a saved model
+     * keeps optimizer state only for trainable parameters, so a layer unfrozen after loading starts its
+     * optimizer state (e.g. Adam's moments) from zero.
+     */
+    public void setTrainable(String layerName, boolean trainable) {
+        Lock lock = exclusive("setTrainable");
+        try {
+            layerIndex(layerName);
+            if (trainable) {
+                frozenLayers.remove(layerName);
+            } else {
+                frozenLayers.add(layerName);
+            }
+            Map<String, Parameter> t = new LinkedHashMap<>();
+            for (int i = 0; i < layers.size(); i++) {
+                if (!frozenLayers.contains(names.get(i))) {
+                    for (Parameter p : layers.get(i).parameters()) {
+                        t.put(names.get(i) + "." + p.name(), p);
+                    }
+                }
+            }
+            trainableParameters = Collections.unmodifiableMap(t);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the optimizer updates the layer {@code layerName} (see {@link #setTrainable}). */
+    public boolean isTrainable(String layerName) {
+        layerIndex(layerName);
+        return !frozenLayers.contains(layerName);
+    }
+
+    /** The layer named {@code layerName}. */
+    public Layer layer(String layerName) {
+        return layers.get(layerIndex(layerName));
+    }
+
+    /**
+     * An independent copy of the layer {@code layerName} with its current parameters (copied, not
+     * shared), rebuilt through its type's {@link LayerFactory}, to put into another model — the first step
+     * of transfer learning. The layer's type must be registered in {@link ModelTypes}.
+     */
+    public Layer copyOfLayer(String layerName) {
+        Layer l = layer(layerName);
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (Parameter p : l.parameters()) {
+            byName.put(p.name(), p.value());
+        }
+        try {
+            return ModelTypes.layer(l.type()).create(new ConfigView(l.config(), "layer '" + layerName + "'"),
+                    (name, shape) -> {
+                        Tensor t = byName.get(name);
+                        if (t == null) {
+                            throw new IllegalArgumentException("layer '" + layerName + "' has no parameter '" + name + "'");
+                        }
+                        t.requireShape("parameter " + layerName + "." + name, shape);
+                        return t.copy();
+                    });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private int layerIndex(String layerName) {
+        int i = names.indexOf(layerName);
+        if (i < 0) {
+            throw new IllegalArgumentException("the model has no layer '" + layerName + "' (layers: " + names + ")");
+        }
+        return i;
+    }
+
+    /** Number of parameter values, frozen layers included. */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters.values()) {
@@ -345,7 +468,7 @@ public final class Model {
     public void update() {
         Lock lock = exclusive("update");
         try {
-            optimizer.step(parameters);
+            optimizer.step(trainableParameters);
         } finally {
             lock.unlock();
         }
@@ -371,7 +494,7 @@ public final class Model {
         if (problem != null) {
             throw new TrainingDivergedException(epoch, batch, l, problem);
         }
-        optimizer.step(parameters);
+        optimizer.step(trainableParameters);
         return l;
     }
 
@@ -501,7 +624,7 @@ public final class Model {
             if (options.validation() != null) {
                 Evaluation e = evaluate(options.validation(), Math.max(options.batchSize(), 256));
                 valLoss = e.loss();
-                valMetric = loss.isClassification() ? e.accuracy() : e.rmse();
+                valMetric = e.metric();
             }
             history.add(trainLoss, valLoss, valMetric);
             if (options.verbose() && options.validation() != null) {
@@ -568,7 +691,11 @@ public final class Model {
         });
     }
 
-    /** Loss and metrics over {@code data}: accuracy and confusion matrix, or RMSE and MAE. Thread-safe. */
+    /**
+     * Loss and metrics over {@code data}: a {@link ClassificationEvaluation} (accuracy, confusion matrix,
+     * per-class and macro precision/recall/F1, top-k accuracy) for a classification loss, else a
+     * {@link RegressionEvaluation} (RMSE, MAE in target units). Thread-safe.
+     */
     public Evaluation evaluate(Dataset data, int batchSize) {
         checkData(data, "evaluation");
         checkBatchSize(batchSize);
@@ -579,8 +706,10 @@ public final class Model {
         int n = data.size();
         int[] order = Dataset.epochOrder(n, false, 0, 0);
         int[] outShape = outputShape();
-        int classes = loss == Loss.BINARY_CROSS_ENTROPY ? 2 : Shapes.product(outShape);
-        long[][] confusion = loss.isClassification() ? new long[classes][classes] : null;
+        Loss.Task task = loss.task();
+        int classes = task == Loss.Task.BINARY_CLASSIFICATION ? 2 : Shapes.product(outShape);
+        long[][] confusion = new long[classes][classes];
+        long[] ranks = new long[classes];
         double lossSum = 0;
         double sq = 0;
         double abs = 0;
@@ -595,35 +724,74 @@ public final class Model {
             lossSum += batchLoss * (to - from);
             float[] p = out.data();
             float[] t = yb.data();
-            if (loss == Loss.BINARY_CROSS_ENTROPY) {
-                for (int i = 0; i < p.length; i++) {
-                    confusion[t[i] >= 0.5f ? 1 : 0][p[i] >= 0.5f ? 1 : 0]++;
+            switch (task) {
+                case BINARY_CLASSIFICATION -> {
+                    for (int i = 0; i < p.length; i++) {
+                        int actual = t[i] >= 0.5f ? 1 : 0;
+                        int predicted = p[i] >= 0.5f ? 1 : 0;
+                        confusion[actual][predicted]++;
+                        ranks[actual == predicted ? 0 : 1]++;
+                    }
                 }
-            } else if (loss == Loss.CATEGORICAL_CROSS_ENTROPY) {
-                for (int r = 0; r < p.length; r += classes) {
-                    confusion[Tensor.argmax(t, r, classes)][Tensor.argmax(p, r, classes)]++;
+                case CLASSIFICATION -> {
+                    for (int r = 0; r < p.length; r += classes) {
+                        int actual = Tensor.argmax(t, r, classes);
+                        confusion[actual][Tensor.argmax(p, r, classes)]++;
+                        ranks[rank(p, r, classes, actual)]++;
+                    }
                 }
+                default -> {
+                    for (int i = 0; i < p.length; i++) {
+                        double d = (double) p[i] - t[i];
+                        sq += d * d;
+                        abs += Math.abs(d);
+                    }
+                }
+            }
+        }
+        if (task == Loss.Task.REGRESSION) {
+            return new RegressionEvaluation(n, lossSum / n, (long) n * Shapes.product(outShape), sq, abs);
+        }
+        return new ClassificationEvaluation(n, lossSum / n, confusion, ranks);
+    }
+
+    /** How many classes score above class {@code c} in the row at {@code r} (ties: lower index first, as argmax). */
+    private static int rank(float[] scores, int r, int classes, int c) {
+        int above = 0;
+        float v = scores[r + c];
+        for (int j = 0; j < classes; j++) {
+            float s = scores[r + j];
+            if (s > v || (s == v && j < c)) {
+                above++;
+            }
+        }
+        return above;
+    }
+
+    /**
+     * The predicted class of every sample of the batch {@code x (n, inputShape...)}: the argmax of the
+     * output row for a multi-class model, {@code output >= 0.5} for a single sigmoid output. Thread-safe.
+     */
+    public int[] predictClasses(Tensor x) {
+        if (!loss.isClassification()) {
+            throw new IllegalStateException("predictClasses needs a classification model; this one is trained with "
+                    + loss.typeName() + " (use predict)");
+        }
+        Tensor out = predict(x);
+        int n = out.dim(0);
+        int per = out.size() / Math.max(1, n);
+        int[] classes = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (per == 1) {
+                classes[i] = out.data()[i] >= 0.5f ? 1 : 0;
+            } else if (loss.task() == Loss.Task.BINARY_CLASSIFICATION) {
+                throw new IllegalStateException("predictClasses: a sigmoid model with " + per + " outputs per sample is "
+                        + "multi-label; threshold predict's probabilities at 0.5 instead");
             } else {
-                for (int i = 0; i < p.length; i++) {
-                    double d = (double) p[i] - t[i];
-                    sq += d * d;
-                    abs += Math.abs(d);
-                }
+                classes[i] = Tensor.argmax(out.data(), i * per, per);
             }
         }
-        if (confusion != null) {
-            long correct = 0;
-            long total = 0;
-            for (int a = 0; a < classes; a++) {
-                for (int q = 0; q < classes; q++) {
-                    total += confusion[a][q];
-                    correct += a == q ? confusion[a][q] : 0;
-                }
-            }
-            return new Evaluation(n, lossSum / n, (double) correct / total, confusion, Double.NaN, Double.NaN);
-        }
-        long count = (long) n * Shapes.product(outShape);
-        return new Evaluation(n, lossSum / n, Double.NaN, null, Math.sqrt(sq / count), abs / count);
+        return classes;
     }
 
     // ---------------------------------------------------------------- inference copies

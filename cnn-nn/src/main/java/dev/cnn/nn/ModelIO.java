@@ -38,10 +38,12 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * The model file: a zip holding {@code config.json} (format and library version, input shape, the
- * layers with their hyperparameters, loss, optimizer settings and step count, training state and
+ * layers with their hyperparameters ({@code "trainable": false} on a frozen one), the loss type and,
+ * when it has settings, {@code lossConfig}, optimizer settings and step count, training state and
  * history, free-form metadata), every parameter as {@code params/<layer>.<name>.npy} and the optimizer
- * state as {@code optimizer/<layer>.<name>.<m|v>.npy}, all readable by {@code numpy.load}. No Java
- * serialization.
+ * state of the trainable parameters as {@code optimizer/<layer>.<name>.<m|v>.npy}, all readable by
+ * {@code numpy.load}. No Java serialization. Types are looked up in {@link ModelTypes}, so a user's own
+ * layer, optimizer, loss or schedule loads once registered there.
  *
  * <p>Saving goes through {@link AtomicFile}: a temporary file beside the target is written, flushed and
  * renamed over it, so a crash leaves the previous file intact; a symbolic link is followed to its target
@@ -107,7 +109,9 @@ public final class ModelIO {
                 put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
             }
             for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
-                put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
+                if (stateOwner(model.trainableParameters(), e.getKey()) != null) { // frozen layers keep no state
+                    put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
+                }
             }
             zip.finish();
         });
@@ -134,10 +138,16 @@ public final class ModelIO {
             lo.addProperty("name", model.layerNames().get(i));
             lo.addProperty("type", l.type());
             lo.add("config", GSON.toJsonTree(l.config()));
+            if (!model.isTrainable(model.layerNames().get(i))) {
+                lo.addProperty("trainable", false);
+            }
             layers.add(lo);
         }
         c.add("layers", layers);
         c.addProperty("loss", model.loss().typeName());
+        if (!model.loss().config().isEmpty()) {
+            c.add("lossConfig", GSON.toJsonTree(model.loss().config()));
+        }
         JsonObject opt = new JsonObject();
         opt.addProperty("type", model.optimizer().type());
         opt.add("config", GSON.toJsonTree(model.optimizer().config()));
@@ -346,14 +356,23 @@ public final class ModelIO {
             }
             String where = source + " config.json layer '" + name + "'";
             ConfigView view = view(le.getAsJsonObject().get("config"), where);
+            JsonElement trainable = le.getAsJsonObject().get("trainable");
+            if (trainable != null && !(trainable.isJsonPrimitive() && trainable.getAsJsonPrimitive().isBoolean())) {
+                throw new ModelFormatException(where + ": 'trainable' must be true or false, got " + trainable);
+            }
             try {
                 b.add(name, ModelTypes.layer(lc.string("type")).create(view,
-                        (param, shape) -> entries.tensor("params/" + name + "." + param + ".npy", shape)));
+                        (param, shape) -> entries.tensor("params/" + name + "." + param + ".npy", shape)),
+                        trainable == null || trainable.getAsBoolean());
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage() : where + ": " + e.getMessage(), e);
             }
         }
-        b.loss(Loss.parse(cfg.string("loss")));
+        try {
+            b.loss(ModelTypes.loss(cfg.string("loss"), view(c.get("lossConfig"), source + " config.json lossConfig")));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": " + e.getMessage(), e);
+        }
         Config oc = new Config(cfg.object("optimizer"), source + " config.json optimizer");
         Optimizer opt;
         try {
@@ -372,20 +391,15 @@ public final class ModelIO {
                 continue;
             }
             String key = n.substring("optimizer/".length(), n.length() - ".npy".length());
-            Parameter owner = null;
-            for (Map.Entry<String, Parameter> p : model.parameters().entrySet()) {
-                if (key.startsWith(p.getKey() + ".")) {
-                    owner = p.getValue();
-                }
-            }
+            Parameter owner = stateOwner(model.trainableParameters(), key);
             if (owner == null) {
-                throw new ModelFormatException(source + ": entry " + n + " is state of no parameter of the model");
+                throw new ModelFormatException(source + ": entry " + n + " is state of no trainable parameter of the model");
             }
             state.put(key, entries.tensor(n, new int[] {owner.value().size()}));
         }
         try {
             opt.restore(oc.longValue("steps"), state);
-            opt.checkState(model.parameters());
+            opt.checkState(model.trainableParameters());
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(source + ": optimizer state: " + e.getMessage(), e);
         }
@@ -507,6 +521,17 @@ public final class ModelIO {
     }
 
     /** A JSON object (or nothing) as the view a factory reads. */
+    /** The parameter an optimizer state entry ({@code layer.param.part}) belongs to, or null. */
+    private static Parameter stateOwner(Map<String, Parameter> parameters, String key) {
+        Parameter owner = null;
+        for (Map.Entry<String, Parameter> p : parameters.entrySet()) {
+            if (key.startsWith(p.getKey() + ".")) {
+                owner = p.getValue();
+            }
+        }
+        return owner;
+    }
+
     private static ConfigView view(JsonElement e, String where) throws ModelFormatException {
         if (e == null || e.isJsonNull()) {
             return new ConfigView(Map.of(), where);

@@ -7,14 +7,16 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which layer and optimizer types a model file may name, and how each is rebuilt: type name (as
- * {@link Layer#type()} or {@link Optimizer#type()} returns it) to factory. The built-in types are
+ * Which layer, optimizer, loss and learning-rate schedule types a model file may name, and how each is rebuilt: type name (as
+ * {@link Layer#type()}, {@link Optimizer#type()}, {@link Loss#typeName()} or
+ * {@link LearningRateSchedule#type()} returns it) to factory. The built-in types are
  * registered from the start; register your own before loading a file that contains them. Thread-safe.
  */
 public final class ModelTypes {
     private static final Map<String, LayerFactory> LAYERS = new ConcurrentHashMap<>();
     private static final Map<String, OptimizerFactory> OPTIMIZERS = new ConcurrentHashMap<>();
     private static final Map<String, LearningRateSchedule.Factory> SCHEDULES = new ConcurrentHashMap<>();
+    private static final Map<String, Loss.Factory> LOSSES = new ConcurrentHashMap<>();
 
     static {
         registerLayer("FullyConnected", FullyConnected::fromConfig);
@@ -27,6 +29,10 @@ public final class ModelTypes {
         }
         registerOptimizer("Adam", Adam::fromConfig);
         registerOptimizer("GradientDescent", GradientDescent::fromConfig);
+        registerLoss("BinaryCrossEntropy", c -> Loss.BINARY_CROSS_ENTROPY);
+        registerLoss("MeanSquaredError", c -> Loss.MEAN_SQUARED_ERROR);
+        registerLoss("CategoricalCrossEntropy", c -> Loss.CATEGORICAL_CROSS_ENTROPY);
+        registerLoss("WeightedCategoricalCrossEntropy", WeightedCategoricalCrossEntropy::fromConfig);
         registerSchedule("ConstantRate", ConstantRate::fromConfig);
         registerSchedule("StepDecay", StepDecay::fromConfig);
         registerSchedule("CosineDecay", CosineDecay::fromConfig);
@@ -49,6 +55,20 @@ public final class ModelTypes {
     /** Makes learning-rate schedules of {@code type} loadable (replacing any factory registered for that name). */
     public static void registerSchedule(String type, LearningRateSchedule.Factory factory) {
         SCHEDULES.put(type, factory);
+    }
+
+    /** Makes losses of {@code type} loadable (replacing any factory registered for that name). */
+    public static void registerLoss(String type, Loss.Factory factory) {
+        LOSSES.put(type, factory);
+    }
+
+    static Loss loss(String type, ConfigView config) {
+        Loss.Factory f = LOSSES.get(type);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown loss type '" + type + "' (known: " + new TreeSet<>(LOSSES.keySet())
+                    + "; register others with ModelTypes.registerLoss)");
+        }
+        return f.create(config);
     }
 
     /** {@code {"type": ..., "config": {...}}}: how a schedule is saved (also inside another's config). */

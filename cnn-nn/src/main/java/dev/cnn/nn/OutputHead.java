@@ -4,8 +4,8 @@ import dev.cnn.core.Tensor;
 
 /**
  * The end of a model: the loss of a batch and the gradient where back-propagation starts. A final
- * sigmoid with {@link Loss#BINARY_CROSS_ENTROPY}, or softmax with {@link Loss#CATEGORICAL_CROSS_ENTROPY},
- * is fused with its loss: loss and gradient are computed from the logits (the final activation's input),
+ * activation of the kind {@link Loss#fusedActivation()} names (sigmoid for binary, softmax for categorical
+ * cross-entropy) is fused with its loss: loss and gradient are computed from the logits (the final activation's input),
  * {@code dL/dz = (p − y) / count}, which is exact and never divides by a saturated probability; the
  * activation's own backward is then skipped. Any other ending takes the loss's value and gradient of the
  * output.
@@ -21,9 +21,8 @@ final class OutputHead {
 
     /** The head for a model whose final layer is {@code last}, trained with {@code loss}. */
     static OutputHead of(Layer last, Loss loss) {
-        boolean fused = last instanceof Activation act
-                && ((act.kind() == Activation.Kind.SIGMOID && loss == Loss.BINARY_CROSS_ENTROPY)
-                || (act.kind() == Activation.Kind.SOFTMAX && loss == Loss.CATEGORICAL_CROSS_ENTROPY));
+        boolean fused = last instanceof Activation act && loss.fusedActivation() != null
+                && act.kind() == loss.fusedActivation();
         return new OutputHead(loss, fused);
     }
 
@@ -34,25 +33,15 @@ final class OutputHead {
 
     /** Mean loss of the batch: {@code logits} is the final layer's input, {@code output} its output. */
     double loss(Tensor logits, Tensor output, Tensor y) {
-        if (!fused) {
-            return loss.value(output, y);
-        }
-        return loss == Loss.BINARY_CROSS_ENTROPY ? Loss.binaryCrossEntropyFromLogits(logits, y)
-                : Loss.categoricalCrossEntropyFromLogits(logits, y);
+        return fused ? loss.valueFromLogits(logits, y) : loss.value(output, y);
     }
 
     /** Sets {@code grad} to the gradient of the mean loss: with respect to the logits when fused, else the output. */
     void gradient(Tensor output, Tensor y, Tensor grad) {
-        if (!fused) {
+        if (fused) {
+            loss.gradientFromLogits(output, y, grad);
+        } else {
             loss.gradient(output, y, grad);
-            return;
-        }
-        float[] p = output.data();
-        float[] t = y.data();
-        float[] g = grad.data();
-        float scale = 1f / (loss == Loss.BINARY_CROSS_ENTROPY ? p.length : output.dim(0));
-        for (int i = 0; i < p.length; i++) {
-            g[i] = (p[i] - t[i]) * scale;
         }
     }
 }

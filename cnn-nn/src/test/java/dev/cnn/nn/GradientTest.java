@@ -71,8 +71,9 @@ class GradientTest {
         Tensor p = Tensor.of(new float[] {0.2f, 0.7f, 0.9f, 0.4f, 0.55f, 0.1f}, 3, 2);
         Tensor y = Tensor.of(new float[] {0, 1, 1, 0, 1, 0}, 3, 2);
         Tensor oneHot = Tensor.of(new float[] {0, 1, 1, 0, 0, 1}, 3, 2);
-        for (Loss loss : Loss.values()) {
-            Tensor target = loss == Loss.CATEGORICAL_CROSS_ENTROPY ? oneHot : y;
+        for (Loss loss : new Loss[] {Loss.BINARY_CROSS_ENTROPY, Loss.MEAN_SQUARED_ERROR, Loss.CATEGORICAL_CROSS_ENTROPY,
+                new WeightedCategoricalCrossEntropy(0.5f, 3f)}) {
+            Tensor target = loss.task() == Loss.Task.CLASSIFICATION ? oneHot : y;
             Tensor grad = Tensor.zeros(3, 2);
             loss.gradient(p, target, grad);
             GradientCheck.Result r = GradientCheck.check(t -> loss.value(t, target), p, grad, 1e-3, REL, 1e-5);
@@ -91,6 +92,19 @@ class GradientTest {
                 .loss(Loss.BINARY_CROSS_ENTROPY).build();
         Tensor x = rng.randn(4, 6, 6, 2);
         Tensor y = Tensor.of(new float[] {0, 1, 1, 0}, 4, 1);
+        checkModel(m, x, y);
+    }
+
+    @Test
+    void wholeDenseModelWithSoftmaxAndClassWeightedCrossEntropy() {
+        Model m = Model.builder(5)
+                .add("fc1", new FullyConnected(5, 6, Init.HE, rng))
+                .add("tanh", Activation.tanh())
+                .add("fc2", new FullyConnected(6, 3, Init.XAVIER, rng))
+                .add("softmax", Activation.softmax())
+                .loss(new WeightedCategoricalCrossEntropy(0.25f, 1f, 4f)).build();
+        Tensor x = rng.randn(4, 5);
+        Tensor y = Tensor.of(new float[] {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1}, 4, 3);
         checkModel(m, x, y);
     }
 

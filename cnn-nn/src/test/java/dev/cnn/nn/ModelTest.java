@@ -60,7 +60,7 @@ class ModelTest {
         double last = m.computeLoss(d, 16);
         assertTrue(first > 0.3, "initial loss " + first);
         assertTrue(last < 1e-3, "loss after overfitting " + last);
-        assertEquals(1.0, m.evaluate(d, 16).accuracy());
+        assertEquals(1.0, m.evaluate(d, 16).classification().accuracy());
         assertEquals(150, m.history().epochs());
     }
 
