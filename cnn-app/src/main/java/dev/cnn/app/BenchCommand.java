@@ -2,7 +2,7 @@ package dev.cnn.app;
 
 import com.google.gson.Gson;
 import dev.cnn.core.NumpyRandom;
-import dev.cnn.core.Parallel;
+import dev.cnn.core.Threads;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.ConvGeometry;
@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
             w.addAll(kernelWorkloads());
         }
         if (!common.json) {
-            System.out.printf("threads %d, kernels %s, %d runs of %.1f s each after warm-up%n", Parallel.threads(),
+            System.out.printf("threads %d, kernels %s, %d runs of %.1f s each after warm-up%n", Threads.count(),
                     Gemm.backendName(), runs, seconds);
             System.out.printf("%-28s %14s %14s %14s  %s%n", "workload", "median", "min", "max", "unit");
         }
@@ -87,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("median", r[0]);
                 m.put("min", r[1]);
                 m.put("max", r[2]);
-                m.put("threads", Parallel.threads());
+                m.put("threads", Threads.count());
                 System.out.println(gson.toJson(m));
             } else {
                 System.out.printf("%-28s %,14.1f %,14.1f %,14.1f  %s%n", wl.name(), r[0], r[1], r[2], wl.unit());
@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("kernelShare", b[1]);
                 m.put("outsideKernelsShare", 1 - b[1]);
                 m.put("bytesAllocatedPerStep", b[2]);
-                m.put("threads", Parallel.threads());
+                m.put("threads", Threads.count());
                 System.out.println(gson.toJson(m));
             } else {
                 System.out.printf("lenet-2v5 train step: %.2f ms, %.1f%% in kernel layers (conv, pool, fully connected), "

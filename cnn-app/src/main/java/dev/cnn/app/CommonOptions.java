@@ -1,6 +1,6 @@
 package dev.cnn.app;
 
-import dev.cnn.core.Parallel;
+import dev.cnn.core.Threads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,7 +38,7 @@ final class CommonOptions {
             throw usage(spec, "--threads must be from 1 to " + max + " (" + MAX_THREADS_PER_PROCESSOR + " x the " + cpus
                     + " available processors), or 0 for one per processor; got " + threads);
         }
-        Parallel.setThreads(threads == 0 ? cpus : threads);
+        Threads.setCount(threads == 0 ? cpus : threads);
     }
 
     /** A usage error of {@code spec}'s command: one line on standard error and exit code 2. */

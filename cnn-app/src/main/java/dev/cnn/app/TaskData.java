@@ -5,6 +5,7 @@ import dev.cnn.data.CsvTable;
 import dev.cnn.data.DataException;
 import dev.cnn.data.ImageSet;
 import dev.cnn.data.Mnist;
+import dev.cnn.data.MnistDownload;
 import dev.cnn.data.Splits;
 import dev.cnn.data.Standardizer;
 import dev.cnn.data.TableDataset;
@@ -79,7 +80,7 @@ final class TaskData {
             throws IOException {
         Mnist.Split mnist;
         try {
-            mnist = Mnist.loadOrDownload(mnistDir(root), null, progress);
+            mnist = MnistDownload.loadOrDownload(mnistDir(root), null, progress);
         } catch (DataException e) {
             // the library says what is missing; the command line says how to point it elsewhere
             throw new DataException(e.getMessage() + "; or point --data (or CNN_DATA) at a directory that has them", e);

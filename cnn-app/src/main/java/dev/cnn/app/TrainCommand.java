@@ -2,7 +2,7 @@ package dev.cnn.app;
 
 import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
-import dev.cnn.core.Parallel;
+import dev.cnn.core.Threads;
 import dev.cnn.core.kernel.Gemm;
 import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.Init;
@@ -166,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         LOG.info("{}: {} training, {} validation, {} test samples; {} parameters; {} threads, {} kernels", task.id,
                 d.train.size(), d.validation == null ? 0 : d.validation.size(), d.test.size(), model.parameterCount(),
-                Parallel.threads(), Gemm.backendName());
+                Threads.count(), Gemm.backendName());
         if (!common.quiet && !common.json) {
             System.out.print(model.summary());
         }
@@ -364,7 +364,7 @@ final class TrainCommand implements Callable<Integer> {
         report.put("seed", plan.settings().seed());
         report.put("settings", settings);
         report.put("trainSeconds", seconds);
-        report.put("threads", Parallel.threads());
+        report.put("threads", Threads.count());
         report.put("kernels", Gemm.backendName());
         report.put("parameters", model.parameterCount());
         report.put("finished", Instant.now().toString());

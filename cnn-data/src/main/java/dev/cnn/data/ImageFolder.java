@@ -31,6 +31,7 @@ public final class ImageFolder {
 
     /** Loads every image under {@code root} as {@code channels} = 1 (grayscale) or 3 (RGB). */
     public static ImageSet load(Path root, int channels) throws IOException {
+        requireDjl();
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
         }
@@ -87,6 +88,21 @@ public final class ImageFolder {
      * The {@code {width, height}} of an image file, read from its header without decoding the pixels;
      * null when no reader recognises the format (decoding will then say why).
      */
+    /**
+     * Fails with a message saying what to add when DJL's api is not there: excluded from the class path,
+     * or on the module path but not resolved (cnn-data only {@code requires static ai.djl.api}).
+     */
+    private static void requireDjl() throws DataException {
+        try {
+            Class.forName("ai.djl.modality.cv.ImageFactory", false, ImageFolder.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new DataException("decoding images needs DJL's api (Maven ai.djl:api, module ai.djl.api), which is "
+                    + "not " + (ImageFolder.class.getModule().isNamed() ? "resolved: add 'requires ai.djl.api;' to your "
+                    + "module-info.java or start the JVM with --add-modules ai.djl.api" : "on the class path: add the "
+                    + "ai.djl:api dependency (do not exclude it from cnn-data)"), e);
+        }
+    }
+
     public static int[] dimensions(Path f) throws DataException {
         try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
             if (in == null) {
@@ -113,6 +129,7 @@ public final class ImageFolder {
      * {@link #MAX_PIXELS} pixels (judged from its header, before decoding), is a {@link DataException}.
      */
     public static BufferedImage decode(Path f) throws DataException {
+        requireDjl();
         int[] size = dimensions(f);
         if (size != null && (long) size[0] * size[1] > MAX_PIXELS) {
             throw new DataException(f + ": image is " + size[0] + "x" + size[1] + ", more than the " + (MAX_PIXELS >> 20)

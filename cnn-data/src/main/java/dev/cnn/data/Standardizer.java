@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.math3.stat.descriptive.moment.Mean;
-import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
 
 /**
  * Per-column standardisation {@code (v − mean) / std}, fitted on training data only and then applied
@@ -37,8 +35,8 @@ public final class Standardizer {
             for (int r = 0; r < rows; r++) {
                 col[r] = values[r * columns + c];
             }
-            mean[c] = new Mean().evaluate(col);
-            double s = new StandardDeviation(false).evaluate(col, mean[c]);
+            mean[c] = mean(col);
+            double s = populationStd(col, mean[c]);
             std[c] = s > 0 ? s : 1.0;
         }
         return new Standardizer(mean, std);
@@ -140,5 +138,37 @@ public final class Standardizer {
     private static String abbreviate(Object v) {
         String s = String.valueOf(v);
         return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+
+    /** The mean with a second pass that corrects the first's rounding: {@code m + sum(x - m) / n}. */
+    static double mean(double[] x) {
+        double sum = 0;
+        for (double v : x) {
+            sum += v;
+        }
+        double m = sum / x.length;
+        double correction = 0;
+        for (double v : x) {
+            correction += v - m;
+        }
+        return m + correction / x.length;
+    }
+
+    /**
+     * The population standard deviation (divisor n) about {@code mean}, by the corrected two-pass formula
+     * {@code sqrt((sum(d²) - sum(d)² / n) / n)} with {@code d = x - mean}; 0 for a single value.
+     */
+    static double populationStd(double[] x, double mean) {
+        if (x.length == 1) {
+            return 0;
+        }
+        double squares = 0;
+        double deviations = 0;
+        for (double v : x) {
+            double d = v - mean;
+            squares += d * d;
+            deviations += d;
+        }
+        return Math.sqrt((squares - deviations * deviations / x.length) / x.length);
     }
 }

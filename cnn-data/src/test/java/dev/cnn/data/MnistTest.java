@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +92,15 @@ class MnistTest {
         }
     }
 
+    @Test
+    void otherIdxSetsCarryTheirOwnClassNames() throws IOException {
+        writeSet(true);
+        Mnist.Split split = Mnist.load(dir, List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
+        assertEquals(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), split.test().classNames());
+        DataException e = assertThrows(DataException.class, () -> Mnist.load(dir, List.of("a", "b", "c")));
+        assertTrue(e.getMessage().contains("label 9 is not one of the 3 classes (0-2)"), e.getMessage());
+    }
+
     static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
@@ -136,7 +146,7 @@ class MnistTest {
 
         Files.delete(dir.resolve(Mnist.TRAIN_IMAGES + ".gz"));
         Files.delete(dir.resolve(Mnist.TEST_LABELS + ".gz"));
-        assertError("MNIST files missing in " + dir + ": train-images-idx3-ubyte, t10k-labels-idx1-ubyte",
+        assertError("IDX files missing in " + dir + ": train-images-idx3-ubyte, t10k-labels-idx1-ubyte",
                 () -> Mnist.load(dir));
     }
 
@@ -144,7 +154,7 @@ class MnistTest {
     void downloadFailsFastWithAHelpfulMessageWhenOffline() {
         long start = System.nanoTime();
         DataException e = assertThrows(DataException.class,
-                () -> Mnist.loadOrDownload(dir.resolve("cache"), "http://127.0.0.1:9/mnist/", false));
+                () -> MnistDownload.loadOrDownload(dir.resolve("cache"), "http://127.0.0.1:9/mnist/", false));
         assertTrue(e.getMessage().contains("cannot be downloaded") && e.getMessage().contains("copy the four MNIST files"),
                 e.getMessage());
         assertTrue(!e.getMessage().contains("--data"), "a library message names no command-line option: " + e.getMessage());

@@ -40,7 +40,8 @@ class RealDataTest {
         // Debian's dataset-fashion-mnist package, installed by .ci/run when the machine allows it
         Path dir = Path.of(System.getProperty("cnn.fashion", "/usr/share/datasets/fashion-mnist"));
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir), "no " + dir);
-        Mnist.Split s = Mnist.load(dir);
+        Mnist.Split s = Mnist.load(dir, Mnist.FASHION);
+        assertEquals("Ankle boot", s.train().classNames().get(s.train().labels()[0]));
         assertEquals(60000, s.train().count());
         assertEquals(10000, s.test().count());
         assertArrayEquals(new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},

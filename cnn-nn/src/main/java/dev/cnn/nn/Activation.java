@@ -1,6 +1,6 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.Parallel;
+import dev.cnn.core.internal.Parallel;
 import dev.cnn.core.Tensor;
 import java.util.Map;
 

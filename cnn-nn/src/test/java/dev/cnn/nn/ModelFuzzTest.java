@@ -122,13 +122,25 @@ class ModelFuzzTest {
         return m;
     }
 
+    /**
+     * Bytes this thread has allocated so far (HotSpot's com.sun.management.ThreadMXBean, reached by
+     * reflection: the tests run inside module dev.cnn.nn, which does not read jdk.management).
+     */
+    private static long allocatedBytes() {
+        try {
+            java.lang.reflect.Method m = Class.forName("com.sun.management.ThreadMXBean")
+                    .getMethod("getThreadAllocatedBytes", long.class);
+            return (long) m.invoke(ManagementFactory.getThreadMXBean(), Thread.currentThread().getId());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("this JVM does not report allocated bytes per thread", e);
+        }
+    }
+
     /** Loads {@code bytes} as a model file and records the outcome; fails the test on anything undocumented. */
     private void check(byte[] bytes, Tally t) throws IOException {
         Path p = dir.resolve("fuzz.cnn");
         Files.write(p, bytes);
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long id = Thread.currentThread().getId();
-        long allocated = threads.getThreadAllocatedBytes(id);
+        long allocated = allocatedBytes();
         long start = System.nanoTime();
         Model m;
         try {
@@ -142,7 +154,7 @@ class ModelFuzzTest {
             return;
         } finally {
             t.maxNanos = Math.max(t.maxNanos, System.nanoTime() - start);
-            t.maxAllocated = Math.max(t.maxAllocated, threads.getThreadAllocatedBytes(id) - allocated);
+            t.maxAllocated = Math.max(t.maxAllocated, allocatedBytes() - allocated);
             t.files++;
         }
         if (m == null) {

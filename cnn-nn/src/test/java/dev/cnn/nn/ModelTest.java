@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.NumpyRandom;
-import dev.cnn.core.Parallel;
+import dev.cnn.core.Threads;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ class ModelTest {
 
     @Test
     void sameSeedSameThreadsGivesBitIdenticalWeights() {
-        Parallel.setThreads(2);
+        Threads.setCount(2);
         float[][] runs = new float[2][];
         for (int run = 0; run < 2; run++) {
             Model m = smallCnn(7);
@@ -75,7 +75,7 @@ class ModelTest {
             runs[run] = flatWeights(m);
         }
         assertArrayEquals(runs[0], runs[1]);
-        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        Threads.setCount(Runtime.getRuntime().availableProcessors());
     }
 
     @Test

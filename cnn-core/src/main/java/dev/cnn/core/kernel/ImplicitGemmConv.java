@@ -1,6 +1,6 @@
 package dev.cnn.core.kernel;
 
-import dev.cnn.core.Parallel;
+import dev.cnn.core.internal.Parallel;
 import java.util.Arrays;
 
 /**

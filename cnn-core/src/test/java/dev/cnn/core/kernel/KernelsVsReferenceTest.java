@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.NumpyRandom;
-import dev.cnn.core.Parallel;
+import dev.cnn.core.internal.Parallel;
 import dev.cnn.core.PoolMode;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.reference.StepByStep.ConvGradients;

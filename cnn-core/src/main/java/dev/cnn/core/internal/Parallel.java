@@ -1,4 +1,4 @@
-package dev.cnn.core;
+package dev.cnn.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;

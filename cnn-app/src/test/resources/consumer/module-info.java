@@ -1,0 +1,4 @@
+module example.consumer {
+    requires dev.cnn.nn;
+    requires dev.cnn.data;
+}
