@@ -115,6 +115,19 @@ class CliTest {
     }
 
     @Test
+    void exportWritesOnnxAndRefusesOtherNames() throws Exception {
+        Path model = digitsModel();
+        Path onnx = dir.resolve("digits.onnx");
+        Run r = cnn("export", model.toString(), onnx.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("input 'input' (batch, 28, 28, 1), output 'output' (batch, 1)"), r.out());
+        assertEquals(Files.size(onnx), dev.cnn.nn.OnnxExport.toBytes(Model.load(model)).length);
+        Run bad = cnn("export", model.toString(), dir.resolve("digits.zip").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("OUT must end in .onnx"), bad.err());
+    }
+
+    @Test
     void summaryShowsLayersAndMetadata() throws Exception {
         Run r = cnn("summary", digitsModel().toString());
         assertEquals(0, r.code(), r.err());

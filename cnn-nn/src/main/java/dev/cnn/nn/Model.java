@@ -907,6 +907,14 @@ public final class Model {
         ModelIO.save(this, path);
     }
 
+    /**
+     * Writes the model for inference as an ONNX file (see {@link OnnxExport}: opset 13, NHWC input and
+     * output as in {@link #predict}), atomically.
+     */
+    public void exportOnnx(Path path) throws IOException {
+        OnnxExport.write(this, path);
+    }
+
     /** Loads a model saved by {@link #save}. */
     public static Model load(Path path) throws IOException {
         return ModelIO.load(path);

@@ -1,0 +1,218 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.AtomicFile;
+import dev.cnn.core.Tensor;
+import dev.cnn.core.Version;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a {@link Model} as an ONNX model (IR version {@value #IR_VERSION}, default-domain opset
+ * {@value #OPSET}) that ONNX Runtime and other ONNX engines run for inference.
+ *
+ * <p>The graph has one input {@code input} of shape {@code (batch, inputShape...)} and one output
+ * {@code output} of shape {@code (batch, outputShape...)}, float32, in cnn's own NHWC layout, so the
+ * same arrays go in and come out as with {@link Model#predict}. ONNX's convolution and pooling work in
+ * NCHW: the graph transposes to NCHW before the first of them ({@code Transpose} perm 0,3,1,2) and back
+ * to NHWC (perm 0,2,3,1) before a {@code Flatten} or {@code FullyConnected} and at the end, so flattened
+ * features keep cnn's (h, w, c) order. Mapping: {@code Conv2D} → {@code Conv} (weights transposed from
+ * (kh, kw, in, filters) to (filters, in, kh, kw), symmetric {@code pads}), {@code MaxPool2D} /
+ * {@code AveragePool2D} → {@code MaxPool} / {@code AveragePool}, {@code FullyConnected} → {@code Flatten}
+ * + {@code Gemm}, {@code Flatten} → {@code Flatten}, activations → {@code Sigmoid}, {@code Relu},
+ * {@code Tanh}, {@code Identity}, {@code Softmax} (axis 1). Weights are initializers (raw little-endian
+ * float32). A layer of any other type is refused with an error naming it. Thread-safe.
+ */
+public final class OnnxExport {
+    /** The ONNX IR version written. */
+    public static final int IR_VERSION = 7;
+    /** The default-domain operator set the graph uses. */
+    public static final int OPSET = 13;
+    private static final int FLOAT = 1;
+    private static final long[] TO_NCHW = {0, 3, 1, 2};
+    private static final long[] TO_NHWC = {0, 2, 3, 1};
+
+    private OnnxExport() {
+    }
+
+    /** The model as ONNX bytes. */
+    public static byte[] toBytes(Model model) {
+        Graph g = new Graph();
+        String x = "input";
+        boolean nchw = false;
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer layer = model.layers().get(i);
+            String name = model.layerNames().get(i);
+            String type = layer.type();
+            Map<String, Object> c = layer.config();
+            switch (type) {
+                case "Conv2D", "MaxPool2D", "AveragePool2D" -> {
+                    if (!nchw) {
+                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
+                        nchw = true;
+                    }
+                    x = type.equals("Conv2D") ? conv(g, name, layer, c, x) : pool(g, name, type, c, x);
+                }
+                case "FullyConnected", "Flatten" -> {
+                    if (nchw) {
+                        x = g.transpose(x, name + "/to_nhwc", TO_NHWC);
+                        nchw = false;
+                    }
+                    String flat = g.node("Flatten", name + (type.equals("Flatten") ? "" : "/flatten"), List.of(x),
+                            new Protobuf[] {intAttribute("axis", 1)});
+                    x = type.equals("Flatten") ? flat : fullyConnected(g, name, layer, flat);
+                }
+                case "Sigmoid", "ReLU", "Tanh", "Linear" -> x = g.node(onnxActivation(type), name, List.of(x),
+                        new Protobuf[0]);
+                case "Softmax" -> x = g.node("Softmax", name, List.of(x), new Protobuf[] {intAttribute("axis", 1)});
+                default -> throw new IllegalArgumentException("layer '" + name + "' (" + type + ") has no ONNX form: "
+                        + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, FullyConnected, Flatten and the "
+                        + "activations Sigmoid, ReLU, Tanh, Linear and Softmax");
+            }
+        }
+        if (nchw) {
+            x = g.transpose(x, "output/to_nhwc", TO_NHWC);
+        }
+        g.node("Identity", "output", List.of(x), new Protobuf[0], "output");
+
+        Protobuf graph = g.graph
+                .string(2, "cnn")
+                .message(11, valueInfo("input", model.inputShape()))
+                .message(12, valueInfo("output", model.outputShape()));
+        return new Protobuf()
+                .varint(1, IR_VERSION)
+                .string(2, "cnn")
+                .string(3, Version.LIBRARY)
+                .message(7, graph)
+                .message(8, new Protobuf().string(1, "").varint(2, OPSET))
+                .toByteArray();
+    }
+
+    /** Writes {@link #toBytes} to {@code path} atomically (see {@link AtomicFile}). */
+    public static void write(Model model, Path path) throws IOException {
+        AtomicFile.write(path, toBytes(model));
+    }
+
+    private static String conv(Graph g, String name, Layer layer, Map<String, Object> c, String x) {
+        Tensor w = parameter(layer, "W");
+        int kh = w.dim(0);
+        int kw = w.dim(1);
+        int in = w.dim(2);
+        int filters = w.dim(3);
+        float[] src = w.data();
+        float[] oihw = new float[src.length];
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int ci = 0; ci < in; ci++) {
+                    for (int o = 0; o < filters; o++) {
+                        oihw[((o * in + ci) * kh + i) * kw + j] = src[((i * kw + j) * in + ci) * filters + o];
+                    }
+                }
+            }
+        }
+        String wName = g.initializer(name + ".W", oihw, filters, in, kh, kw);
+        String bName = g.initializer(name + ".b", parameter(layer, "b").data(), filters);
+        long[] stride = ints(c.get("stride"));
+        long[] pad = ints(c.get("padding"));
+        return g.node("Conv", name, List.of(x, wName, bName), new Protobuf[] {
+            intsAttribute("kernel_shape", kh, kw),
+            intsAttribute("strides", stride),
+            intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]),
+        });
+    }
+
+    private static String pool(Graph g, String name, String type, Map<String, Object> c, String x) {
+        return g.node(type.equals("MaxPool2D") ? "MaxPool" : "AveragePool", name, List.of(x), new Protobuf[] {
+            intsAttribute("kernel_shape", ints(c.get("kernel"))),
+            intsAttribute("strides", ints(c.get("stride"))),
+        });
+    }
+
+    private static String fullyConnected(Graph g, String name, Layer layer, String x) {
+        Tensor w = parameter(layer, "W");
+        String wName = g.initializer(name + ".W", w.data(), w.dim(0), w.dim(1));
+        String bName = g.initializer(name + ".b", parameter(layer, "b").data(), w.dim(1));
+        return g.node("Gemm", name, List.of(x, wName, bName), new Protobuf[0]);
+    }
+
+    private static String onnxActivation(String type) {
+        return switch (type) {
+            case "Sigmoid" -> "Sigmoid";
+            case "ReLU" -> "Relu";
+            case "Tanh" -> "Tanh";
+            default -> "Identity";
+        };
+    }
+
+    private static Tensor parameter(Layer layer, String name) {
+        for (Parameter p : layer.parameters()) {
+            if (p.name().equals(name)) {
+                return p.value();
+            }
+        }
+        throw new IllegalArgumentException(layer.type() + " has no parameter " + name);
+    }
+
+    private static long[] ints(Object list) {
+        List<?> l = (List<?>) list;
+        long[] r = new long[l.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = ((Number) l.get(i)).longValue();
+        }
+        return r;
+    }
+
+    private static Protobuf intAttribute(String name, long value) {
+        return new Protobuf().string(1, name).varint(20, 2).varint(3, value);
+    }
+
+    private static Protobuf intsAttribute(String name, long... values) {
+        return new Protobuf().string(1, name).varint(20, 7).varints(8, values);
+    }
+
+    /** A float32 tensor value {@code (batch, sample...)}, the batch a named dimension. */
+    private static Protobuf valueInfo(String name, int[] sample) {
+        Protobuf shape = new Protobuf().message(1, new Protobuf().string(2, "batch"));
+        for (int d : sample) {
+            shape.message(1, new Protobuf().varint(1, d));
+        }
+        Protobuf tensorType = new Protobuf().varint(1, FLOAT).message(2, shape);
+        return new Protobuf().string(1, name).message(2, new Protobuf().message(1, tensorType));
+    }
+
+    /** The graph being built: nodes in order and initializers. */
+    private static final class Graph {
+        final Protobuf graph = new Protobuf();
+
+        String node(String op, String name, List<String> inputs, Protobuf[] attributes) {
+            return node(op, name, inputs, attributes, name + ":0");
+        }
+
+        String node(String op, String name, List<String> inputs, Protobuf[] attributes, String output) {
+            Protobuf n = new Protobuf();
+            for (String in : inputs) {
+                n.string(1, in);
+            }
+            n.string(2, output).string(3, name).string(4, op);
+            for (Protobuf a : attributes) {
+                n.message(5, a);
+            }
+            graph.message(1, n);
+            return output;
+        }
+
+        String transpose(String x, String name, long[] perm) {
+            return node("Transpose", name, List.of(x), new Protobuf[] {intsAttribute("perm", perm)});
+        }
+
+        String initializer(String name, float[] values, long... dims) {
+            ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().put(values);
+            graph.message(5, new Protobuf().varints(1, dims).varint(2, FLOAT).string(8, name).bytes(9, raw.array()));
+            return name;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.cnn.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exported models run in ONNX Runtime and give cnn's own predictions. */
+class OnnxExportTest {
+    /** Largest |ONNX Runtime - cnn| allowed on any output value (outputs here are O(1)). */
+    static final double TOLERANCE = 1e-5;
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyLayerTypeMatchesOnnxRuntimeOnRandomShapes() throws Exception {
+        NumpyRandom rng = new NumpyRandom(11);
+        double worst = 0;
+        for (int trial = 0; trial < 12; trial++) {
+            int h = 5 + (int) (rng.nextDouble() * 8);
+            int w = 5 + (int) (rng.nextDouble() * 8);
+            int c = 1 + (int) (rng.nextDouble() * 3);
+            int filters = 1 + (int) (rng.nextDouble() * 6);
+            int k = 1 + 2 * (int) (rng.nextDouble() * 2);
+            int stride = 1 + (int) (rng.nextDouble() * 2);
+            Padding padding = rng.nextDouble() < 0.5 ? Padding.SAME : Padding.VALID;
+            PoolMode mode = trial % 2 == 0 ? PoolMode.MAX : PoolMode.AVERAGE;
+            Activation.Kind[] kinds = {Activation.Kind.RELU, Activation.Kind.TANH, Activation.Kind.SIGMOID,
+                Activation.Kind.LINEAR};
+            Model.Builder b = Model.builder(h, w, c).seed(trial)
+                    .add("conv", new Conv2D(filters, k, stride, padding, Init.HE))
+                    .add("act", new Activation(kinds[trial % 4]))
+                    .add("pool", new Pool2D(2, 2, 1, 2, mode));
+            if (trial % 3 == 0) {
+                b.add("conv2", new Conv2D(3, 1)).add("flat", new Flatten());
+            }
+            int classes = 2 + trial % 3;
+            b.add("fc", new FullyConnected(6)).add("tanh", Activation.tanh());
+            if (trial % 2 == 0) {
+                b.add("out", new FullyConnected(classes)).add("softmax", Activation.softmax());
+            } else {
+                b.add("out", new FullyConnected(1)).add("sigmoid", Activation.sigmoid());
+            }
+            Model m = b.build();
+            Tensor x = rng.randn(3, h, w, c);
+            worst = Math.max(worst, compare(m, x, "trial " + trial));
+        }
+        assertTrue(worst <= TOLERANCE, "worst difference " + worst);
+    }
+
+    @Test
+    void aDenseRegressionModelAndAFileOnDisk() throws Exception {
+        NumpyRandom rng = new NumpyRandom(4);
+        Model m = Model.builder(8).add("fc1", new FullyConnected(8, 16, Init.HE, rng)).add("relu", Activation.relu())
+                .add("fc2", new FullyConnected(16, 1, Init.XAVIER, rng)).add("linear", Activation.linear()).build();
+        Path file = dir.resolve("housing.onnx");
+        m.exportOnnx(file);
+        Tensor x = rng.randn(50, 8);
+        float[] onnx = run(Files.readAllBytes(file), x);
+        assertArrayEquals(m.predict(x).data(), onnx, 1e-5f);
+    }
+
+    @Test
+    void aLayerWithoutAnOnnxFormIsRefusedByName() {
+        Layer custom = new Layer() {
+            @Override
+            public String type() {
+                return "Mystery";
+            }
+
+            @Override
+            public int[] outputShape(int[] inputShape) {
+                return inputShape;
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+
+            @Override
+            public Tensor backward(Tensor dy, boolean needInputGradient) {
+                return dy;
+            }
+
+            @Override
+            public Map<String, Object> config() {
+                return Map.of();
+            }
+        };
+        Model m = Model.builder(3).add("odd", custom).add("fc", new FullyConnected(2)).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExport.toBytes(m));
+        assertTrue(e.getMessage().startsWith("layer 'odd' (Mystery) has no ONNX form"), e.getMessage());
+    }
+
+    /** Runs {@code m} on {@code x} in cnn and ONNX Runtime; returns the largest difference. */
+    static double compare(Model m, Tensor x, String what) throws OrtException {
+        float[] expected = m.predict(x).data();
+        float[] got = run(OnnxExport.toBytes(m), x);
+        assertEquals(expected.length, got.length, what);
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - got[i]));
+        }
+        assertTrue(worst <= TOLERANCE, what + ": difference " + worst);
+        return worst;
+    }
+
+    /** ONNX Runtime's output for input {@code x} (NHWC, as cnn takes it). */
+    static float[] run(byte[] model, Tensor x) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        long[] shape = new long[x.rank()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = x.dim(i);
+        }
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = env.createSession(model, options);
+                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.data()), shape);
+                 OrtSession.Result result = session.run(Map.of("input", input))) {
+                assertEquals(List.of("input"), List.copyOf(session.getInputNames()));
+                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                float[] f = new float[out.remaining()];
+                out.get(f);
+                return f;
+            }
+        }
+    }
+}
