@@ -33,7 +33,7 @@ class ReadmeExamplesTest {
         while (m.find()) {
             blocks.add(m.group(1).replace("Path.of(\"", "Path.of(DIR + \"/"));
         }
-        assertEquals(2, blocks.size(), "the README shows cnn-core and cnn-nn as libraries");
+        assertEquals(3, blocks.size(), "the README shows cnn-core and cnn-nn as libraries and serving in ONNX Runtime");
         // each block states its own imports, as a reader copies them: they go to the top of the file
         StringBuilder imports = new StringBuilder();
         for (int i = 0; i < blocks.size(); i++) {
@@ -48,7 +48,8 @@ class ReadmeExamplesTest {
         src.append(" public static void core() throws Exception {\n").append(blocks.get(0)).append(" }\n");
         src.append(" public static void nn() throws Exception {\n")
                 .append("  Tensor x = new NumpyRandom(3).rand(64, 28, 28, 1); Tensor y = Tensor.zeros(64, 1);\n")
-                .append(blocks.get(1)).append("  System.out.println(\"predicted \" + p.shapeString());\n }\n}\n");
+                .append(blocks.get(1)).append("  System.out.println(\"predicted \" + p.shapeString());\n }\n");
+        src.append(" public static void serve() throws Exception {\n").append(blocks.get(2)).append(" }\n}\n");
         Path file = dir.resolve("Readme.java");
         Files.writeString(file, src);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -63,6 +64,8 @@ class ReadmeExamplesTest {
             assertTrue(Files.size(dir.resolve("z.npy")) > 0);
             String nn = capture(c.getMethod("nn"));
             assertTrue(nn.contains("predicted (64, 1)"), nn);
+            String served = capture(c.getMethod("serve"));
+            assertTrue(served.matches("p = 0\\.[0-9]+(E-[0-9]+)?\\s*"), "ONNX Runtime runs the exported model: " + served);
         }
     }
 

@@ -54,6 +54,7 @@ public final class AtomicFile {
     /** Writes the new content of the file to {@code out}; must not close it. */
     @FunctionalInterface
     public interface Content {
+        /** Writes the whole content to {@code out} (the temporary file; do not close it). */
         void writeTo(OutputStream out) throws IOException;
     }
 

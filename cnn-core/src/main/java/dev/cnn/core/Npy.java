@@ -234,6 +234,7 @@ public final class Npy {
     public static final class NpyFormatException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** A {@code .npy} problem described by {@code message}. */
         public NpyFormatException(String message) {
             super(message);
         }

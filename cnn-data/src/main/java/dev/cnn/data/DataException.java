@@ -6,10 +6,12 @@ import java.io.IOException;
 public class DataException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** A data problem described by {@code message} (which names the file, row or column). */
     public DataException(String message) {
         super(message);
     }
 
+    /** A data problem described by {@code message}, caused by {@code cause}. */
     public DataException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -16,7 +16,9 @@ import java.util.zip.ZipException;
  * then the sizes, then the bytes. Every header field is checked against the bytes present.
  */
 public final class Idx {
+    /** Magic number of an IDX file of unsigned-byte images (3 dimensions). */
     public static final int IMAGES_MAGIC = 2051;
+    /** Magic number of an IDX file of unsigned-byte labels (1 dimension). */
     public static final int LABELS_MAGIC = 2049;
     static final int MAX_GZIP_RATIO = 1100;
     /**

@@ -103,6 +103,7 @@ public final class ImageFolder {
         }
     }
 
+    /** Width and height of the image {@code f}, read from its header without decoding the pixels. */
     public static int[] dimensions(Path f) throws DataException {
         try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
             if (in == null) {

@@ -19,6 +19,7 @@ public final class ImageSet {
     private final int channels;
     private final List<String> classNames;
 
+    /** Images of {@code height x width x channels} bytes each, back to back in {@code pixels}, with their labels (indices into {@code classNames}); the arrays are used as they are. */
     public ImageSet(byte[] pixels, int[] labels, int height, int width, int channels, List<String> classNames) {
         if ((long) labels.length * height * width * channels != pixels.length) {
             throw new IllegalArgumentException(labels.length + " labels of " + height + "x" + width + "x" + channels
@@ -38,18 +39,22 @@ public final class ImageSet {
         this.classNames = List.copyOf(classNames);
     }
 
+    /** Number of images. */
     public int count() {
         return count;
     }
 
+    /** Image height in pixels. */
     public int height() {
         return height;
     }
 
+    /** Image width in pixels. */
     public int width() {
         return width;
     }
 
+    /** Channels per pixel: 1 (grayscale) or 3 (RGB). */
     public int channels() {
         return channels;
     }
@@ -64,6 +69,7 @@ public final class ImageSet {
         return labels.clone();
     }
 
+    /** The label (class index) of image {@code i}. */
     public int label(int i) {
         return labels[i];
     }

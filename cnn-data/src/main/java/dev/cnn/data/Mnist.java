@@ -18,9 +18,13 @@ import org.apache.logging.log4j.Logger;
  */
 public final class Mnist {
     private static final Logger LOG = LogManager.getLogger(Mnist.class);
+    /** File name of the training images (without {@code .gz}). */
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
+    /** File name of the training labels (without {@code .gz}). */
     public static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
+    /** File name of the test images (without {@code .gz}). */
     public static final String TEST_IMAGES = "t10k-images-idx3-ubyte";
+    /** File name of the test labels (without {@code .gz}). */
     public static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
     static final String[] FILES = {TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS};
     /** MNIST's class names: the digits. */

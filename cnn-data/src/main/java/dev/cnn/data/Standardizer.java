@@ -14,6 +14,7 @@ public final class Standardizer {
     private final double[] mean;
     private final double[] std;
 
+    /** A standardizer with the given mean and standard deviation of each column (same length, deviations > 0). */
     public Standardizer(double[] mean, double[] std) {
         if (mean.length != std.length) {
             throw new IllegalArgumentException("mean has " + mean.length + " columns but std has " + std.length);
@@ -42,14 +43,17 @@ public final class Standardizer {
         return new Standardizer(mean, std);
     }
 
+    /** Number of columns. */
     public int columns() {
         return mean.length;
     }
 
+    /** The mean of column {@code c}. */
     public double mean(int c) {
         return mean[c];
     }
 
+    /** The standard deviation of column {@code c} (1 for a constant column). */
     public double std(int c) {
         return std[c];
     }

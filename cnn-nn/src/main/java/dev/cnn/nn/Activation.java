@@ -13,7 +13,16 @@ public final class Activation implements Layer {
 
     /** The available functions. */
     public enum Kind {
-        SIGMOID("Sigmoid"), RELU("ReLU"), TANH("Tanh"), LINEAR("Linear"), SOFTMAX("Softmax");
+        /** {@code 1 / (1 + e^-x)}. */
+        SIGMOID("Sigmoid"),
+        /** {@code max(0, x)}. */
+        RELU("ReLU"),
+        /** {@code tanh(x)}. */
+        TANH("Tanh"),
+        /** The identity. */
+        LINEAR("Linear"),
+        /** Softmax over the last axis. */
+        SOFTMAX("Softmax");
 
         private final String typeName;
 
@@ -21,6 +30,7 @@ public final class Activation implements Layer {
             this.typeName = typeName;
         }
 
+        /** The type name saved in model files, e.g. {@code ReLU}. */
         public String typeName() {
             return typeName;
         }
@@ -44,30 +54,37 @@ public final class Activation implements Layer {
     private Tensor x;
     private Tensor y;
 
+    /** An activation of the given kind. */
     public Activation(Kind kind) {
         this.kind = kind;
     }
 
+    /** {@code 1 / (1 + e^-x)}, elementwise. */
     public static Activation sigmoid() {
         return new Activation(Kind.SIGMOID);
     }
 
+    /** {@code max(0, x)}, elementwise. */
     public static Activation relu() {
         return new Activation(Kind.RELU);
     }
 
+    /** {@code tanh(x)}, elementwise. */
     public static Activation tanh() {
         return new Activation(Kind.TANH);
     }
 
+    /** The identity (for a regression output). */
     public static Activation linear() {
         return new Activation(Kind.LINEAR);
     }
 
+    /** Softmax over the last axis of a {@code (batch, classes)} input. */
     public static Activation softmax() {
         return new Activation(Kind.SOFTMAX);
     }
 
+    /** Which function this layer computes. */
     public Kind kind() {
         return kind;
     }

@@ -32,6 +32,7 @@ public final class Adam implements Optimizer {
         this(learningRate, 0.9, 0.999, 1e-8);
     }
 
+    /** Adam with every setting given: {@code beta1}, {@code beta2} in [0, 1), {@code epsilon} > 0. */
     public Adam(double learningRate, double beta1, double beta2, double epsilon) {
         Optimizer.checkLearningRate(learningRate);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0)) {

@@ -8,6 +8,7 @@ import java.util.Map;
  * @param rate the learning rate, positive and finite
  */
 public record ConstantRate(double rate) implements LearningRateSchedule {
+    /** Checks that the rate is positive and finite. */
     public ConstantRate {
         Optimizer.checkLearningRate(rate);
     }

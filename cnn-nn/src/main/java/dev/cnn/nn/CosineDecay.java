@@ -14,6 +14,7 @@ import java.util.Map;
  * @param floor       the final rate as a fraction of the initial one, in [0, 1]
  */
 public record CosineDecay(double initialRate, int epochs, double floor) implements LearningRateSchedule {
+    /** Checks the settings (see the record components). */
     public CosineDecay {
         Optimizer.checkLearningRate(initialRate);
         if (epochs < 1 || !(floor >= 0 && floor <= 1)) {

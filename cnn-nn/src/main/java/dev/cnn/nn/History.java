@@ -16,10 +16,12 @@ public final class History {
         validationMetric.add(metric);
     }
 
+    /** Mean training loss of each epoch, in order. */
     public List<Double> trainLoss() {
         return Collections.unmodifiableList(trainLoss);
     }
 
+    /** Validation loss of each epoch (NaN for epochs trained without validation data). */
     public List<Double> validationLoss() {
         return Collections.unmodifiableList(validationLoss);
     }
@@ -29,6 +31,7 @@ public final class History {
         return Collections.unmodifiableList(validationMetric);
     }
 
+    /** Number of epochs recorded. */
     public int epochs() {
         return trainLoss.size();
     }

@@ -10,8 +10,11 @@ import dev.cnn.core.Tensor;
  * {@code fanIn = kh·kw·cIn} and {@code fanOut = kh·kw·filters}.
  */
 public enum Init {
+    /** Standard normal values times 0.01. */
     RANDOM,
+    /** Standard normal values times {@code sqrt(2 / (fanIn + fanOut))} (Glorot). */
     XAVIER,
+    /** Standard normal values times {@code sqrt(2 / fanIn)} (He), for ReLU networks. */
     HE;
 
     /** The initialiser named {@code s} ({@code random}, {@code xavier} or {@code he}), any case. */

@@ -21,6 +21,7 @@ public interface LearningRateSchedule {
     /** Rebuilds a schedule from its saved form. */
     @FunctionalInterface
     interface Factory {
+        /** The schedule described by {@code config}; invalid values are an {@link IllegalArgumentException} naming the key. */
         LearningRateSchedule create(ConfigView config);
     }
 }

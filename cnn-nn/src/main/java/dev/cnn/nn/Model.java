@@ -220,6 +220,7 @@ public final class Model {
 
     // ---------------------------------------------------------------- accessors
 
+    /** The shape of one input sample, e.g. {@code (28, 28, 1)}. */
     public int[] inputShape() {
         return inputShape.clone();
     }
@@ -233,18 +234,22 @@ public final class Model {
         return s;
     }
 
+    /** The layer names, in order. */
     public List<String> layerNames() {
         return names;
     }
 
+    /** The layers, in order (the model's own instances). */
     public List<Layer> layers() {
         return layers;
     }
 
+    /** The loss the model trains with. */
     public Loss loss() {
         return loss;
     }
 
+    /** The optimizer that updates the trainable parameters. */
     public Optimizer optimizer() {
         return optimizer;
     }
@@ -346,6 +351,7 @@ public final class Model {
         return n;
     }
 
+    /** Losses and validation metric of every epoch trained so far (saved with the model). */
     public History history() {
         return history;
     }

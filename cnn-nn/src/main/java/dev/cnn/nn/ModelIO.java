@@ -85,10 +85,12 @@ public final class ModelIO {
     public static final class ModelFormatException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** A model file problem described by {@code message} (which names the file and entry). */
         public ModelFormatException(String message) {
             super(message);
         }
 
+        /** A model file problem described by {@code message}, caused by {@code cause}. */
         public ModelFormatException(String message, Throwable cause) {
             super(message, cause);
         }

@@ -11,6 +11,7 @@ public final class Parameter {
     private final Tensor value;
     private Tensor grad;
 
+    /** A parameter called {@code name} (e.g. {@code W}) holding {@code value} (used as it is, not copied). */
     public Parameter(String name, Tensor value) {
         this.name = name;
         this.value = value;
@@ -21,6 +22,7 @@ public final class Parameter {
         return name;
     }
 
+    /** The current values (updated in place by optimizers). */
     public Tensor value() {
         return value;
     }

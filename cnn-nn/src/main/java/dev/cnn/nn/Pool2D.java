@@ -28,6 +28,7 @@ public final class Pool2D implements Layer {
         this(size, size, stride, stride, mode);
     }
 
+    /** A {@code kh x kw} window moved by {@code strideH} rows and {@code strideW} columns, no padding. */
     public Pool2D(int kh, int kw, int strideH, int strideW, PoolMode mode) {
         if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1) {
             throw new IllegalArgumentException("Pool2D window and stride must be >= 1, got window " + kh + "x" + kw

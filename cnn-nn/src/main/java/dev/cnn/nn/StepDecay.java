@@ -12,6 +12,7 @@ import java.util.Map;
  * @param factor      the multiplier at each drop, in (0, 1]
  */
 public record StepDecay(double initialRate, int everyEpochs, double factor) implements LearningRateSchedule {
+    /** Checks the settings (see the record components). */
     public StepDecay {
         Optimizer.checkLearningRate(initialRate);
         if (everyEpochs < 1 || !(factor > 0 && factor <= 1)) {

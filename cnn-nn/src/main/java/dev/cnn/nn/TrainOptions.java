@@ -23,6 +23,7 @@ public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed
     /** The default {@link #divergenceFactor()}: a loss a million times the first batch's is a blow-up. */
     public static final double DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
+    /** Checks every setting; invalid ones are an {@link IllegalArgumentException} naming them. */
     public TrainOptions {
         if (epochs < 0) {
             throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
@@ -41,30 +42,36 @@ public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed
         }
     }
 
+    /** The defaults listed above. */
     public static TrainOptions defaults() {
         return new TrainOptions(10, 32, true, 0, null, true, null, 0, null, DEFAULT_DIVERGENCE_FACTOR, null);
     }
 
+    /** A copy training {@code e} more epochs (>= 0). */
     public TrainOptions withEpochs(int e) {
         return new TrainOptions(e, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
                 divergenceFactor, schedule);
     }
 
+    /** A copy with batches of {@code b} samples (>= 1). */
     public TrainOptions withBatchSize(int b) {
         return new TrainOptions(epochs, b, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, listener,
                 divergenceFactor, schedule);
     }
 
+    /** A copy that shuffles each epoch ({@code s}) with orders drawn from {@code shuffleSeed} (0 to 2^32-1). */
     public TrainOptions withShuffle(boolean s, long shuffleSeed) {
         return new TrainOptions(epochs, batchSize, s, shuffleSeed, validation, verbose, checkpoint, checkpointEvery,
                 listener, divergenceFactor, schedule);
     }
 
+    /** A copy that evaluates on {@code v} after each epoch (null: none). */
     public TrainOptions withValidation(Dataset v) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, v, verbose, checkpoint, checkpointEvery, listener,
                 divergenceFactor, schedule);
     }
 
+    /** A copy that logs each epoch ({@code v}) or not. */
     public TrainOptions withVerbose(boolean v) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, v, checkpoint, checkpointEvery, listener,
                 divergenceFactor, schedule);
@@ -76,6 +83,7 @@ public record TrainOptions(int epochs, int batchSize, boolean shuffle, long seed
                 divergenceFactor, schedule);
     }
 
+    /** A copy that reports progress to {@code l} (null: none). */
     public TrainOptions withListener(TrainingListener l) {
         return new TrainOptions(epochs, batchSize, shuffle, seed, validation, verbose, checkpoint, checkpointEvery, l,
                 divergenceFactor, schedule);

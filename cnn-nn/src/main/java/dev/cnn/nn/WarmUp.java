@@ -11,6 +11,7 @@ import java.util.Map;
  * @param then   the schedule that follows
  */
 public record WarmUp(int epochs, LearningRateSchedule then) implements LearningRateSchedule {
+    /** Checks the settings (see the record components). */
     public WarmUp {
         if (epochs < 1 || then == null) {
             throw new IllegalArgumentException("WarmUp needs epochs >= 1 and a schedule to follow, got " + epochs + " and "

@@ -41,26 +41,32 @@ public record ConvGeometry(int n, int h, int w, int cIn, int kh, int kw, int cOu
                 weights.dim(3), strideH, strideW, padH, padW);
     }
 
+    /** Output height: {@code (h + 2·padH - kh) / strideH + 1}. */
     public int outH() {
         return (h + 2 * padH - kh) / strideH + 1;
     }
 
+    /** Output width: {@code (w + 2·padW - kw) / strideW + 1}. */
     public int outW() {
         return (w + 2 * padW - kw) / strideW + 1;
     }
 
+    /** The input shape {@code (n, h, w, cIn)}. */
     public int[] inputShape() {
         return new int[] {n, h, w, cIn};
     }
 
+    /** The weight shape {@code (kh, kw, cIn, cOut)}. */
     public int[] weightShape() {
         return new int[] {kh, kw, cIn, cOut};
     }
 
+    /** The bias shape {@code (1, 1, 1, cOut)}. */
     public int[] biasShape() {
         return new int[] {1, 1, 1, cOut};
     }
 
+    /** The output shape {@code (n, outH, outW, cOut)}. */
     public int[] outputShape() {
         return new int[] {n, outH(), outW(), cOut};
     }

@@ -28,18 +28,22 @@ public record PoolGeometry(int n, int h, int w, int c, int fh, int fw, int strid
         return new PoolGeometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), fh, fw, strideH, strideW);
     }
 
+    /** Output height: {@code (h - fh) / strideH + 1}. */
     public int outH() {
         return (h - fh) / strideH + 1;
     }
 
+    /** Output width: {@code (w - fw) / strideW + 1}. */
     public int outW() {
         return (w - fw) / strideW + 1;
     }
 
+    /** The input shape {@code (n, h, w, c)}. */
     public int[] inputShape() {
         return new int[] {n, h, w, c};
     }
 
+    /** The output shape {@code (n, outH, outW, c)}. */
     public int[] outputShape() {
         return new int[] {n, outH(), outW(), c};
     }
