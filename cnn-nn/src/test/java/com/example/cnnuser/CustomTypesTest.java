@@ -27,7 +27,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A user's own layer and optimizer, outside the library's packages, save and load like built-ins. */
+/** A user's own layer, optimizer and loss, outside the library's packages, save and load like built-ins. */
 class CustomTypesTest {
     @TempDir
     Path dir;
@@ -161,11 +161,48 @@ class CustomTypesTest {
                 .add("scale", new Scale(Tensor.full(1f, 3)))
                 .add("fc", new FullyConnected(3, 1, Init.XAVIER, rng))
                 .add("linear", Activation.linear())
-                .loss(Loss.MEAN_SQUARED_ERROR).optimizer(new SignMomentum(0.01)).build();
+                .loss(new Huber(0.5)).optimizer(new SignMomentum(0.01)).build();
+    }
+
+    /** Huber loss: {@code d²/2} for |d| <= delta, {@code delta·(|d| - delta/2)} beyond, mean over elements. */
+    record Huber(double delta) implements Loss {
+        @Override
+        public String typeName() {
+            return "example.Huber";
+        }
+
+        @Override
+        public Map<String, Object> config() {
+            return Map.of("delta", delta);
+        }
+
+        @Override
+        public Task task() {
+            return Task.REGRESSION;
+        }
+
+        @Override
+        public double value(Tensor p, Tensor y) {
+            double s = 0;
+            for (int i = 0; i < p.size(); i++) {
+                double d = Math.abs((double) p.data()[i] - y.data()[i]);
+                s += d <= delta ? d * d / 2 : delta * (d - delta / 2);
+            }
+            return s / p.size();
+        }
+
+        @Override
+        public void gradient(Tensor p, Tensor y, Tensor grad) {
+            for (int i = 0; i < p.size(); i++) {
+                double d = (double) p.data()[i] - y.data()[i];
+                grad.data()[i] = (float) (Math.max(-delta, Math.min(delta, d)) / p.size());
+            }
+        }
     }
 
     @Test
-    void aModelWithAUserLayerAndOptimizerSavesLoadsAndResumesExactly() throws IOException {
+    void aModelWithAUserLayerOptimizerAndLossSavesLoadsAndResumesExactly() throws IOException {
+        ModelTypes.registerLoss("example.Huber", c -> new Huber(c.number("delta")));
         ModelTypes.registerLayer("example.Scale", (c, w) -> new Scale(w.get("s", c.integer("features", 1, 1 << 20))));
         ModelTypes.registerOptimizer("example.SignMomentum", c -> new SignMomentum(c.number("learningRate")));
         NumpyRandom d = new NumpyRandom(8);
@@ -180,6 +217,7 @@ class CustomTypesTest {
         first.save(p);
         Model back = Model.load(p);
         assertEquals("example.Scale", back.layers().get(0).type());
+        assertEquals(new Huber(0.5), back.loss());
         assertEquals(8, back.optimizer().steps());
         back.train(data, opts);
         assertArrayEquals(straight.parameters().get("scale.s").value().data(), back.parameters().get("scale.s").value().data());
