@@ -40,6 +40,25 @@ public interface Layer {
         return List.of();
     }
 
+    /**
+     * Non-trainable tensors saved with the layer, by name (e.g. {@link BatchNorm}'s running mean): saved as
+     * {@code params/<layer>.<name>.npy} beside the parameters and handed back to the layer's factory through
+     * {@link LayerFactory.Weights#get}. No optimizer touches them. Empty by default.
+     */
+    default Map<String, Tensor> state() {
+        return Map.of();
+    }
+
+    /**
+     * Called by the model before every forward pass: {@code training} is true on the training path
+     * ({@link Model#forward}, {@link Model#train}) and false for {@link Model#predict} and
+     * {@link Model#evaluate}; {@code seed} seeds any randomness of this pass (e.g. {@link Dropout}'s mask) and
+     * differs per layer, epoch and batch while staying the same when the same batch is trained again (a
+     * resumed run). Layers that behave the same in both modes ignore it (the default).
+     */
+    default void setTraining(boolean training, long seed) {
+    }
+
     /** The hyperparameters needed to rebuild the layer (numbers, strings, lists of them). */
     Map<String, Object> config();
 

@@ -319,6 +319,7 @@ public final class Model {
         for (Parameter p : l.parameters()) {
             byName.put(p.name(), p.value());
         }
+        byName.putAll(l.state());
         try {
             return ModelTypes.layer(l.type()).create(new ConfigView(l.config(), "layer '" + layerName + "'"),
                     (name, shape) -> {
@@ -413,7 +414,9 @@ public final class Model {
         try {
             checkBatchShape(x);
             Tensor a = x;
-            for (Layer l : layers) {
+            for (int i = 0; i < layers.size(); i++) {
+                Layer l = layers.get(i);
+                l.setTraining(true, passSeed(i));
                 lastLogits = a;
                 a = l.forward(a);
             }
@@ -422,6 +425,18 @@ public final class Model {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The seed of layer {@code i}'s randomness in the current training pass: a mix of the shuffle seed, the
+     * epoch, the batch and the layer, so a resumed run draws what the uninterrupted one drew.
+     */
+    private long passSeed(int i) {
+        long z = seed * 0x9E3779B97F4A7C15L + epochsDone * 0xBF58476D1CE4E5B9L + batchesDoneInEpoch * 0x94D049BB133111EBL
+                + i + 1;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (z ^ (z >>> 31)) & 0xFFFFFFFFL;
     }
 
     private void checkBatchShape(Tensor x) {
@@ -811,6 +826,9 @@ public final class Model {
 
         Inference(List<Layer> layers) {
             this.layers = layers;
+            for (Layer l : layers) {
+                l.setTraining(false, 0);
+            }
         }
 
         Tensor forward(Tensor x) {

@@ -110,6 +110,11 @@ public final class ModelIO {
             for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
                 put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
             }
+            for (int i = 0; i < model.layers().size(); i++) {
+                for (Map.Entry<String, Tensor> e : model.layers().get(i).state().entrySet()) {
+                    put(zip, "params/" + model.layerNames().get(i) + "." + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
+                }
+            }
             for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
                 if (stateOwner(model.trainableParameters(), e.getKey()) != null) { // frozen layers keep no state
                     put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
@@ -555,6 +560,7 @@ public final class ModelIO {
         for (Parameter p : layer.parameters()) {
             params.put(p.name(), p.value().copy());
         }
+        layer.state().forEach((name, t) -> params.put(name, t.copy()));
         return ModelTypes.layer(layer.type()).create(view(json, "layer"), (name, shape) -> {
             Tensor t = params.get(name);
             if (t == null || !Arrays.equals(t.shape(), shape)) {

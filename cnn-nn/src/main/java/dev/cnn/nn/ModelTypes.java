@@ -24,6 +24,9 @@ public final class ModelTypes {
         registerLayer("MaxPool2D", (c, w) -> Pool2D.fromConfig(c, PoolMode.MAX));
         registerLayer("AveragePool2D", (c, w) -> Pool2D.fromConfig(c, PoolMode.AVERAGE));
         registerLayer("Flatten", (c, w) -> new Flatten());
+        registerLayer("BatchNorm", BatchNorm::fromConfig);
+        registerLayer("Dropout", (c, w) -> Dropout.fromConfig(c));
+        registerLayer("GlobalAveragePooling2D", (c, w) -> new GlobalAveragePooling2D());
         for (Activation.Kind k : Activation.Kind.values()) {
             registerLayer(k.typeName(), (c, w) -> new Activation(k));
         }

@@ -23,7 +23,9 @@ import java.util.Map;
  * (kh, kw, in, filters) to (filters, in, kh, kw), symmetric {@code pads}), {@code MaxPool2D} /
  * {@code AveragePool2D} → {@code MaxPool} / {@code AveragePool}, {@code FullyConnected} → {@code Flatten}
  * + {@code Gemm}, {@code Flatten} → {@code Flatten}, activations → {@code Sigmoid}, {@code Relu},
- * {@code Tanh}, {@code Identity}, {@code Softmax} (axis 1). Weights are initializers (raw little-endian
+ * {@code Tanh}, {@code Identity}, {@code Softmax} (axis 1), {@code BatchNorm} → {@code BatchNormalization}
+ * with the moving statistics (inference), {@code Dropout} → {@code Identity}, {@code GlobalAveragePooling2D} →
+ * {@code GlobalAveragePool} + {@code Flatten}. Weights are initializers (raw little-endian
  * float32). A layer of any other type is refused with an error naming it. Thread-safe.
  */
 public final class OnnxExport {
@@ -67,10 +69,26 @@ public final class OnnxExport {
                 }
                 case "Sigmoid", "ReLU", "Tanh", "Linear" -> x = g.node(onnxActivation(type), name, List.of(x),
                         new Protobuf[0]);
+                case "Dropout" -> x = g.node("Identity", name, List.of(x), new Protobuf[0]);
+                case "BatchNorm" -> {
+                    if (!nchw && rank(model, i) == 3) {
+                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
+                        nchw = true;
+                    }
+                    x = batchNorm(g, name, layer, c, x);
+                }
+                case "GlobalAveragePooling2D" -> {
+                    if (!nchw) {
+                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
+                    }
+                    nchw = false; // (n, c, 1, 1) flattened to (n, c)
+                    String pooled = g.node("GlobalAveragePool", name + "/pool", List.of(x), new Protobuf[0]);
+                    x = g.node("Flatten", name, List.of(pooled), new Protobuf[] {intAttribute("axis", 1)});
+                }
                 case "Softmax" -> x = g.node("Softmax", name, List.of(x), new Protobuf[] {intAttribute("axis", 1)});
                 default -> throw new IllegalArgumentException("layer '" + name + "' (" + type + ") has no ONNX form: "
-                        + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, FullyConnected, Flatten and the "
-                        + "activations Sigmoid, ReLU, Tanh, Linear and Softmax");
+                        + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, GlobalAveragePooling2D, FullyConnected, "
+                        + "Flatten, BatchNorm, Dropout and the activations Sigmoid, ReLU, Tanh, Linear and Softmax");
             }
         }
         if (nchw) {
@@ -122,6 +140,28 @@ public final class OnnxExport {
             intsAttribute("strides", stride),
             intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]),
         });
+    }
+
+    /** BatchNormalization in inference mode over axis 1: the channels of NCHW, or the features of (n, f). */
+    private static String batchNorm(Graph g, String name, Layer layer, Map<String, Object> c, String x) {
+        Tensor gamma = parameter(layer, "gamma");
+        int ch = gamma.size();
+        String scale = g.initializer(name + ".gamma", gamma.data(), ch);
+        String bias = g.initializer(name + ".beta", parameter(layer, "beta").data(), ch);
+        String mean = g.initializer(name + ".movingMean", layer.state().get("movingMean").data(), ch);
+        String var = g.initializer(name + ".movingVariance", layer.state().get("movingVariance").data(), ch);
+        return g.node("BatchNormalization", name, List.of(x, scale, bias, mean, var), new Protobuf[] {
+            new Protobuf().string(1, "epsilon").varint(20, 1).float32(2, ((Number) c.get("epsilon")).floatValue()),
+        });
+    }
+
+    /** The rank of one sample entering layer {@code i} of {@code model}. */
+    private static int rank(Model model, int i) {
+        int[] shape = model.inputShape();
+        for (int k = 0; k < i; k++) {
+            shape = model.layers().get(k).outputShape(shape);
+        }
+        return shape.length;
     }
 
     private static String pool(Graph g, String name, String type, Map<String, Object> c, String x) {

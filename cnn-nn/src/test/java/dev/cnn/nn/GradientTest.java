@@ -132,6 +132,27 @@ class GradientTest {
         checkModel(m, rng.randn(3, 4), rng.randn(3, 2));
     }
 
+    @Test
+    void batchNormInBothModesDropoutAndGlobalAveragePooling() {
+        for (int[] shape : new int[][] {{3, 4, 3, 2}, {5, 6}}) {
+            for (boolean training : new boolean[] {true, false}) {
+                BatchNorm bn = new BatchNorm();
+                int[] sample = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+                bn.build(sample, rng);
+                // non-trivial scale, shift and moving statistics
+                bn.parameters().get(0).value().data()[0] = 1.7f;
+                bn.parameters().get(1).value().data()[1] = -0.4f;
+                bn.state().get("movingMean").data()[0] = 0.3f;
+                bn.state().get("movingVariance").data()[1] = 2.5f;
+                checkLayer("batch norm " + (training ? "training " : "inference ") + java.util.Arrays.toString(shape), bn,
+                        rng.randn(shape), training);
+            }
+        }
+        checkLayer("dropout 0.3", new Dropout(0.3), rng.randn(4, 10), true);
+        checkLayer("dropout inference", new Dropout(0.3), rng.randn(4, 10), false);
+        checkLayer("global average pooling", new GlobalAveragePooling2D(), rng.randn(2, 3, 4, 5));
+    }
+
     private void checkModel(Model m, Tensor x, Tensor y) {
         m.forward(x);
         m.backward(y);
@@ -144,6 +165,11 @@ class GradientTest {
     }
 
     private void checkLayer(String what, Layer layer, Tensor x) {
+        checkLayer(what, layer, x, true);
+    }
+
+    /** As above with the layer (and its rebuilt twin) in training or inference mode. */
+    private void checkLayer(String what, Layer layer, Tensor x, boolean training) {
         // the saved form: config through JSON and the parameters rebuild the same layer
         Layer back;
         try {
@@ -151,6 +177,8 @@ class GradientTest {
         } catch (IOException e) {
             throw new AssertionError(what + ": " + e.getMessage(), e);
         }
+        layer.setTraining(training, 42);
+        back.setTraining(training, 42);
         org.junit.jupiter.api.Assertions.assertEquals(layer.type(), back.type(), what);
         org.junit.jupiter.api.Assertions.assertEquals(layer.config(), back.config(), what);
         org.junit.jupiter.api.Assertions.assertArrayEquals(layer.forward(x).copy().data(), back.forward(x).data(),

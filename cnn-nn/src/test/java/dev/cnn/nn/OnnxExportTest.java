@@ -64,6 +64,24 @@ class OnnxExportTest {
     }
 
     @Test
+    void batchNormDropoutAndGlobalAveragePoolingMatchOnnxRuntime() throws Exception {
+        NumpyRandom rng = new NumpyRandom(12);
+        Model m = Model.builder(9, 9, 2).seed(5)
+                .add("conv", new Conv2D(6, 3)).add("bn", new BatchNorm()).add("relu", Activation.relu())
+                .add("drop", new Dropout(0.5)).add("gap", new GlobalAveragePooling2D())
+                .add("bn2", new BatchNorm()).add("fc", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
+        // train a little so the moving statistics are not the initial 0 and 1
+        Tensor x = rng.randn(16, 9, 9, 2);
+        Tensor y = Tensor.zeros(16, 3);
+        for (int i = 0; i < 16; i++) {
+            y.set(1f, i, i % 3);
+        }
+        m.train(dev.cnn.core.Dataset.of(x, y), TrainOptions.defaults().withEpochs(3).withBatchSize(4).withVerbose(false));
+        assertTrue(m.layer("bn").state().get("movingMean").data()[0] != 0f);
+        compare(m, x, "batch norm model");
+    }
+
+    @Test
     void aDenseRegressionModelAndAFileOnDisk() throws Exception {
         NumpyRandom rng = new NumpyRandom(4);
         Model m = Model.builder(8).add("fc1", new FullyConnected(8, 16, Init.HE, rng)).add("relu", Activation.relu())

@@ -1,0 +1,271 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Batch normalisation over the last axis (the channels of an NHWC map, or the features of a flat input),
+ * as Keras's {@code BatchNormalization} with its defaults: in training every channel is normalised with
+ * the batch's mean and (biased) variance over all other axes, {@code y = gamma·(x - mean)/sqrt(var + epsilon)
+ * + beta}, and the moving statistics follow {@code moving = momentum·moving + (1 - momentum)·batch}; in
+ * inference the moving statistics are used. Parameters {@code gamma} (starts at 1) and {@code beta} (0),
+ * each {@code (channels,)}; state {@code movingMean} (0) and {@code movingVariance} (1), saved with the
+ * model. Defaults: momentum 0.99, epsilon 1e-3. Statistics are accumulated in double. {@link #backward}
+ * follows the mode of the latest forward (in inference mode the statistics are constants).
+ */
+public final class BatchNorm implements Layer {
+    /** Keras's default momentum of the moving statistics. */
+    public static final double DEFAULT_MOMENTUM = 0.99;
+    /** Keras's default epsilon. */
+    public static final double DEFAULT_EPSILON = 1e-3;
+    private final double momentum;
+    private final double epsilon;
+    private int channels;
+    private Parameter gamma;
+    private Parameter beta;
+    private Tensor movingMean;
+    private Tensor movingVariance;
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private boolean training = true;
+    /** The latest training forward: normalised input and 1/sqrt(var + eps) per channel. */
+    private float[] xhat;
+    private double[] invStd;
+    private int[] inputShape;
+    private boolean forwardWasTraining;
+
+    /** A layer with the defaults, its channel count taken from the previous layer when the model is built. */
+    public BatchNorm() {
+        this(DEFAULT_MOMENTUM, DEFAULT_EPSILON);
+    }
+
+    /** As {@link #BatchNorm()} with {@code momentum} in [0, 1) and {@code epsilon} > 0. */
+    public BatchNorm(double momentum, double epsilon) {
+        if (!(momentum >= 0 && momentum < 1) || !(epsilon > 0)) {
+            throw new IllegalArgumentException("BatchNorm needs 0 <= momentum < 1 and epsilon > 0, got momentum="
+                    + momentum + " epsilon=" + epsilon);
+        }
+        this.momentum = momentum;
+        this.epsilon = epsilon;
+    }
+
+    /**
+     * A layer with the given {@code (channels,)} tensors (used as they are, not copied): scale, shift,
+     * moving mean and moving variance (>= 0).
+     */
+    public BatchNorm(Tensor gamma, Tensor beta, Tensor movingMean, Tensor movingVariance, double momentum,
+                     double epsilon) {
+        this(momentum, epsilon);
+        int c = gamma.size();
+        gamma.requireShape("BatchNorm gamma", c);
+        beta.requireShape("BatchNorm beta", c);
+        movingMean.requireShape("BatchNorm movingMean", c);
+        movingVariance.requireShape("BatchNorm movingVariance", c);
+        for (float v : movingVariance.data()) {
+            if (!(v >= 0)) {
+                throw new IllegalArgumentException("BatchNorm moving variance must be >= 0, got " + v);
+            }
+        }
+        this.channels = c;
+        this.gamma = new Parameter("gamma", gamma);
+        this.beta = new Parameter("beta", beta);
+        this.movingMean = movingMean;
+        this.movingVariance = movingVariance;
+    }
+
+    /** Rebuilds a layer from its {@link #config()} and its saved parameters and moving statistics. */
+    public static BatchNorm fromConfig(ConfigView c, LayerFactory.Weights weights) throws IOException {
+        int ch = c.integer("channels", 1, 1 << 24);
+        double m = c.number("momentum");
+        double e = c.number("epsilon");
+        try {
+            return new BatchNorm(weights.get("gamma", ch), weights.get("beta", ch), weights.get("movingMean", ch),
+                    weights.get("movingVariance", ch), m, e);
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException(c.where() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public String type() {
+        return "BatchNorm";
+    }
+
+    @Override
+    public void build(int[] inputShape, NumpyRandom rng) {
+        if (gamma == null) {
+            channels = inputShape[inputShape.length - 1];
+            gamma = new Parameter("gamma", Tensor.full(1f, channels));
+            beta = new Parameter("beta", Tensor.zeros(channels));
+            movingMean = Tensor.zeros(channels);
+            movingVariance = Tensor.full(1f, channels);
+        }
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        if (gamma != null && inputShape[inputShape.length - 1] != channels) {
+            throw new IllegalArgumentException("BatchNorm has " + channels + " channels but the input sample has shape "
+                    + Tensor.shapeText(inputShape) + " (channels last)");
+        }
+        return inputShape.clone();
+    }
+
+    @Override
+    public void setTraining(boolean training, long seed) {
+        this.training = training;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        requireBuilt();
+        outputShape(Shapes.sample(x));
+        float[] a = x.data();
+        int c = channels;
+        int rows = a.length / c;
+        Tensor y = out.get(x.shape());
+        float[] o = y.data();
+        float[] g = gamma.value().data();
+        float[] b = beta.value().data();
+        inputShape = x.shape();
+        forwardWasTraining = training;
+        if (xhat == null || xhat.length != a.length) {
+            xhat = new float[a.length];
+        }
+        invStd = new double[c];
+        if (!training) {
+            float[] mm = movingMean.data();
+            float[] mv = movingVariance.data();
+            for (int j = 0; j < c; j++) {
+                invStd[j] = 1 / Math.sqrt(mv[j] + epsilon);
+            }
+            for (int r = 0, i = 0; r < rows; r++) {
+                for (int j = 0; j < c; j++, i++) {
+                    float h = (float) ((a[i] - mm[j]) * invStd[j]);
+                    xhat[i] = h;
+                    o[i] = g[j] * h + b[j];
+                }
+            }
+            return y;
+        }
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int j = 0; j < c; j++, i++) {
+                mean[j] += a[i];
+            }
+        }
+        for (int j = 0; j < c; j++) {
+            mean[j] /= rows;
+        }
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int j = 0; j < c; j++, i++) {
+                double d = a[i] - mean[j];
+                var[j] += d * d;
+            }
+        }
+        for (int j = 0; j < c; j++) {
+            var[j] /= rows;
+            invStd[j] = 1 / Math.sqrt(var[j] + epsilon);
+        }
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int j = 0; j < c; j++, i++) {
+                float h = (float) ((a[i] - mean[j]) * invStd[j]);
+                xhat[i] = h;
+                o[i] = g[j] * h + b[j];
+            }
+        }
+        float[] mm = movingMean.data();
+        float[] mv = movingVariance.data();
+        for (int j = 0; j < c; j++) {
+            mm[j] = (float) (momentum * mm[j] + (1 - momentum) * mean[j]);
+            mv[j] = (float) (momentum * mv[j] + (1 - momentum) * var[j]);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        dy.requireShape("BatchNorm output gradient", inputShape);
+        float[] d = dy.data();
+        int c = channels;
+        int rows = d.length / c;
+        float[] g = gamma.value().data();
+        double[] sumDy = new double[c];
+        double[] sumDyXhat = new double[c];
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int j = 0; j < c; j++, i++) {
+                sumDy[j] += d[i];
+                sumDyXhat[j] += d[i] * xhat[i];
+            }
+        }
+        float[] dg = gamma.grad().data();
+        float[] db = beta.grad().data();
+        for (int j = 0; j < c; j++) {
+            dg[j] = (float) sumDyXhat[j];
+            db[j] = (float) sumDy[j];
+        }
+        if (!needInputGradient) {
+            return null;
+        }
+        Tensor dx = dIn.get(inputShape);
+        float[] o = dx.data();
+        if (!forwardWasTraining) { // the moving statistics are constants: y is affine in x
+            for (int r = 0, i = 0; r < rows; r++) {
+                for (int j = 0; j < c; j++, i++) {
+                    o[i] = (float) (g[j] * invStd[j] * d[i]);
+                }
+            }
+            return dx;
+        }
+        // batch statistics depend on x: dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int j = 0; j < c; j++, i++) {
+                o[i] = (float) (g[j] * invStd[j] / rows * (rows * (double) d[i] - sumDy[j] - xhat[i] * sumDyXhat[j]));
+            }
+        }
+        return dx;
+    }
+
+    private void requireBuilt() {
+        if (gamma == null) {
+            throw new IllegalStateException("this BatchNorm has no parameters yet: its channel count is set when a "
+                    + "Model.Builder builds the model that contains it");
+        }
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        requireBuilt();
+        return List.of(gamma, beta);
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        requireBuilt();
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        s.put("movingMean", movingMean);
+        s.put("movingVariance", movingVariance);
+        return s;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        requireBuilt();
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("channels", channels);
+        c.put("momentum", momentum);
+        c.put("epsilon", epsilon);
+        return c;
+    }
+
+    @Override
+    public Layer copySharingParameters() {
+        requireBuilt();
+        return new BatchNorm(gamma.value(), beta.value(), movingMean, movingVariance, momentum, epsilon);
+    }
+}

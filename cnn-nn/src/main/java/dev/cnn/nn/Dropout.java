@@ -1,0 +1,114 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inverted dropout, as Keras's {@code Dropout}: in training each value is zeroed with probability
+ * {@code rate} and the others are scaled by {@code 1 / (1 - rate)}, so inference is the identity. The mask
+ * is drawn from a {@code NumpyRandom} seeded by the model per layer, epoch and batch (see
+ * {@link Layer#setTraining}), so training stays deterministic for a seed and a resumed run draws the same
+ * masks. No parameters.
+ */
+public final class Dropout implements Layer {
+    private final double rate;
+    private final Buffers out = new Buffers();
+    private final Buffers dIn = new Buffers();
+    private boolean training = true;
+    private long seed = 1;
+    private float[] mask;
+    private boolean masked;
+
+    /** Drops each value with probability {@code rate}, in [0, 1). */
+    public Dropout(double rate) {
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate);
+        }
+        this.rate = rate;
+    }
+
+    /** Rebuilds a layer from its {@link #config()}. */
+    public static Dropout fromConfig(ConfigView c) {
+        try {
+            return new Dropout(c.number("rate"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(c.where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The probability of dropping a value. */
+    public double rate() {
+        return rate;
+    }
+
+    @Override
+    public String type() {
+        return "Dropout";
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        return inputShape.clone();
+    }
+
+    @Override
+    public void setTraining(boolean training, long seed) {
+        this.training = training;
+        this.seed = seed;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        masked = training && rate > 0;
+        if (!masked) {
+            return x;
+        }
+        float[] a = x.data();
+        if (mask == null || mask.length != a.length) {
+            mask = new float[a.length];
+        }
+        NumpyRandom rng = new NumpyRandom(seed);
+        float keep = (float) (1 / (1 - rate));
+        Tensor y = out.get(x.shape());
+        float[] o = y.data();
+        for (int i = 0; i < a.length; i++) {
+            mask[i] = rng.nextDouble() < rate ? 0f : keep;
+            o[i] = a[i] * mask[i];
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        if (!needInputGradient) {
+            return null;
+        }
+        if (!masked) {
+            return dy;
+        }
+        Tensor dx = dIn.get(dy.shape());
+        float[] d = dy.data();
+        float[] o = dx.data();
+        for (int i = 0; i < d.length; i++) {
+            o[i] = d[i] * mask[i];
+        }
+        return dx;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("rate", rate);
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+
+    @Override
+    public Layer copySharingParameters() {
+        return new Dropout(rate);
+    }
+}
