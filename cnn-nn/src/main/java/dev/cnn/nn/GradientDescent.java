@@ -4,20 +4,53 @@ import dev.cnn.core.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Plain gradient descent: {@code p ← p − lr·g}. Stateless apart from its step count. */
+/**
+ * Stochastic gradient descent, with optional momentum and Nesterov momentum, as Keras's {@code SGD}
+ * (Polyak 1964; Nesterov 1983, in the form of Sutskever et al. 2013). With momentum {@code μ} each parameter
+ * keeps a velocity {@code u} (starting at 0): {@code u ← μ·u − lr·g}, then {@code p ← p + u}, or with Nesterov
+ * {@code p ← p + μ·u − lr·g}. Without momentum (the default, {@code μ = 0}): {@code p ← p − lr·g} and no
+ * state. The velocities and the step count are saved with the model, so {@code --resume} continues exactly.
+ */
 public final class GradientDescent implements Optimizer {
     private double learningRate;
+    private final double momentum;
+    private final boolean nesterov;
+    private final Slots velocity = new Slots("GradientDescent", "velocity");
     private long steps;
 
-    /** {@code learningRate} must be positive. */
+    /** Plain gradient descent; {@code learningRate} must be positive. */
     public GradientDescent(double learningRate) {
-        Optimizer.checkLearningRate(learningRate);
-        this.learningRate = learningRate;
+        this(learningRate, 0, false);
     }
 
-    /** Rebuilds an optimizer from its {@link #config()}. */
+    /** Gradient descent with {@code momentum} in [0, 1), Nesterov's form when {@code nesterov}. */
+    public GradientDescent(double learningRate, double momentum, boolean nesterov) {
+        Optimizer.checkLearningRate(learningRate);
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Nesterov momentum needs a momentum > 0");
+        }
+        this.learningRate = learningRate;
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+    }
+
+    /** Rebuilds an optimizer from its {@link #config()} (files without momentum are plain descent). */
     public static GradientDescent fromConfig(ConfigView c) {
-        return new GradientDescent(c.number("learningRate"));
+        return new GradientDescent(c.number("learningRate"), c.has("momentum") ? c.number("momentum") : 0,
+                c.has("nesterov") && c.bool("nesterov"));
+    }
+
+    /** The momentum {@code μ} (0: none). */
+    public double momentum() {
+        return momentum;
+    }
+
+    /** Whether the Nesterov form is used. */
+    public boolean nesterov() {
+        return nesterov;
     }
 
     @Override
@@ -28,11 +61,20 @@ public final class GradientDescent implements Optimizer {
     @Override
     public void step(Map<String, Parameter> parameters) {
         float lr = (float) learningRate;
-        for (Parameter p : parameters.values()) {
-            float[] v = p.value().data();
-            float[] g = p.grad().data();
+        float mu = (float) momentum;
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            float[] v = e.getValue().value().data();
+            float[] g = e.getValue().grad().data();
+            if (momentum == 0) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] -= lr * g[i];
+                }
+                continue;
+            }
+            float[] u = velocity.of(e.getKey(), v.length)[0];
             for (int i = 0; i < v.length; i++) {
-                v[i] -= lr * g[i];
+                u[i] = mu * u[i] - lr * g[i];
+                v[i] += nesterov ? mu * u[i] - lr * g[i] : u[i];
             }
         }
         steps++;
@@ -57,12 +99,16 @@ public final class GradientDescent implements Optimizer {
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("learningRate", learningRate);
+        if (momentum > 0) {
+            c.put("momentum", momentum);
+            c.put("nesterov", nesterov);
+        }
         return c;
     }
 
     @Override
     public Map<String, Tensor> state() {
-        return Map.of();
+        return velocity.state();
     }
 
     @Override
@@ -70,9 +116,19 @@ public final class GradientDescent implements Optimizer {
         if (steps < 0) {
             throw new IllegalArgumentException("step count must be >= 0, got " + steps);
         }
-        if (!state.isEmpty()) {
-            throw new IllegalArgumentException("gradient descent keeps no state, but got " + state.keySet());
+        if (momentum == 0 && !state.isEmpty()) {
+            throw new IllegalArgumentException("gradient descent without momentum keeps no state, but got "
+                    + state.keySet());
         }
+        velocity.restore(state);
         this.steps = steps;
+    }
+
+    /** After {@link #restore}: with momentum, one velocity per trainable parameter once steps were taken. */
+    @Override
+    public void checkState(Map<String, Parameter> parameters) {
+        if (momentum > 0) {
+            velocity.check(parameters, steps);
+        }
     }
 }

@@ -84,6 +84,10 @@ public final class Model {
     private double referenceLoss = Double.NaN;
     private double divergenceFactor = TrainOptions.DEFAULT_DIVERGENCE_FACTOR;
     private LearningRateSchedule schedule;
+    /** L2 factor: {@code λ·Σ‖W‖²} added to the training loss over the trainable weight tensors named {@code W}. */
+    private double l2;
+    /** Largest global norm of the trainable gradients before an update (0: no clipping). */
+    private double clipGlobalNorm;
     private volatile boolean stopRequested;
 
     Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer, long initSeed) {
@@ -127,6 +131,8 @@ public final class Model {
         private Loss loss;
         private Optimizer optimizer = new Adam();
         private long seed = 1;
+        private double l2;
+        private double clipGlobalNorm;
 
         private Builder(int[] inputShape) {
             for (int d : inputShape) {
@@ -175,6 +181,18 @@ public final class Model {
             return this;
         }
 
+        /** Adds L2 regularisation to training (see {@link Model#setL2}). */
+        public Builder l2(double lambda) {
+            this.l2 = lambda;
+            return this;
+        }
+
+        /** Clips the gradients' global norm before each update (see {@link Model#setClipGlobalNorm}). */
+        public Builder clipGlobalNorm(double maxNorm) {
+            this.clipGlobalNorm = maxNorm;
+            return this;
+        }
+
         /**
          * Seeds the weights of the layers made without their input size (e.g. {@code new FullyConnected(10)}),
          * drawn in layer order from one {@code NumpyRandom(seed)} when {@link #build} runs; default 1.
@@ -211,6 +229,8 @@ public final class Model {
                 throw new IllegalArgumentException("a model needs at least one layer");
             }
             Model m = new Model(inputShape, names, layers, l, optimizer, seed);
+            m.setL2(l2);
+            m.setClipGlobalNorm(clipGlobalNorm);
             for (String name : frozen) {
                 m.setTrainable(name, false);
             }
@@ -301,6 +321,42 @@ public final class Model {
     public boolean isTrainable(String layerName) {
         layerIndex(layerName);
         return !frozenLayers.contains(layerName);
+    }
+
+    /**
+     * L2 regularisation for every optimizer: training adds {@code λ·Σ‖W‖²} over the trainable weight
+     * tensors named {@code W} (kernels of {@code Conv2D} and {@code FullyConnected}, not biases or
+     * batch-norm parameters) to each batch's loss and {@code 2λ·W} to their gradients, as Keras's
+     * {@code l2(λ)} kernel regulariser; {@link #evaluate} reports the loss without it. 0 turns it off.
+     * Saved with the model.
+     */
+    public void setL2(double lambda) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("the L2 factor must be finite and >= 0, got " + lambda);
+        }
+        this.l2 = lambda;
+    }
+
+    /** The L2 factor (0: none). */
+    public double l2() {
+        return l2;
+    }
+
+    /**
+     * Gradient clipping by global norm (Pascanu et al., 2013; Keras's {@code global_clipnorm}): before each
+     * update, when {@code sqrt(Σ g²)} over every trainable gradient exceeds {@code maxNorm}, all gradients are
+     * scaled by {@code maxNorm / norm}. 0 turns it off. Applies to every optimizer; saved with the model.
+     */
+    public void setClipGlobalNorm(double maxNorm) {
+        if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("the clipping norm must be finite and >= 0, got " + maxNorm);
+        }
+        this.clipGlobalNorm = maxNorm;
+    }
+
+    /** The global-norm clipping bound (0: none). */
+    public double clipGlobalNorm() {
+        return clipGlobalNorm;
     }
 
     /** The layer named {@code layerName}. */
@@ -489,7 +545,7 @@ public final class Model {
     public void update() {
         Lock lock = exclusive("update");
         try {
-            optimizer.step(trainableParameters);
+            step();
         } finally {
             lock.unlock();
         }
@@ -515,8 +571,60 @@ public final class Model {
         if (problem != null) {
             throw new TrainingDivergedException(epoch, batch, l, problem);
         }
+        double penalty = l2Penalty(); // of the weights the loss was computed with
+        step();
+        return l + penalty;
+    }
+
+    /** The L2 term of the training loss: {@code λ·Σ‖W‖²} over the trainable {@code W} tensors. */
+    private double l2Penalty() {
+        if (l2 == 0) {
+            return 0;
+        }
+        double sum = 0;
+        for (Map.Entry<String, Parameter> e : trainableParameters.entrySet()) {
+            if (e.getValue().name().equals("W")) {
+                for (float w : e.getValue().value().data()) {
+                    sum += (double) w * w;
+                }
+            }
+        }
+        return l2 * sum;
+    }
+
+    /** Adds the L2 gradient, clips by global norm, and applies the optimizer to the trainable parameters. */
+    private void step() {
+        if (l2 > 0) {
+            float twoLambda = (float) (2 * l2);
+            for (Parameter p : trainableParameters.values()) {
+                if (p.name().equals("W")) {
+                    float[] w = p.value().data();
+                    float[] g = p.grad().data();
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] += twoLambda * w[i];
+                    }
+                }
+            }
+        }
+        if (clipGlobalNorm > 0) {
+            double sq = 0;
+            for (Parameter p : trainableParameters.values()) {
+                for (float g : p.grad().data()) {
+                    sq += (double) g * g;
+                }
+            }
+            double norm = Math.sqrt(sq);
+            if (norm > clipGlobalNorm) {
+                float scale = (float) (clipGlobalNorm / norm);
+                for (Parameter p : trainableParameters.values()) {
+                    float[] g = p.grad().data();
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] *= scale;
+                    }
+                }
+            }
+        }
         optimizer.step(trainableParameters);
-        return l;
     }
 
     /** Why the latest batch must not be applied, or null when it may. */
@@ -628,6 +736,17 @@ public final class Model {
         int batches = batchCount(data.size(), options.batchSize());
         long stepsAtStart = optimizer.steps();
         int target = epochsDone + options.epochs(); // finishing an interrupted epoch counts as one
+        EarlyStopping early = options.earlyStopping();
+        if (early != null && early.monitor() != EarlyStopping.Monitor.TRAINING_LOSS && options.validation() == null) {
+            throw new IllegalArgumentException("early stopping on " + early.monitor() + " needs validation data "
+                    + "(TrainOptions.withValidation)");
+        }
+        boolean higherIsBetter = early != null && early.monitor() == EarlyStopping.Monitor.VALIDATION_METRIC
+                && loss.isClassification();
+        double best = Double.NaN;
+        int bestEpoch = -1;
+        int wait = 0;
+        Map<String, float[]> bestWeights = null;
         while (epochsDone < target && !stopRequested) {
             int epoch = epochsDone;
             long start = System.nanoTime();
@@ -658,15 +777,71 @@ public final class Model {
                         (System.nanoTime() - start) / 1_000_000);
             }
             l.onEpochEnd(epoch, trainLoss, valLoss, valMetric);
+            boolean stopEarly = false;
+            if (early != null) {
+                double value = switch (early.monitor()) {
+                    case TRAINING_LOSS -> trainLoss;
+                    case VALIDATION_LOSS -> valLoss;
+                    case VALIDATION_METRIC -> valMetric;
+                };
+                boolean improved = Double.isNaN(best) || (higherIsBetter ? value - early.minDelta() > best
+                        : value + early.minDelta() < best);
+                if (improved) {
+                    best = value;
+                    bestEpoch = epoch;
+                    wait = 0;
+                    if (early.restoreBestWeights()) {
+                        bestWeights = snapshot();
+                    }
+                } else if (++wait >= Math.max(1, early.patience())) {
+                    stopEarly = true;
+                    if (bestWeights != null) {
+                        restore(bestWeights);
+                    }
+                    LOG.info("early stopping after epoch {}: {} has not improved for {} epoch(s); best {} at epoch {}{}",
+                            epoch + 1, early.monitor(), wait, String.format("%.6f", best), bestEpoch + 1,
+                            bestWeights != null ? " (its weights restored)" : "");
+                }
+            }
             if (options.checkpoint() != null && options.checkpointEvery() > 0
-                    && epochsDone % options.checkpointEvery() == 0) {
+                    && (epochsDone % options.checkpointEvery() == 0 || stopEarly)) {
                 saveCheckpoint(options.checkpoint());
+            }
+            if (stopEarly) {
+                break;
             }
         }
         if (stopRequested && options.checkpoint() != null && optimizer.steps() > stepsAtStart) {
             saveCheckpoint(options.checkpoint()); // never replace a file with a model this call did not train
         }
         return history;
+    }
+
+    /** Copies of every parameter and every layer's state, by name. */
+    private Map<String, float[]> snapshot() {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            copy.put(e.getKey(), e.getValue().value().data().clone());
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            for (Map.Entry<String, Tensor> e : layers.get(i).state().entrySet()) {
+                copy.put(names.get(i) + "#" + e.getKey(), e.getValue().data().clone());
+            }
+        }
+        return copy;
+    }
+
+    private void restore(Map<String, float[]> snapshot) {
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            float[] v = snapshot.get(e.getKey());
+            System.arraycopy(v, 0, e.getValue().value().data(), 0, v.length);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            for (Map.Entry<String, Tensor> e : layers.get(i).state().entrySet()) {
+                float[] v = snapshot.get(names.get(i) + "#" + e.getKey());
+                System.arraycopy(v, 0, e.getValue().data(), 0, v.length);
+            }
+        }
     }
 
     private void saveCheckpoint(Path path) {

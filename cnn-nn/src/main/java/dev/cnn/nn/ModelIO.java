@@ -152,6 +152,12 @@ public final class ModelIO {
         }
         c.add("layers", layers);
         c.addProperty("loss", model.loss().typeName());
+        if (model.l2() > 0 || model.clipGlobalNorm() > 0) {
+            JsonObject reg = new JsonObject();
+            reg.addProperty("l2", model.l2());
+            reg.addProperty("clipGlobalNorm", model.clipGlobalNorm());
+            c.add("regularization", reg);
+        }
         if (!model.loss().config().isEmpty()) {
             c.add("lossConfig", GSON.toJsonTree(model.loss().config()));
         }
@@ -388,6 +394,16 @@ public final class ModelIO {
             throw new ModelFormatException(source + ": " + e.getMessage(), e);
         }
         b.optimizer(opt);
+        if (c.has("regularization")) {
+            Config rc = new Config(cfg.object("regularization"), source + " config.json regularization");
+            double l2 = rc.number("l2");
+            double clip = rc.number("clipGlobalNorm");
+            if (!(l2 >= 0) || !(clip >= 0) || Double.isInfinite(l2) || Double.isInfinite(clip)) {
+                throw new ModelFormatException(source + ": config.json regularization must hold finite values >= 0, got "
+                        + l2 + " and " + clip);
+            }
+            b.l2(l2).clipGlobalNorm(clip);
+        }
         Model model = b.build();
 
         // optimizer state: every optimizer/<parameter>.<part>.npy entry, one value per parameter element

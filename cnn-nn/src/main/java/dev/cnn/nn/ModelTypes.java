@@ -32,6 +32,8 @@ public final class ModelTypes {
         }
         registerOptimizer("Adam", Adam::fromConfig);
         registerOptimizer("GradientDescent", GradientDescent::fromConfig);
+        registerOptimizer("RMSprop", RMSprop::fromConfig);
+        registerOptimizer("AdamW", AdamW::fromConfig);
         registerLoss("BinaryCrossEntropy", c -> Loss.BINARY_CROSS_ENTROPY);
         registerLoss("MeanSquaredError", c -> Loss.MEAN_SQUARED_ERROR);
         registerLoss("CategoricalCrossEntropy", c -> Loss.CATEGORICAL_CROSS_ENTROPY);

@@ -45,14 +45,20 @@ public interface Optimizer {
     }
 
     /**
-     * A built-in optimizer by name, any case: {@code adam} / {@code Adam} (with its default betas and
-     * epsilon) or {@code gd} / {@code GradientDescent}, at {@code learningRate}.
+     * A built-in optimizer by name, any case, at {@code learningRate} with its other defaults: {@code adam},
+     * {@code adamw}, {@code rmsprop}, {@code gd} / {@code GradientDescent} (plain), {@code sgd} (momentum
+     * 0.9) or {@code nesterov} (Nesterov momentum 0.9).
      */
     static Optimizer named(String name, double learningRate) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "adam" -> new Adam(learningRate);
+            case "adamw" -> new AdamW(learningRate, AdamW.DEFAULT_WEIGHT_DECAY);
+            case "rmsprop" -> new RMSprop(learningRate);
             case "gd", "gradientdescent" -> new GradientDescent(learningRate);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (expected adam or gd)");
+            case "sgd" -> new GradientDescent(learningRate, 0.9, false);
+            case "nesterov" -> new GradientDescent(learningRate, 0.9, true);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name
+                    + "' (expected adam, adamw, rmsprop, gd, sgd or nesterov)");
         };
     }
 
