@@ -11,7 +11,7 @@ import java.util.Map;
  * @param epochs       epochs planned for the run (the learning-rate schedule spans them)
  * @param batchSize    samples per batch
  * @param learningRate the schedule's initial learning rate
- * @param optimizer    the optimizer's type name ({@code Adam} or {@code GradientDescent})
+ * @param optimizer    the optimizer's type name ({@code Adam}, {@code AdamW}, {@code RMSprop} or {@code GradientDescent})
  * @param init         the weight initialiser's name ({@code RANDOM}, {@code XAVIER} or {@code HE})
  * @param seed         seed of the weights, the validation split and the shuffling (0 to 2^32-1)
  * @param valFraction  share of the training set held out for validation, in [0, 1)
@@ -48,7 +48,7 @@ record RunSettings(int epochs, int batchSize, double learningRate, String optimi
             throw new IllegalArgumentException("'settings': 'valFraction' must be in [0, 1), got " + val);
         }
         return new RunSettings(c.integer("epochs", 1, Integer.MAX_VALUE), c.integer("batchSize", 1, Integer.MAX_VALUE),
-                lr, c.oneOf("optimizer", "Adam", "GradientDescent"), c.oneOf("init", "RANDOM", "XAVIER", "HE"),
+                lr, c.oneOf("optimizer", "Adam", "AdamW", "RMSprop", "GradientDescent"), c.oneOf("init", "RANDOM", "XAVIER", "HE"),
                 c.wholeNumber("seed", 0, 0xFFFFFFFFL), val);
     }
 }

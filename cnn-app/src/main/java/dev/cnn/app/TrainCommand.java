@@ -8,6 +8,7 @@ import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Optimizer;
+import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.TrainOptions;
 import dev.cnn.nn.TrainingDivergedException;
 import java.io.IOException;
@@ -76,8 +77,21 @@ final class TrainCommand implements Callable<Integer> {
             + "the epochs. With --resume it replaces the saved one.")
     Double learningRate;
 
-    @Option(names = "--optimizer", description = "gd or adam (default adam).")
+    @Option(names = "--optimizer", description = "adam, adamw (weight decay 0.004), rmsprop, gd, sgd (momentum 0.9) or "
+            + "nesterov (Nesterov momentum 0.9) (default adam).")
     String optimizer;
+
+    @Option(names = "--l2", paramLabel = "LAMBDA", description = "L2 regularisation of the weights: adds LAMBDA·Σ‖W‖² to the "
+            + "training loss (default 0: none).")
+    Double l2;
+
+    @Option(names = "--clip-norm", paramLabel = "NORM", description = "Scale the gradients down when their global norm "
+            + "exceeds NORM (default 0: no clipping).")
+    Double clipNorm;
+
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE", description = "Stop when the validation loss has not "
+            + "improved for PATIENCE epochs and keep the best epoch's weights (default: train every epoch).")
+    Integer patience;
 
     @Option(names = "--init", description = "random, xavier or he (default he).")
     String init;
@@ -150,6 +164,18 @@ final class TrainCommand implements Callable<Integer> {
         if (optimizer != null) {
             optimizerName(optimizer);
         }
+        if (l2 != null && !(l2 >= 0 && Double.isFinite(l2))) {
+            throw CommonOptions.usage(spec, "--l2 must be a finite number >= 0, got " + l2);
+        }
+        if (clipNorm != null && !(clipNorm >= 0 && Double.isFinite(clipNorm))) {
+            throw CommonOptions.usage(spec, "--clip-norm must be a finite number >= 0, got " + clipNorm);
+        }
+        if (patience != null && patience < 0) {
+            throw CommonOptions.usage(spec, "--early-stopping must be >= 0 epochs, got " + patience);
+        }
+        if (patience != null && valFraction != null && valFraction == 0) {
+            throw CommonOptions.usage(spec, "--early-stopping watches the validation loss: it needs --val-fraction > 0");
+        }
         if (init != null) {
             initFor(init);
         }
@@ -199,6 +225,8 @@ final class TrainCommand implements Callable<Integer> {
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
         Model model = task.build(weights, opt, s, d.train.sampleShape()[0]);
+        model.setL2(l2 != null ? l2 : 0);
+        model.setClipGlobalNorm(clipNorm != null ? clipNorm : 0);
         model.metadata().putAll(d.metadata);
         RunSettings settings = new RunSettings(epochCount, batchSize != null ? batchSize : task.batchSize, lr, opt.type(),
                 weights.name(), s, val);
@@ -226,6 +254,8 @@ final class TrainCommand implements Callable<Integer> {
         keep("--optimizer", optimizer, optimizer == null ? null : optimizerName(optimizer), s.optimizer());
         keep("--init", init, init == null ? null : initFor(init).name(), s.init());
         keep("--val-fraction", valFraction, s.valFraction());
+        keep("--l2", l2, model.l2());
+        keep("--clip-norm", clipNorm, model.clipGlobalNorm());
         if (learningRate != null && learningRate != s.learningRate()) {
             LOG.info("learning rate {} from --lr replaces the saved {}", learningRate, s.learningRate());
             s = new RunSettings(s.epochs(), s.batchSize(), learningRate, s.optimizer(), s.init(), s.seed(), s.valFraction());
@@ -265,7 +295,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             return Optimizer.named(name, 1).type();
         } catch (IllegalArgumentException e) {
-            throw CommonOptions.usage(spec, "--optimizer must be gd or adam, got " + name);
+            throw CommonOptions.usage(spec, "--optimizer must be adam, adamw, rmsprop, gd, sgd or nesterov, got " + name);
         }
     }
 
@@ -303,6 +333,9 @@ final class TrainCommand implements Callable<Integer> {
                 .withCheckpoint(modelFile, saveEvery)
                 .withSchedule(new CosineDecay(s.learningRate(), s.epochs(), LEARNING_RATE_FLOOR))
                 .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), tty && !common.quiet));
+        if (patience != null && plan.data().validation != null) {
+            opts = opts.withEarlyStopping(EarlyStopping.onValidationLoss(patience));
+        }
         int checkpointsBefore = model.epochsDone();
         boolean hookRemoved = false;
         Runtime.getRuntime().addShutdownHook(hook);
