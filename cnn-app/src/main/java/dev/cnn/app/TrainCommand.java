@@ -4,11 +4,12 @@ import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Threads;
 import dev.cnn.core.kernel.Gemm;
+import dev.cnn.data.Augmentation;
 import dev.cnn.nn.CosineDecay;
+import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.Optimizer;
-import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.TrainOptions;
 import dev.cnn.nn.TrainingDivergedException;
 import java.io.IOException;
@@ -93,6 +94,10 @@ final class TrainCommand implements Callable<Integer> {
             + "improved for PATIENCE epochs and keep the best epoch's weights (default: train every epoch).")
     Integer patience;
 
+    @Option(names = "--augment", paramLabel = "SHIFT,DEGREES", description = "Image tasks: move each training image "
+            + "by up to SHIFT pixels and turn it by up to DEGREES, drawn anew every epoch from the seed (default: off).")
+    String augment;
+
     @Option(names = "--init", description = "random, xavier or he (default he).")
     String init;
 
@@ -170,6 +175,9 @@ final class TrainCommand implements Callable<Integer> {
         if (clipNorm != null && !(clipNorm >= 0 && Double.isFinite(clipNorm))) {
             throw CommonOptions.usage(spec, "--clip-norm must be a finite number >= 0, got " + clipNorm);
         }
+        if (augment != null) {
+            augmentation(augment);
+        }
         if (patience != null && patience < 0) {
             throw CommonOptions.usage(spec, "--early-stopping must be >= 0 epochs, got " + patience);
         }
@@ -225,6 +233,12 @@ final class TrainCommand implements Callable<Integer> {
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
         Model model = task.build(weights, opt, s, d.train.sampleShape()[0]);
+        if (augment != null) {
+            if (task == Task.HOUSING) {
+                throw CommonOptions.usage(spec, "--augment is for the image tasks, not housing");
+            }
+            model.metadata().put("augment", augment);
+        }
         model.setL2(l2 != null ? l2 : 0);
         model.setClipGlobalNorm(clipNorm != null ? clipNorm : 0);
         model.metadata().putAll(d.metadata);
@@ -255,6 +269,7 @@ final class TrainCommand implements Callable<Integer> {
         keep("--init", init, init == null ? null : initFor(init).name(), s.init());
         keep("--val-fraction", valFraction, s.valFraction());
         keep("--l2", l2, model.l2());
+        keep("--augment", augment, model.metadata().get("augment"));
         keep("--clip-norm", clipNorm, model.clipGlobalNorm());
         if (learningRate != null && learningRate != s.learningRate()) {
             LOG.info("learning rate {} from --lr replaces the saved {}", learningRate, s.learningRate());
@@ -296,6 +311,21 @@ final class TrainCommand implements Callable<Integer> {
             return Optimizer.named(name, 1).type();
         } catch (IllegalArgumentException e) {
             throw CommonOptions.usage(spec, "--optimizer must be adam, adamw, rmsprop, gd, sgd or nesterov, got " + name);
+        }
+    }
+
+    /** {@code SHIFT,DEGREES} as an augmentation with zero fill. */
+    private Augmentation augmentation(String value) {
+        String[] parts = value.split(",");
+        try {
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("two values");
+            }
+            return new Augmentation(Integer.parseInt(parts[0].trim()), Double.parseDouble(parts[1].trim()),
+                    Augmentation.Fill.ZERO);
+        } catch (IllegalArgumentException e) {
+            throw CommonOptions.usage(spec, "--augment must be SHIFT,DEGREES with SHIFT >= 0 pixels and DEGREES in "
+                    + "[0, 180], e.g. 2,10; got " + value);
         }
     }
 
@@ -342,7 +372,9 @@ final class TrainCommand implements Callable<Integer> {
         try {
             long start = System.nanoTime();
             try {
-                model.train(plan.data().train, opts);
+                Object aug = model.metadata().get("augment");
+                model.train(aug == null ? plan.data().train : augmentation(aug.toString()).apply(plan.data().train,
+                        s.seed()), opts);
             } finally {
                 trainSeconds = (System.nanoTime() - start) / 1e9; // training only, as the README reports it
             }

@@ -21,6 +21,14 @@ public interface Dataset {
     void fill(int[] indices, int from, int to, float[] x, float[] y);
 
     /**
+     * Called by {@code Model} before it trains epoch {@code epoch} (counting from 0 over the model's life),
+     * so that a dataset whose samples vary by epoch (augmentation) can draw that epoch's. A wrapper passes
+     * it on to the dataset it wraps. Does nothing by default.
+     */
+    default void beginEpoch(int epoch) {
+    }
+
+    /**
      * Sample {@code i} as a batch of one, {@code (1, sampleShape...)}: ready for {@code Model.predict}.
      * A new tensor.
      */
@@ -97,6 +105,11 @@ public interface Dataset {
             @Override
             public int[] targetShape() {
                 return data.targetShape();
+            }
+
+            @Override
+            public void beginEpoch(int epoch) {
+                data.beginEpoch(epoch);
             }
 
             @Override

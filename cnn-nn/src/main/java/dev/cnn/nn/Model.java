@@ -669,6 +669,7 @@ public final class Model {
             int n = data.size();
             int batches = batchCount(n, batchSize);
             int[] order = Dataset.epochOrder(n, shuffle, shuffleSeed, epochsDone);
+            data.beginEpoch(epochsDone);
             TrainingListener l = listener != null ? listener : new TrainingListener() { };
             double sum = 0;
             int seen = 0;
