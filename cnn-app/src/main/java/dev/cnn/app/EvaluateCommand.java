@@ -29,8 +29,18 @@ final class EvaluateCommand implements Callable<Integer> {
         common.applyThreads();
         Model model = Model.load(modelFile);
         Task task = SavedTask.of(model, modelFile).task();
-        Path root = CommonOptions.dataRoot(data);
-        TaskData d = TaskData.forEvaluation(task, root, model.metadata());
+        TaskData d;
+        if (task == Task.IMAGES) { // scored on the validation split it was trained beside
+            SavedTask saved = SavedTask.of(model, modelFile);
+            Path folder = data != null ? data : Path.of(String.valueOf(model.metadata().get("source")));
+            if (saved.settings() == null) {
+                throw new IllegalArgumentException(modelFile + " has no 'settings' in its metadata, so its validation "
+                        + "split cannot be drawn again");
+            }
+            d = TaskData.forTraining(task, folder, saved.settings().valFraction(), saved.settings().seed(), false);
+        } else {
+            d = TaskData.forEvaluation(task, CommonOptions.dataRoot(data), model.metadata());
+        }
         Metrics.Result r = Metrics.test(model, d);
         if (common.json) {
             Map<String, Object> out = new LinkedHashMap<>();

@@ -138,8 +138,8 @@ final class Metrics {
             return String.format("test RMSE $%,.0f, MAE $%,.0f over %s houses", (Double) m.get("rmse"),
                     (Double) m.get("mae"), m.get("samples"));
         }
-        StringBuilder sb = new StringBuilder(String.format("test accuracy %.4f%% (%s wrong of %s), loss %.5f",
-                100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
+        StringBuilder sb = new StringBuilder(String.format("%s accuracy %.4f%% (%s wrong of %s), loss %.5f",
+                task == Task.IMAGES ? "validation" : "test", 100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> classes = (Map<String, Map<String, Object>>) m.get("classes");
         for (Map.Entry<String, Map<String, Object>> e : classes.entrySet()) {

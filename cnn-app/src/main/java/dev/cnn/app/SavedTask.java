@@ -32,7 +32,7 @@ record SavedTask(Task task, List<String> classNames, double inputScale, Standard
         try {
             task = Task.parse(String.valueOf(taskId));
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(where + "'task' must be digits, housing or mnist, got " + taskId
+            throw new ModelFormatException(where + "'task' must be digits, housing, mnist or images, got " + taskId
                     + " (a model not written by cnn train?)");
         }
         RunSettings settings = null;

@@ -3,6 +3,7 @@ package dev.cnn.app;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.PoolMode;
 import dev.cnn.nn.Activation;
+import dev.cnn.nn.BatchNorm;
 import dev.cnn.nn.Conv2D;
 import dev.cnn.nn.FullyConnected;
 import dev.cnn.nn.Init;
@@ -19,7 +20,9 @@ enum Task {
     /** California house prices, a fully connected regression network. */
     HOUSING("housing", 60, 64, 0.002, Init.HE),
     /** All ten MNIST digits, softmax over a wider CNN. */
-    MNIST("mnist", 6, 64, 0.002, Init.HE);
+    MNIST("mnist", 6, 64, 0.002, Init.HE),
+    /** A user's image folder (one sub-folder per class): a CNN sized to the images and the class count. */
+    IMAGES("images", 10, 32, 0.002, Init.HE);
 
     final String id;
     final int epochs;
@@ -41,13 +44,18 @@ enum Task {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown task '" + s + "' (expected digits, housing or mnist)");
+        throw new IllegalArgumentException("unknown task '" + s + "' (expected digits, housing, mnist or images DIR)");
     }
 
-    /** The network for this task; {@code features} is the input width of the housing network. */
-    Model build(Init weights, Optimizer optimizer, long seed, int features) {
+    /**
+     * The network for this task on samples of {@code sampleShape} ({@code (features,)} for housing) with
+     * {@code classes} classes (image tasks).
+     */
+    Model build(Init weights, Optimizer optimizer, long seed, int[] sampleShape, int classes) {
         NumpyRandom rng = new NumpyRandom(seed);
+        int features = sampleShape[0];
         return switch (this) {
+            case IMAGES -> imageNet(sampleShape, classes, weights, seed).optimizer(optimizer).build();
             case DIGITS -> lenet(rng, weights, 8, 16, 64, 1)
                     .add("sigmoid", Activation.sigmoid()).loss(Loss.BINARY_CROSS_ENTROPY).optimizer(optimizer).build();
             case MNIST -> lenet(rng, weights, 32, 64, 256, 10)
@@ -61,6 +69,26 @@ enum Task {
                     .add("linear", Activation.linear())
                     .loss(Loss.MEAN_SQUARED_ERROR).optimizer(optimizer).build();
         };
+    }
+
+    /**
+     * The default network for an image folder: blocks of 3x3 convolution (SAME) → batch norm (momentum 0.9, so
+     * the moving statistics settle within a few dozen steps on small folders) → ReLU → 2x2
+     * max pool, 16 filters doubling per block, while the map is at least 8 pixels on each side (at most 3
+     * blocks); then a 64-unit ReLU layer and a sigmoid (2 classes) or softmax output.
+     */
+    static Model.Builder imageNet(int[] shape, int classes, Init init, long seed) {
+        Model.Builder b = Model.builder(shape).seed(seed);
+        int h = shape[0];
+        int w = shape[1];
+        int filters = 16;
+        for (int block = 1; block <= 3 && h >= 8 && w >= 8; block++, filters *= 2, h /= 2, w /= 2) {
+            b.add("conv" + block, new Conv2D(filters, 3, 1, Padding.SAME, init)).add("bn" + block, new BatchNorm(0.9, BatchNorm.DEFAULT_EPSILON))
+                    .add("relu" + block, Activation.relu()).add("pool" + block, new Pool2D(2, 2, PoolMode.MAX));
+        }
+        b.add("fc1", new FullyConnected(64, init)).add("relu", Activation.relu());
+        return classes == 2 ? b.add("fc2", new FullyConnected(1, Init.XAVIER)).add("sigmoid", Activation.sigmoid())
+                : b.add("fc2", new FullyConnected(classes, Init.XAVIER)).add("softmax", Activation.softmax());
     }
 
     /** conv 5x5 → ReLU → max pool 2 → conv 5x5 → ReLU → max pool 2 → FC → ReLU → FC, on 28x28x1. */

@@ -3,6 +3,7 @@ package dev.cnn.app;
 import dev.cnn.core.Dataset;
 import dev.cnn.data.CsvTable;
 import dev.cnn.data.DataException;
+import dev.cnn.data.ImageFolder;
 import dev.cnn.data.ImageSet;
 import dev.cnn.data.Mnist;
 import dev.cnn.data.MnistDownload;
@@ -65,7 +66,35 @@ final class TaskData {
         return switch (task) {
             case DIGITS, MNIST -> images(task, root, valFraction, seed, progress);
             case HOUSING -> housing(root, valFraction, seed, null);
+            case IMAGES -> folder(root, valFraction, seed);
         };
+    }
+
+    /**
+     * A user's image folder ({@code root/<class>/<images>}): a stratified validation split of
+     * {@code valFraction}, which is also what the model is scored on (there is no separate test set).
+     */
+    private static TaskData folder(Path root, double valFraction, long seed) throws IOException {
+        ImageSet images = ImageFolder.load(root);
+        int classes = images.classNames().size();
+        if (classes < 2) {
+            throw new DataException(root + ": one class folder (" + images.classNames() + "); a classifier needs two or more");
+        }
+        if (!(valFraction > 0)) {
+            throw new DataException("training on an image folder holds out a validation split to score on: "
+                    + "--val-fraction must be > 0");
+        }
+        Dataset all = classes == 2 ? images.binary(0, 1) : images.oneHot();
+        Splits.Split s = Splits.stratified(images.labels(), valFraction, seed);
+        Dataset val = Dataset.subset(all, s.validation());
+        TaskData d = new TaskData(Task.IMAGES, Dataset.subset(all, s.train()), val, val);
+        d.testImages = images;
+        d.testIndices = s.validation();
+        d.metadata.put("task", Task.IMAGES.id);
+        d.metadata.put("source", root.toAbsolutePath().normalize().toString());
+        d.metadata.put("classNames", images.classNames());
+        d.metadata.put("inputScale", 1.0 / 255);
+        return d;
     }
 
     /** Only the test set, prepared with the statistics a trained model carries. */
@@ -73,6 +102,7 @@ final class TaskData {
         return switch (task) {
             case DIGITS, MNIST -> images(task, root, 0, 0, false);
             case HOUSING -> housing(root, 0, 0, modelMetadata);
+            case IMAGES -> throw new IllegalStateException("an image-folder model is scored on its validation split");
         };
     }
 

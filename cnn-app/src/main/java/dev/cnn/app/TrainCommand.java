@@ -52,8 +52,12 @@ final class TrainCommand implements Callable<Integer> {
     /** The learning rate decays along a cosine to this fraction of the initial one over the planned epochs. */
     static final double LEARNING_RATE_FLOOR = 0.05;
 
-    @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing or mnist")
+    @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing, mnist, or images (with DIR)")
     String taskName;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR", description = "images: a folder with one sub-folder of "
+            + ".png/.jpg/.jpeg images per class, all of one size (grayscale or RGB as the first image).")
+    Path source;
 
     @Mixin
     CommonOptions common;
@@ -125,6 +129,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Task task = Task.parse(taskName);
+        if (task == Task.IMAGES && source == null) {
+            throw CommonOptions.usage(spec, "train images needs the image folder: cnn train images DIR");
+        }
+        if (task != Task.IMAGES && source != null) {
+            throw CommonOptions.usage(spec, "train " + task.id + " takes no DIR (its data comes from --data), got " + source);
+        }
         checkOptions();
         common.applyThreads();
         Path given = out != null ? out : Path.of("runs", task.id, "model.cnn");
@@ -190,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Task task, Path modelFile, Path dir) throws Exception {
-        Path root = CommonOptions.dataRoot(data);
+        Path root = task == Task.IMAGES ? source : CommonOptions.dataRoot(data);
         Plan plan = resume != null ? resumed(task, root) : fresh(task, root);
         Model model = plan.model();
         TaskData d = plan.data();
@@ -232,7 +242,8 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer opt = Optimizer.named(optimizer != null ? optimizer : "adam", lr);
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
-        Model model = task.build(weights, opt, s, d.train.sampleShape()[0]);
+        int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
+        Model model = task.build(weights, opt, s, d.train.sampleShape(), classes);
         if (augment != null) {
             if (task == Task.HOUSING) {
                 throw CommonOptions.usage(spec, "--augment is for the image tasks, not housing");

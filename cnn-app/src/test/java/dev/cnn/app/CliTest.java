@@ -128,6 +128,38 @@ class CliTest {
     }
 
     @Test
+    void trainImagesLearnsAFolderOfPngsAndEvaluatesItsValidationSplit() throws Exception {
+        Path folder = dir.resolve("shapes");
+        NumpyRandom rng = new NumpyRandom(2);
+        for (String cls : new String[] {"dark", "light"}) {
+            Files.createDirectories(folder.resolve(cls));
+            for (int i = 0; i < 20; i++) {
+                BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+                for (int y = 0; y < 8; y++) {
+                    for (int x = 0; x < 8; x++) {
+                        int base = cls.equals("dark") ? 40 : 200;
+                        img.getRaster().setSample(x, y, 0, base + (int) (rng.nextDouble() * 40));
+                    }
+                }
+                ImageIO.write(img, "png", folder.resolve(cls).resolve(i + ".png").toFile());
+            }
+        }
+        Path model = dir.resolve("runs/shapes/model.cnn");
+        Run r = cnn("train", "images", folder.toString(), "--epochs", "20", "--batch-size", "8", "--val-fraction", "0.25", "--out",
+                model.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("validation accuracy 100.0000% (0 wrong of 10)"), r.out());
+        Run e = cnn("evaluate", model.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("validation accuracy 100.0000% (0 wrong of 10)"), e.out());
+        Run missing = cnn("train", "images");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("train images needs the image folder"), missing.err());
+        Run extra = cnn("train", "digits", folder.toString());
+        assertEquals(2, extra.code());
+    }
+
+    @Test
     void summaryShowsLayersAndMetadata() throws Exception {
         Run r = cnn("summary", digitsModel().toString());
         assertEquals(0, r.code(), r.err());

@@ -39,7 +39,7 @@ class OnnxRealDataTest {
 
     private static void check(Task task, double trainShare) throws Exception {
         TaskData d = TaskData.forTraining(task, ROOT, 0.1, 1, false);
-        Model m = task.build(Init.HE, new Adam(0.002), 1, 0);
+        Model m = task.build(Init.HE, new Adam(0.002), 1, d.train.sampleShape(), 0);
         Dataset train = d.train;
         if (trainShare < 1) {
             int[] first = new int[(int) (train.size() * trainShare)];

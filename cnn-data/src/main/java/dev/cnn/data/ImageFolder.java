@@ -29,6 +29,29 @@ public final class ImageFolder {
     private ImageFolder() {
     }
 
+    /**
+     * Loads every image under {@code root}, grayscale (1 channel) when the first image (in sorted order) is
+     * grayscale, else RGB (3 channels). All images must have the first one's size.
+     */
+    public static ImageSet load(Path root) throws IOException {
+        requireDjl();
+        if (!Files.isDirectory(root)) {
+            throw new DataException(root + ": not a directory of class folders");
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+                try (Stream<Path> s = Files.list(d)) {
+                    java.util.Optional<Path> first = s.filter(ImageFolder::isImage).sorted().findFirst();
+                    if (first.isPresent()) {
+                        BufferedImage img = decode(first.get());
+                        return load(root, img.getColorModel().getNumColorComponents() == 1 ? 1 : 3);
+                    }
+                }
+            }
+        }
+        return load(root, 1); // says what is missing
+    }
+
     /** Loads every image under {@code root} as {@code channels} = 1 (grayscale) or 3 (RGB). */
     public static ImageSet load(Path root, int channels) throws IOException {
         requireDjl();
@@ -85,10 +108,6 @@ public final class ImageFolder {
     }
 
     /**
-     * The {@code {width, height}} of an image file, read from its header without decoding the pixels;
-     * null when no reader recognises the format (decoding will then say why).
-     */
-    /**
      * Fails with a message saying what to add when DJL's api is not there: excluded from the class path,
      * or on the module path but not resolved (cnn-data only {@code requires static ai.djl.api}).
      */
@@ -103,7 +122,10 @@ public final class ImageFolder {
         }
     }
 
-    /** Width and height of the image {@code f}, read from its header without decoding the pixels. */
+    /**
+     * The {@code {width, height}} of the image {@code f}, read from its header without decoding the pixels;
+     * null when no reader recognises the format (decoding will then say why).
+     */
     public static int[] dimensions(Path f) throws DataException {
         try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
             if (in == null) {
