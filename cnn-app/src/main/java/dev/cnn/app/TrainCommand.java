@@ -2,6 +2,7 @@ package dev.cnn.app;
 
 import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
+import dev.cnn.core.Tensor;
 import dev.cnn.core.Threads;
 import dev.cnn.core.kernel.Gemm;
 import dev.cnn.data.Augmentation;
@@ -98,6 +99,10 @@ final class TrainCommand implements Callable<Integer> {
             + "improved for PATIENCE epochs and keep the best epoch's weights (default: train every epoch).")
     Integer patience;
 
+    @Option(names = "--model", paramLabel = "FILE.json", description = "The network to train instead of the task's: "
+            + "a list of layers as in a model file's config.json (or that whole config.json), with fresh weights.")
+    Path network;
+
     @Option(names = "--augment", paramLabel = "SHIFT,DEGREES", description = "Image tasks: move each training image "
             + "by up to SHIFT pixels and turn it by up to DEGREES, drawn anew every epoch from the seed (default: off).")
     String augment;
@@ -188,6 +193,9 @@ final class TrainCommand implements Callable<Integer> {
         if (augment != null) {
             augmentation(augment);
         }
+        if (network != null && resume != null) {
+            throw CommonOptions.usage(spec, "--model starts a new network; --resume continues a saved one: use one of them");
+        }
         if (patience != null && patience < 0) {
             throw CommonOptions.usage(spec, "--early-stopping must be >= 0 epochs, got " + patience);
         }
@@ -243,7 +251,13 @@ final class TrainCommand implements Callable<Integer> {
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
         int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
-        Model model = task.build(weights, opt, s, d.train.sampleShape(), classes);
+        Model model = network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
+                : task.build(weights, opt, s, d.train.sampleShape(), classes);
+        if (!java.util.Arrays.equals(model.outputShape(), d.train.targetShape())) {
+            throw CommonOptions.usage(spec, (network != null ? network + ": the network" : "the network") + " outputs "
+                    + Tensor.shapeText(model.outputShape()) + " per sample but " + task.id + " needs "
+                    + Tensor.shapeText(d.train.targetShape()));
+        }
         if (augment != null) {
             if (task == Task.HOUSING) {
                 throw CommonOptions.usage(spec, "--augment is for the image tasks, not housing");

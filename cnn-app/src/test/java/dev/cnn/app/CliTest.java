@@ -15,6 +15,7 @@ import dev.cnn.nn.Padding;
 import dev.cnn.nn.Pool2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,7 +129,36 @@ class CliTest {
     }
 
     @Test
-    void trainImagesLearnsAFolderOfPngsAndEvaluatesItsValidationSplit() throws Exception {
+    void modelJsonTrainsAnEditedNetworkAndNamesTheLayerThatIsWrong() throws Exception {
+        Path folder = shapes();
+        Path net = dir.resolve("net.json");
+        Files.writeString(net, "[{\"name\": \"flat\", \"type\": \"Flatten\"},"
+                + " {\"name\": \"fc\", \"type\": \"FullyConnected\", \"config\": {\"inputSize\": 64, \"outputSize\": 1}},"
+                + " {\"name\": \"sigmoid\", \"type\": \"Sigmoid\"}]");
+        Path model = dir.resolve("json/model.cnn");
+        Run r = cnn("train", "images", folder.toString(), "--model", net.toString(), "--epochs", "30", "--batch-size", "8",
+                "--val-fraction", "0.25", "--out", model.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("flat", "fc", "sigmoid"), Model.load(model).layerNames());
+
+        Files.writeString(net, Files.readString(net).replace("\"outputSize\": 1", "\"outputSize\": 1, \"units\": 3"));
+        Run unknown = cnn("train", "images", folder.toString(), "--model", net.toString(), "--out", model.toString());
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("layer 'fc' (FullyConnected): unknown config key(s) [units]"), unknown.err());
+
+        Files.writeString(net, Files.readString(net).replace(", \"units\": 3", "").replace("64", "63"));
+        Run shape = cnn("train", "images", folder.toString(), "--model", net.toString(), "--out", model.toString());
+        assertEquals(1, shape.code());
+        assertTrue(shape.err().contains("layer 'fc' (FullyConnected): FullyConnected expects 63 features"), shape.err());
+
+        Files.writeString(net, Files.readString(net).replace("63", "64").replace("\"outputSize\": 1", "\"outputSize\": 3"));
+        Run out = cnn("train", "images", folder.toString(), "--model", net.toString(), "--out", model.toString());
+        assertEquals(2, out.code());
+        assertTrue(out.err().contains("outputs (3,) per sample but images needs (1,)"), out.err());
+    }
+
+    /** 20 dark and 20 light 8x8 grayscale PNGs in class folders. */
+    private Path shapes() throws IOException {
         Path folder = dir.resolve("shapes");
         NumpyRandom rng = new NumpyRandom(2);
         for (String cls : new String[] {"dark", "light"}) {
@@ -144,6 +174,12 @@ class CliTest {
                 ImageIO.write(img, "png", folder.resolve(cls).resolve(i + ".png").toFile());
             }
         }
+        return folder;
+    }
+
+    @Test
+    void trainImagesLearnsAFolderOfPngsAndEvaluatesItsValidationSplit() throws Exception {
+        Path folder = shapes();
         Path model = dir.resolve("runs/shapes/model.cnn");
         Run r = cnn("train", "images", folder.toString(), "--epochs", "20", "--batch-size", "8", "--val-fraction", "0.25", "--out",
                 model.toString(), "--quiet", "--threads", "1");

@@ -95,6 +95,15 @@ public final class ModelTypes {
         return f.create(saved.has("config") ? saved.object("config") : new ConfigView(Map.of(), saved.where()));
     }
 
+    /**
+     * The factory registered for layer {@code type}; an {@link IllegalArgumentException} listing the known
+     * types when there is none. With weights of your own choosing it builds a layer from a saved config
+     * (e.g. a network described in JSON).
+     */
+    public static LayerFactory layerFactory(String type) {
+        return layer(type);
+    }
+
     static LayerFactory layer(String type) {
         LayerFactory f = LAYERS.get(type);
         if (f == null) {

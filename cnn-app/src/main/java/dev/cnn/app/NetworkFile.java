@@ -1,0 +1,118 @@
+package dev.cnn.app;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.google.gson.reflect.TypeToken;
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.ConfigView;
+import dev.cnn.nn.Init;
+import dev.cnn.nn.Layer;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.ModelTypes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * {@code --model FILE.json}: a network written as the {@code layers} list of a model file's
+ * {@code config.json} ({@code [{"name": ..., "type": ..., "config": {...}}, ...]}, or a whole config.json
+ * object holding such a list), built with fresh weights: tensors named {@code W} from the run's
+ * initialiser (fan-in: every axis but the last; fan-out: every axis but the second-to-last), {@code b},
+ * {@code beta} and {@code movingMean} zeros, {@code gamma} and {@code movingVariance} ones. A key a layer
+ * does not know, a wrong type, or a layer that does not fit the previous one is an error naming the file
+ * and the layer.
+ */
+final class NetworkFile {
+    private static final long MAX_BYTES = 1 << 20;
+
+    private NetworkFile() {
+    }
+
+    /** The layers of {@code file} in a builder for samples of {@code inputShape}, weights drawn from {@code seed}. */
+    static Model.Builder read(Path file, int[] inputShape, Init init, long seed) throws IOException {
+        if (Files.size(file) > MAX_BYTES) {
+            throw new IllegalArgumentException(file + ": a network file is at most 1 MiB, this one has " + Files.size(file)
+                    + " bytes");
+        }
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+        if (root.isJsonObject() && root.getAsJsonObject().has("layers")) {
+            root = root.getAsJsonObject().get("layers");
+        }
+        if (!root.isJsonArray() || root.getAsJsonArray().isEmpty()) {
+            throw new IllegalArgumentException(file + ": expected a list of layers [{\"name\", \"type\", \"config\"}, ...] "
+                    + "(or a config.json object with \"layers\")");
+        }
+        NumpyRandom rng = new NumpyRandom(seed);
+        Model.Builder b = Model.builder(inputShape);
+        int index = 0;
+        for (JsonElement e : root.getAsJsonArray()) {
+            index++;
+            if (!e.isJsonObject() || !e.getAsJsonObject().has("name") || !e.getAsJsonObject().has("type")) {
+                throw new IllegalArgumentException(file + ": layer " + index + " must be an object with \"name\" and \"type\"");
+            }
+            String name = e.getAsJsonObject().get("name").getAsString();
+            String type = e.getAsJsonObject().get("type").getAsString();
+            String where = file + ": layer '" + name + "' (" + type + ")";
+            for (String key : e.getAsJsonObject().keySet()) {
+                if (!key.equals("name") && !key.equals("type") && !key.equals("config") && !key.equals("trainable")) {
+                    throw new IllegalArgumentException(where + ": unknown key '" + key
+                            + "' (a layer has name, type, config and trainable)");
+                }
+            }
+            Map<String, Object> config = new LinkedHashMap<>();
+            if (e.getAsJsonObject().has("config")) {
+                config = new com.google.gson.Gson().fromJson(e.getAsJsonObject().get("config"),
+                        new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
+            }
+            Layer layer;
+            try {
+                layer = ModelTypes.layerFactory(type).create(new ConfigView(config, where),
+                        (param, shape) -> fresh(where, param, shape, init, rng));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(ex.getMessage().startsWith(file.toString()) ? ex.getMessage()
+                        : where + ": " + ex.getMessage(), ex);
+            }
+            TreeSet<String> unknown = new TreeSet<>(config.keySet());
+            unknown.removeAll(layer.config().keySet());
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException(where + ": unknown config key(s) " + unknown + " (known: "
+                        + layer.config().keySet() + ")");
+            }
+            boolean trainable = !e.getAsJsonObject().has("trainable") || e.getAsJsonObject().get("trainable").getAsBoolean();
+            b.add(name, layer, trainable);
+        }
+        return b;
+    }
+
+    private static Tensor fresh(String where, String param, int[] shape, Init init, NumpyRandom rng) {
+        switch (param) {
+            case "W" -> {
+                int fanIn = 1;
+                int fanOut = shape[shape.length - 1];
+                for (int i = 0; i < shape.length - 1; i++) {
+                    fanIn *= shape[i];
+                    fanOut *= i < shape.length - 2 ? shape[i] : 1;
+                }
+                return init.create(rng, fanIn, fanOut, shape);
+            }
+            case "b", "beta", "movingMean" -> {
+                return Tensor.zeros(shape);
+            }
+            case "gamma", "movingVariance" -> {
+                return Tensor.full(1f, shape);
+            }
+            default -> throw new IllegalArgumentException(where + ": --model cannot initialise its parameter '" + param
+                    + "' (it knows W, b, gamma, beta, movingMean and movingVariance)");
+        }
+    }
+}
