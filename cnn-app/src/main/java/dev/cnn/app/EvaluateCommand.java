@@ -30,14 +30,16 @@ final class EvaluateCommand implements Callable<Integer> {
         Model model = Model.load(modelFile);
         Task task = SavedTask.of(model, modelFile).task();
         TaskData d;
-        if (task == Task.IMAGES) { // scored on the validation split it was trained beside
+        if (task == Task.IMAGES || task == Task.TABLE) { // scored on the validation split it was trained beside
             SavedTask saved = SavedTask.of(model, modelFile);
             Path folder = data != null ? data : Path.of(String.valueOf(model.metadata().get("source")));
             if (saved.settings() == null) {
                 throw new IllegalArgumentException(modelFile + " has no 'settings' in its metadata, so its validation "
                         + "split cannot be drawn again");
             }
-            d = TaskData.forTraining(task, folder, saved.settings().valFraction(), saved.settings().seed(), false);
+            d = task == Task.TABLE ? TaskData.table(folder, String.valueOf(model.metadata().get("target")),
+                    model.metadata().containsKey("classNames"), saved.settings().valFraction(), saved.settings().seed())
+                    : TaskData.forTraining(task, folder, saved.settings().valFraction(), saved.settings().seed(), false);
         } else {
             d = TaskData.forEvaluation(task, CommonOptions.dataRoot(data), model.metadata());
         }

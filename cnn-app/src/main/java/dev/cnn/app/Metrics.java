@@ -44,7 +44,7 @@ final class Metrics {
     static Result test(Model model, TaskData data) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("samples", data.test.size());
-        if (data.task == Task.HOUSING) {
+        if (data.targetScaler != null) {
             Tensor p = finite(model.predict(data.test, 1024));
             float[] pred = data.targetScaler.invert(p.data().clone());
             float[] actual = data.targetScaler.invert(targets(data.test));
@@ -57,7 +57,7 @@ final class Metrics {
             }
             m.put("rmse", Math.sqrt(sq / pred.length));
             m.put("mae", abs / pred.length);
-            m.put("unit", "dollars");
+            m.put("unit", data.task == Task.HOUSING ? "dollars" : String.valueOf(data.metadata.get("target")));
             return new Result(m, pred, null, actual, List.of());
         }
         ClassificationEvaluation e = model.evaluate(data.test, 512).classification();
@@ -138,8 +138,12 @@ final class Metrics {
             return String.format("test RMSE $%,.0f, MAE $%,.0f over %s houses", (Double) m.get("rmse"),
                     (Double) m.get("mae"), m.get("samples"));
         }
+        if (m.containsKey("rmse")) {
+            return String.format("validation RMSE %.6g, MAE %.6g (%s) over %s rows", (Double) m.get("rmse"),
+                    (Double) m.get("mae"), m.get("unit"), m.get("samples"));
+        }
         StringBuilder sb = new StringBuilder(String.format("%s accuracy %.4f%% (%s wrong of %s), loss %.5f",
-                task == Task.IMAGES ? "validation" : "test", 100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
+                task == Task.IMAGES || task == Task.TABLE ? "validation" : "test", 100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> classes = (Map<String, Map<String, Object>>) m.get("classes");
         for (Map.Entry<String, Map<String, Object>> e : classes.entrySet()) {

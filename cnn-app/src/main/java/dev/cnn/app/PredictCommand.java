@@ -48,7 +48,8 @@ final class PredictCommand implements Callable<Integer> {
         Model model = Model.load(modelFile);
         SavedTask saved = SavedTask.of(model, modelFile);
         Task task = saved.task();
-        List<Map<String, Object>> results = task == Task.HOUSING ? prices(model, saved) : classes(model, saved);
+        List<Map<String, Object>> results = task == Task.HOUSING ? prices(model, saved)
+                : task == Task.TABLE ? rows(model, saved) : classes(model, saved);
         if (common.json) {
             Gson gson = new Gson();
             for (Map<String, Object> r : results) {
@@ -58,6 +59,12 @@ final class PredictCommand implements Callable<Integer> {
             for (Map<String, Object> r : results) {
                 if (task == Task.HOUSING) {
                     System.out.printf("%s line %s: $%,.0f%n", r.get("input"), r.get("line"), (Double) r.get("price"));
+                } else if (r.containsKey("value")) {
+                    System.out.printf("%s line %s: %s %.6g%n", r.get("input"), r.get("line"), model.metadata().get("target"),
+                            (Double) r.get("value"));
+                } else if (r.containsKey("line")) {
+                    System.out.printf("%s line %s: class %s (probability %.4f)%n", r.get("input"), r.get("line"),
+                            r.get("class"), (Double) r.get("probability"));
                 } else {
                     System.out.printf("%s: %s (probability %.4f)%n", r.get("input"), r.get("class"),
                             (Double) r.get("probability"));
@@ -114,6 +121,41 @@ final class PredictCommand implements Callable<Integer> {
                 m.put("probability", (double) out.get(i, best));
             }
             r.add(m);
+        }
+        return r;
+    }
+
+    /** A table model: one prediction per CSV row; the feature columns by name, a target column if present ignored. */
+    private List<Map<String, Object>> rows(Model model, SavedTask saved) throws Exception {
+        @SuppressWarnings("unchecked")
+        List<String> features = (List<String>) model.metadata().get("features");
+        List<Map<String, Object>> r = new ArrayList<>();
+        for (Path f : inputs) {
+            CsvTable t = CsvTable.read(f, features, features.get(0));
+            float[] x = saved.featureScaler().apply(t.features().clone());
+            Tensor out = model.predict(Tensor.wrap(x, t.rows(), features.size()));
+            int k = out.dim(1);
+            for (int i = 0; i < t.rows(); i++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("input", f.toString());
+                m.put("line", i + 2);
+                if (saved.targetScaler() != null) {
+                    double v = saved.targetScaler().invert(out.get(i, 0), 0);
+                    if (!Double.isFinite(v)) {
+                        throw new IllegalStateException(f + " line " + (i + 2) + ": the model gave a non-finite value");
+                    }
+                    m.put("value", v);
+                } else if (k == 1) {
+                    double p = out.get(i, 0);
+                    m.put("class", saved.classNames().get(p >= 0.5 ? 1 : 0));
+                    m.put("probability", p >= 0.5 ? p : 1 - p);
+                } else {
+                    int best = Tensor.argmax(out.data(), i * k, k);
+                    m.put("class", saved.classNames().get(best));
+                    m.put("probability", (double) out.get(i, best));
+                }
+                r.add(m);
+            }
         }
         return r;
     }

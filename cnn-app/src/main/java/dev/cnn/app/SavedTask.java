@@ -54,7 +54,20 @@ record SavedTask(Task task, List<String> classNames, double inputScale, Standard
             Standardizer fy = scaler(meta, "targetScaler", 1, where);
             return new SavedTask(task, List.of(), Double.NaN, fx, fy, settings);
         }
-        if (model.inputShape().length != 3 || out.length != 1) {
+        if (task == Task.TABLE) {
+            int[] in = model.inputShape();
+            if (in.length != 1 || out.length != 1 || !(meta.get("features") instanceof List<?> f) || f.size() != in[0]) {
+                throw new ModelFormatException(file + ": a table model must map its 'features' (a list of " + in[0]
+                        + " column names in the metadata) to one output row");
+            }
+            Standardizer fx = scaler(meta, "featureScaler", in[0], where);
+            if (meta.containsKey("targetScaler")) {
+                if (out[0] != 1) {
+                    throw new ModelFormatException(file + ": a regression table model must have one output");
+                }
+                return new SavedTask(task, List.of(), Double.NaN, fx, scaler(meta, "targetScaler", 1, where), settings);
+            }
+        } else if (model.inputShape().length != 3 || out.length != 1) {
             throw new ModelFormatException(file + ": an image model must take (height, width, channels) and output "
                     + "class scores, but it maps " + Arrays.toString(model.inputShape()) + " to "
                     + Arrays.toString(out));
@@ -79,7 +92,8 @@ record SavedTask(Task task, List<String> classNames, double inputScale, Standard
         if (!(scale instanceof Number n) || !(n.doubleValue() > 0) || Double.isInfinite(n.doubleValue())) {
             throw new ModelFormatException(where + "'inputScale' must be a positive number, got " + abbreviate(scale));
         }
-        return new SavedTask(task, List.copyOf(classNames), n.doubleValue(), null, null, settings);
+        Standardizer features = task == Task.TABLE ? scaler(meta, "featureScaler", model.inputShape()[0], where) : null;
+        return new SavedTask(task, List.copyOf(classNames), n.doubleValue(), features, null, settings);
     }
 
     private static Standardizer scaler(Map<String, Object> meta, String key, int columns, String where)

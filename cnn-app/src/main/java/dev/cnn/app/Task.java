@@ -22,7 +22,9 @@ enum Task {
     /** All ten MNIST digits, softmax over a wider CNN. */
     MNIST("mnist", 6, 64, 0.002, Init.HE),
     /** A user's image folder (one sub-folder per class): a CNN sized to the images and the class count. */
-    IMAGES("images", 10, 32, 0.002, Init.HE);
+    IMAGES("images", 10, 32, 0.002, Init.HE),
+    /** A user's CSV table: regression on one column, or classification with integer labels 0..k-1. */
+    TABLE("table", 60, 64, 0.002, Init.HE);
 
     final String id;
     final int epochs;
@@ -44,7 +46,7 @@ enum Task {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown task '" + s + "' (expected digits, housing, mnist or images DIR)");
+        throw new IllegalArgumentException("unknown task '" + s + "' (expected digits, housing, mnist, images DIR or table FILE.csv)");
     }
 
     /**
@@ -56,6 +58,15 @@ enum Task {
         int features = sampleShape[0];
         return switch (this) {
             case IMAGES -> imageNet(sampleShape, classes, weights, seed).optimizer(optimizer).build();
+            case TABLE -> {
+                Model.Builder b = Model.builder(sampleShape).seed(seed)
+                        .add("fc1", new FullyConnected(64, weights)).add("relu1", Activation.relu())
+                        .add("fc2", new FullyConnected(32, weights)).add("relu2", Activation.relu());
+                yield (classes == 0 ? b.add("fc3", new FullyConnected(1, Init.XAVIER)).add("linear", Activation.linear())
+                        : classes == 2 ? b.add("fc3", new FullyConnected(1, Init.XAVIER)).add("sigmoid", Activation.sigmoid())
+                        : b.add("fc3", new FullyConnected(classes, Init.XAVIER)).add("softmax", Activation.softmax()))
+                        .optimizer(optimizer).build();
+            }
             case DIGITS -> lenet(rng, weights, 8, 16, 64, 1)
                     .add("sigmoid", Activation.sigmoid()).loss(Loss.BINARY_CROSS_ENTROPY).optimizer(optimizer).build();
             case MNIST -> lenet(rng, weights, 32, 64, 256, 10)

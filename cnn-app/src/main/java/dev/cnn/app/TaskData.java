@@ -1,6 +1,7 @@
 package dev.cnn.app;
 
 import dev.cnn.core.Dataset;
+import dev.cnn.core.Tensor;
 import dev.cnn.data.CsvTable;
 import dev.cnn.data.DataException;
 import dev.cnn.data.ImageFolder;
@@ -67,7 +68,79 @@ final class TaskData {
             case DIGITS, MNIST -> images(task, root, valFraction, seed, progress);
             case HOUSING -> housing(root, valFraction, seed, null);
             case IMAGES -> folder(root, valFraction, seed);
+            case TABLE -> throw new IllegalStateException("a table is loaded with TaskData.table");
         };
+    }
+
+    /**
+     * A user's CSV table: {@code target} is predicted from every other column, all standardised with the
+     * training rows' statistics (and the target too for regression). With {@code classify} the target holds
+     * class labels 0..k-1 (k >= 2; stratified split). The model is scored on the validation split.
+     */
+    static TaskData table(Path file, String target, boolean classify, double valFraction, long seed) throws IOException {
+        if (!(valFraction > 0)) {
+            throw new DataException("training on a table holds out a validation split to score on: --val-fraction must "
+                    + "be > 0");
+        }
+        CsvTable t = CsvTable.read(file, null, target);
+        int n = t.rows();
+        int k = t.columns();
+        float[] x = t.features().clone();
+        float[] y = t.target().clone();
+        int[] labels = null;
+        int classes = 0;
+        if (classify) {
+            labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                float v = y[i];
+                if (v != Math.rint(v) || v < 0 || v > 999) {
+                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': class labels must be "
+                            + "whole numbers 0 to 999, got " + v);
+                }
+                labels[i] = (int) v;
+                classes = Math.max(classes, labels[i] + 1);
+            }
+            if (classes < 2) {
+                throw new DataException(file + ", column '" + target + "': every row has class 0; a classifier needs two "
+                        + "or more classes");
+            }
+        }
+        Splits.Split s = classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed);
+        Standardizer fx = Standardizer.fit(rows(x, k, s.train()), k);
+        fx.apply(x);
+        Standardizer fy = null;
+        Tensor targets;
+        if (!classify) {
+            fy = Standardizer.fit(rows(y, 1, s.train()), 1);
+            fy.apply(y);
+            targets = Tensor.wrap(y, n, 1);
+        } else if (classes == 2) {
+            targets = Tensor.wrap(y, n, 1);
+        } else {
+            targets = Tensor.zeros(n, classes);
+            for (int i = 0; i < n; i++) {
+                targets.set(1f, i, labels[i]);
+            }
+        }
+        Dataset all = Dataset.of(Tensor.wrap(x, n, k), targets);
+        Dataset val = Dataset.subset(all, s.validation());
+        TaskData d = new TaskData(Task.TABLE, Dataset.subset(all, s.train()), val, val);
+        d.targetScaler = fy;
+        d.metadata.put("task", Task.TABLE.id);
+        d.metadata.put("source", file.toAbsolutePath().normalize().toString());
+        d.metadata.put("target", target);
+        d.metadata.put("features", t.featureNames());
+        d.metadata.put("featureScaler", fx.toMap());
+        if (fy != null) {
+            d.metadata.put("targetScaler", fy.toMap());
+        } else {
+            List<String> names = new java.util.ArrayList<>();
+            for (int c = 0; c < classes; c++) {
+                names.add(Integer.toString(c));
+            }
+            d.metadata.put("classNames", names);
+        }
+        return d;
     }
 
     /**
@@ -102,7 +175,7 @@ final class TaskData {
         return switch (task) {
             case DIGITS, MNIST -> images(task, root, 0, 0, false);
             case HOUSING -> housing(root, 0, 0, modelMetadata);
-            case IMAGES -> throw new IllegalStateException("an image-folder model is scored on its validation split");
+            case IMAGES, TABLE -> throw new IllegalStateException("a model of a user's data is scored on its validation split");
         };
     }
 

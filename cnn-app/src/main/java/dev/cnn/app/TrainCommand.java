@@ -53,12 +53,21 @@ final class TrainCommand implements Callable<Integer> {
     /** The learning rate decays along a cosine to this fraction of the initial one over the planned epochs. */
     static final double LEARNING_RATE_FLOOR = 0.05;
 
-    @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing, mnist, or images (with DIR)")
+    @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing, mnist, images (with DIR) or table (with "
+            + "FILE.csv and --target)")
     String taskName;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR", description = "images: a folder with one sub-folder of "
-            + ".png/.jpg/.jpeg images per class, all of one size (grayscale or RGB as the first image).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR|FILE", description = "images: a folder with one sub-folder "
+            + "of .png/.jpg/.jpeg images per class, all of one size (grayscale or RGB as the first image); table: a CSV "
+            + "file with a header row and numeric cells.")
     Path source;
+
+    @Option(names = "--target", paramLabel = "COLUMN", description = "table: the column to predict from all the others.")
+    String target;
+
+    @Option(names = "--classes", description = "table: the target holds class labels 0..k-1 (classification) instead of "
+            + "a number to predict (regression).")
+    boolean classify;
 
     @Mixin
     CommonOptions common;
@@ -137,8 +146,15 @@ final class TrainCommand implements Callable<Integer> {
         if (task == Task.IMAGES && source == null) {
             throw CommonOptions.usage(spec, "train images needs the image folder: cnn train images DIR");
         }
-        if (task != Task.IMAGES && source != null) {
+        if (task == Task.TABLE && (source == null || target == null)) {
+            throw CommonOptions.usage(spec, "train table needs the file and the column to predict: cnn train table "
+                    + "FILE.csv --target COLUMN [--classes]");
+        }
+        if (task != Task.IMAGES && task != Task.TABLE && source != null) {
             throw CommonOptions.usage(spec, "train " + task.id + " takes no DIR (its data comes from --data), got " + source);
+        }
+        if (task != Task.TABLE && (target != null || classify)) {
+            throw CommonOptions.usage(spec, "--target and --classes are for train table");
         }
         checkOptions();
         common.applyThreads();
@@ -208,7 +224,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Task task, Path modelFile, Path dir) throws Exception {
-        Path root = task == Task.IMAGES ? source : CommonOptions.dataRoot(data);
+        Path root = task == Task.IMAGES || task == Task.TABLE ? source : CommonOptions.dataRoot(data);
         Plan plan = resume != null ? resumed(task, root) : fresh(task, root);
         Model model = plan.model();
         TaskData d = plan.data();
@@ -249,7 +265,8 @@ final class TrainCommand implements Callable<Integer> {
         double lr = learningRate != null ? learningRate : DEFAULT_LEARNING_RATE;
         Optimizer opt = Optimizer.named(optimizer != null ? optimizer : "adam", lr);
         Init weights = init != null ? initFor(init) : Init.HE;
-        TaskData d = TaskData.forTraining(task, root, val, s, !common.quiet);
+        TaskData d = task == Task.TABLE ? TaskData.table(root, target, classify, val, s)
+                : TaskData.forTraining(task, root, val, s, !common.quiet);
         int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
         Model model = network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
                 : task.build(weights, opt, s, d.train.sampleShape(), classes);
@@ -259,8 +276,8 @@ final class TrainCommand implements Callable<Integer> {
                     + Tensor.shapeText(d.train.targetShape()));
         }
         if (augment != null) {
-            if (task == Task.HOUSING) {
-                throw CommonOptions.usage(spec, "--augment is for the image tasks, not housing");
+            if (task == Task.HOUSING || task == Task.TABLE) {
+                throw CommonOptions.usage(spec, "--augment is for the image tasks, not " + task.id);
             }
             model.metadata().put("augment", augment);
         }
@@ -311,7 +328,9 @@ final class TrainCommand implements Callable<Integer> {
             throw CommonOptions.usage(spec, "--epochs " + epochCount + " on top of the " + model.epochsDone()
                     + " epochs done is too many");
         }
-        TaskData d = TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
+        TaskData d = task == Task.TABLE ? TaskData.table(root, String.valueOf(model.metadata().get("target")),
+                model.metadata().containsKey("classNames"), s.valFraction(), s.seed())
+                : TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
         LOG.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
                 model.batchesDoneInEpoch(), epochCount);
         return new Plan(model, d, s, epochCount);
@@ -463,7 +482,11 @@ final class TrainCommand implements Callable<Integer> {
         if (task == Task.HOUSING) {
             Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predicted(), result.targets(),
                     "housing: test predictions (RMSE $" + String.format("%,.0f", (Double) result.metrics().get("rmse")) + ")");
-        } else {
+        } else if (d.targetScaler != null) {
+            Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predicted(), result.targets(),
+                    task.id + ": validation predictions (RMSE " + String.format("%.4g", (Double) result.metrics().get("rmse"))
+                            + ")");
+        } else if (d.testImages != null) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) d.metadata.get("classNames");
             List<String> captions = new ArrayList<>();

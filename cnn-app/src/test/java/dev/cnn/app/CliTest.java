@@ -157,6 +157,44 @@ class CliTest {
         assertTrue(out.err().contains("outputs (3,) per sample but images needs (1,)"), out.err());
     }
 
+    @Test
+    void trainTableClassifiesAndRegressesACsvAndPredictsItsRows() throws Exception {
+        NumpyRandom rng = new NumpyRandom(4);
+        StringBuilder csv = new StringBuilder("a,b,kind,size\n");
+        for (int i = 0; i < 300; i++) {
+            double a = rng.nextDouble() * 3;
+            double b = rng.nextDouble();
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%d,%.4f%n", a, b, (int) a, 10 * a - 4 * b));
+        }
+        Path file = Files.writeString(dir.resolve("t.csv"), csv);
+        Path cls = dir.resolve("cls/model.cnn");
+        Run r = cnn("train", "table", file.toString(), "--target", "kind", "--classes", "--epochs", "150", "--out",
+                cls.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s)table: validation accuracy (9[0-9]|100)\\..*"), r.out());
+        Path rows = Files.writeString(dir.resolve("rows.csv"), "b,a,size\n0.5,2.9,1\n0.5,0.1,1\n");
+        Run p = cnn("predict", cls.toString(), rows.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("line 2: class 2") && p.out().contains("line 3: class 0"), p.out());
+
+        Path reg = dir.resolve("reg/model.cnn");
+        Run q = cnn("train", "table", file.toString(), "--target", "size", "--epochs", "40", "--out", reg.toString(),
+                "--quiet", "--threads", "1");
+        assertEquals(0, q.code(), q.err());
+        assertTrue(q.out().contains("validation RMSE") && q.out().contains("(size) over 30 rows"), q.out());
+        Run e = cnn("evaluate", reg.toString());
+        assertEquals(0, e.code(), e.err());
+        assertEquals(q.out().lines().filter(l -> l.startsWith("table:")).findFirst().orElseThrow(),
+                e.out().lines().findFirst().orElseThrow());
+
+        Run noTarget = cnn("train", "table", file.toString());
+        assertEquals(2, noTarget.code());
+        assertTrue(noTarget.err().contains("--target COLUMN"), noTarget.err());
+        Run badLabel = cnn("train", "table", file.toString(), "--target", "size", "--classes", "--out", reg.toString());
+        assertEquals(1, badLabel.code());
+        assertTrue(badLabel.err().contains("column 'size': class labels must be whole numbers"), badLabel.err());
+    }
+
     /** 20 dark and 20 light 8x8 grayscale PNGs in class folders. */
     private Path shapes() throws IOException {
         Path folder = dir.resolve("shapes");
