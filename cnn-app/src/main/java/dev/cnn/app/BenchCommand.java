@@ -109,6 +109,23 @@ final class BenchCommand implements Callable<Integer> {
                         + "%.1f%% outside; %,.0f bytes allocated per step (calling thread)%n", b[0], 100 * b[1],
                         100 * (1 - b[1]), b[2]);
             }
+            Map<String, Double> shares = StepBreakdown.imagesNetShares(Math.max(50, (int) (runs * seconds * 100)));
+            if (common.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("workload", "images-net train step breakdown");
+                m.putAll(shares);
+                m.put("threads", Threads.count());
+                System.out.println(gson.toJson(m));
+            } else {
+                StringBuilder sb = new StringBuilder(String.format("images-net train step (conv-BN-ReLU-pool x2, batch 64): "
+                        + "%.2f ms;", shares.get("stepMs")));
+                shares.forEach((type, share) -> {
+                    if (!type.equals("stepMs")) {
+                        sb.append(String.format(" %s %.1f%%", type, 100 * share));
+                    }
+                });
+                System.out.println(sb);
+            }
         }
         return 0;
     }

@@ -66,6 +66,16 @@ final class StepBreakdown {
         }
 
         @Override
+        public Map<String, Tensor> state() {
+            return inner.state();
+        }
+
+        @Override
+        public void setTraining(boolean training, long seed) {
+            inner.setTraining(training, seed);
+        }
+
+        @Override
         public Map<String, Object> config() {
             return inner.config();
         }
@@ -73,6 +83,48 @@ final class StepBreakdown {
         boolean isKernel() {
             return inner instanceof Conv2D || inner instanceof Pool2D || inner instanceof FullyConnected;
         }
+    }
+
+    /**
+     * The share of a training step of the default {@code cnn train images} network on 28x28x1 images (two
+     * conv → batch norm → ReLU → pool blocks, then 64 → 1), by layer type, in layer-type order of first
+     * appearance, plus {@code "other"} (loss, optimizer, batch handling); and the step in ms under {@code "stepMs"}.
+     */
+    static Map<String, Double> imagesNetShares(int steps) {
+        Model plain = Task.imageNet(new int[] {28, 28, 1}, 2, Init.HE, 1).build();
+        Model.Builder b = Model.builder(28, 28, 1);
+        Timed[] timed = new Timed[plain.layers().size()];
+        for (int i = 0; i < timed.length; i++) {
+            timed[i] = new Timed(plain.layers().get(i));
+            b.add(plain.layerNames().get(i), timed[i]);
+        }
+        Model m = b.loss(Loss.BINARY_CROSS_ENTROPY).optimizer(new Adam()).build();
+        NumpyRandom rng = new NumpyRandom(1);
+        Tensor x = rng.rand(64, 28, 28, 1);
+        Tensor y = Tensor.zeros(64, 1);
+        for (int i = 0; i < 64; i++) {
+            y.set(i % 2, i, 0);
+        }
+        for (int i = 0; i < Math.max(50, steps / 2); i++) {
+            m.trainBatch(x, y);
+        }
+        for (Timed t : timed) {
+            t.nanos = 0;
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            m.trainBatch(x, y);
+        }
+        long total = System.nanoTime() - start;
+        Map<String, Double> shares = new java.util.LinkedHashMap<>();
+        double inLayers = 0;
+        for (Timed t : timed) {
+            shares.merge(t.type(), (double) t.nanos / total, Double::sum);
+            inLayers += (double) t.nanos / total;
+        }
+        shares.put("other", 1 - inLayers);
+        shares.put("stepMs", total / 1e6 / steps);
+        return shares;
     }
 
     /** {@code [step ms, kernel share of the step, bytes allocated per step]} over {@code steps} steps after warm-up. */

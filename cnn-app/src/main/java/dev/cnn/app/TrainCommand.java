@@ -52,6 +52,8 @@ final class TrainCommand implements Callable<Integer> {
     static final double DEFAULT_LEARNING_RATE = 0.002;
     /** The learning rate decays along a cosine to this fraction of the initial one over the planned epochs. */
     static final double LEARNING_RATE_FLOOR = 0.05;
+    /** mnist's default augmentation: 99.38 % test accuracy without it, 99.50 % with it (seed 1, 6 epochs). */
+    static final String MNIST_AUGMENTATION = "2,10";
 
     @Parameters(index = "0", paramLabel = "TASK", description = "digits, housing, mnist, images (with DIR) or table (with "
             + "FILE.csv and --target)")
@@ -113,7 +115,8 @@ final class TrainCommand implements Callable<Integer> {
     Path network;
 
     @Option(names = "--augment", paramLabel = "SHIFT,DEGREES", description = "Image tasks: move each training image "
-            + "by up to SHIFT pixels and turn it by up to DEGREES, drawn anew every epoch from the seed (default: off).")
+            + "by up to SHIFT pixels and turn it by up to DEGREES, drawn anew every epoch from the seed (default: mnist "
+            + "2,10; others off; 0,0 turns it off).")
     String augment;
 
     @Option(names = "--init", description = "random, xavier or he (default he).")
@@ -275,11 +278,12 @@ final class TrainCommand implements Callable<Integer> {
                     + Tensor.shapeText(model.outputShape()) + " per sample but " + task.id + " needs "
                     + Tensor.shapeText(d.train.targetShape()));
         }
-        if (augment != null) {
-            if (task == Task.HOUSING || task == Task.TABLE) {
-                throw CommonOptions.usage(spec, "--augment is for the image tasks, not " + task.id);
-            }
-            model.metadata().put("augment", augment);
+        if (augment != null && (task == Task.HOUSING || task == Task.TABLE)) {
+            throw CommonOptions.usage(spec, "--augment is for the image tasks, not " + task.id);
+        }
+        String aug = augment != null ? augment : task == Task.MNIST ? MNIST_AUGMENTATION : null;
+        if (aug != null && (augmentation(aug).maxShift() > 0 || augmentation(aug).maxDegrees() > 0)) {
+            model.metadata().put("augment", aug);
         }
         model.setL2(l2 != null ? l2 : 0);
         model.setClipGlobalNorm(clipNorm != null ? clipNorm : 0);
