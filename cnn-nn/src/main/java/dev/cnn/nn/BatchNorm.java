@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.internal.Parallel;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,9 @@ import java.util.Map;
  * + beta}, and the moving statistics follow {@code moving = momentum·moving + (1 - momentum)·batch}; in
  * inference the moving statistics are used. Parameters {@code gamma} (starts at 1) and {@code beta} (0),
  * each {@code (channels,)}; state {@code movingMean} (0) and {@code movingVariance} (1), saved with the
- * model. Defaults: momentum 0.99, epsilon 1e-3. Statistics are accumulated in double. {@link #backward}
+ * model. Defaults: momentum 0.99, epsilon 1e-3. Statistics come from one pass: blocks of 32 rows summed
+ * in float, blocks in double, rows split over the kernel threads with partial sums added in a fixed order
+ * (results depend only on the thread count); the elementwise passes run in float. {@link #backward}
  * follows the mode of the latest forward (in inference mode the statistics are constants).
  */
 public final class BatchNorm implements Layer {
@@ -120,6 +123,9 @@ public final class BatchNorm implements Layer {
         this.training = training;
     }
 
+    /** Rows per parallel task: the elementwise passes are cheap, so only large batches are split. */
+    private static final int ROWS_PER_TASK = 2048;
+
     @Override
     public Tensor forward(Tensor x) {
         requireBuilt();
@@ -137,55 +143,95 @@ public final class BatchNorm implements Layer {
             xhat = new float[a.length];
         }
         invStd = new double[c];
+        float[] shift = new float[c]; // x̂ = (x − shift)·scale
+        float[] scale = new float[c];
         if (!training) {
             float[] mm = movingMean.data();
             float[] mv = movingVariance.data();
             for (int j = 0; j < c; j++) {
                 invStd[j] = 1 / Math.sqrt(mv[j] + epsilon);
+                shift[j] = mm[j];
+                scale[j] = (float) invStd[j];
             }
-            for (int r = 0, i = 0; r < rows; r++) {
-                for (int j = 0; j < c; j++, i++) {
-                    float h = (float) ((a[i] - mm[j]) * invStd[j]);
-                    xhat[i] = h;
-                    o[i] = g[j] * h + b[j];
+        } else {
+            // one pass over (x − x₀), x₀ the first row (a shift that keeps the variance free of cancellation)
+            float[] first = java.util.Arrays.copyOf(a, c);
+            double[][] sums = pairSums(a, first, null, rows, c);
+            float[] mm = movingMean.data();
+            float[] mv = movingVariance.data();
+            for (int j = 0; j < c; j++) {
+                double m1 = sums[0][j] / rows;
+                double mean = first[j] + m1;
+                double var = Math.max(0, sums[1][j] / rows - m1 * m1);
+                invStd[j] = 1 / Math.sqrt(var + epsilon);
+                shift[j] = (float) mean;
+                scale[j] = (float) invStd[j];
+                mm[j] = (float) (momentum * mm[j] + (1 - momentum) * mean);
+                mv[j] = (float) (momentum * mv[j] + (1 - momentum) * var);
+            }
+        }
+        float[] h = xhat;
+        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * c;
+                for (int j = 0; j < c; j++) {
+                    float v = (a[base + j] - shift[j]) * scale[j];
+                    h[base + j] = v;
+                    o[base + j] = g[j] * v + b[j];
                 }
             }
-            return y;
-        }
-        double[] mean = new double[c];
-        double[] var = new double[c];
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int j = 0; j < c; j++, i++) {
-                mean[j] += a[i];
-            }
-        }
-        for (int j = 0; j < c; j++) {
-            mean[j] /= rows;
-        }
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int j = 0; j < c; j++, i++) {
-                double d = a[i] - mean[j];
-                var[j] += d * d;
-            }
-        }
-        for (int j = 0; j < c; j++) {
-            var[j] /= rows;
-            invStd[j] = 1 / Math.sqrt(var[j] + epsilon);
-        }
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int j = 0; j < c; j++, i++) {
-                float h = (float) ((a[i] - mean[j]) * invStd[j]);
-                xhat[i] = h;
-                o[i] = g[j] * h + b[j];
-            }
-        }
-        float[] mm = movingMean.data();
-        float[] mv = movingVariance.data();
-        for (int j = 0; j < c; j++) {
-            mm[j] = (float) (momentum * mm[j] + (1 - momentum) * mean[j]);
-            mv[j] = (float) (momentum * mv[j] + (1 - momentum) * var[j]);
-        }
+        });
         return y;
+    }
+
+    /**
+     * Per channel, {@code [0][j] = Σ (a − shift)} and {@code [1][j] = Σ (a − shift)·w} over the rows ({@code w}
+     * null: {@code (a − shift)²}; {@code shift} null: 0). Blocks of 32 rows are summed in float, blocks added in
+     * double; rows are split over the kernel threads and the chunks added in chunk order, so the sums depend
+     * only on the thread count.
+     */
+    private static double[][] pairSums(float[] a, float[] shift, float[] w, int rows, int c) {
+        int chunks = Math.max(1, Parallel.chunks(rows, ROWS_PER_TASK));
+        double[][][] partial = new double[chunks][2][c];
+        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
+            double[] p1 = partial[chunk][0];
+            double[] p2 = partial[chunk][1];
+            float[] f1 = new float[c];
+            float[] f2 = new float[c];
+            float[] s = shift != null ? shift : new float[c];
+            for (int r0 = lo; r0 < hi; r0 += 32) {
+                int r1 = Math.min(hi, r0 + 32);
+                for (int r = r0; r < r1; r++) {
+                    int base = r * c;
+                    if (w == null) {
+                        for (int j = 0; j < c; j++) {
+                            float v = a[base + j] - s[j];
+                            f1[j] += v;
+                            f2[j] += v * v;
+                        }
+                    } else {
+                        for (int j = 0; j < c; j++) {
+                            float v = a[base + j] - s[j];
+                            f1[j] += v;
+                            f2[j] += v * w[base + j];
+                        }
+                    }
+                }
+                for (int j = 0; j < c; j++) {
+                    p1[j] += f1[j];
+                    p2[j] += f2[j];
+                    f1[j] = 0;
+                    f2[j] = 0;
+                }
+            }
+        });
+        for (int k = 1; k < chunks; k++) {
+            for (int j = 0; j < c; j++) {
+                partial[0][0][j] += partial[k][0][j];
+                partial[0][1][j] += partial[k][1][j];
+            }
+        }
+        return partial[0];
     }
 
     @Override
@@ -195,14 +241,9 @@ public final class BatchNorm implements Layer {
         int c = channels;
         int rows = d.length / c;
         float[] g = gamma.value().data();
-        double[] sumDy = new double[c];
-        double[] sumDyXhat = new double[c];
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int j = 0; j < c; j++, i++) {
-                sumDy[j] += d[i];
-                sumDyXhat[j] += d[i] * xhat[i];
-            }
-        }
+        double[][] sums = pairSums(d, null, xhat, rows, c);
+        double[] sumDy = sums[0];
+        double[] sumDyXhat = sums[1];
         float[] dg = gamma.grad().data();
         float[] db = beta.grad().data();
         for (int j = 0; j < c; j++) {
@@ -214,20 +255,28 @@ public final class BatchNorm implements Layer {
         }
         Tensor dx = dIn.get(inputShape);
         float[] o = dx.data();
-        if (!forwardWasTraining) { // the moving statistics are constants: y is affine in x
-            for (int r = 0, i = 0; r < rows; r++) {
-                for (int j = 0; j < c; j++, i++) {
-                    o[i] = (float) (g[j] * invStd[j] * d[i]);
+        // dx = A·dy − B − C·x̂ per channel: in inference mode (constant statistics) A = gamma·invStd and B = C = 0;
+        // in training mode the batch statistics depend on x: B = A·Σdy/m, C = A·Σ(dy·x̂)/m
+        float[] coefA = new float[c];
+        float[] coefB = new float[c];
+        float[] coefC = new float[c];
+        for (int j = 0; j < c; j++) {
+            double aj = g[j] * invStd[j];
+            coefA[j] = (float) aj;
+            if (forwardWasTraining) {
+                coefB[j] = (float) (aj * sumDy[j] / rows);
+                coefC[j] = (float) (aj * sumDyXhat[j] / rows);
+            }
+        }
+        float[] h = xhat;
+        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * c;
+                for (int j = 0; j < c; j++) {
+                    o[base + j] = coefA[j] * d[base + j] - coefB[j] - coefC[j] * h[base + j];
                 }
             }
-            return dx;
-        }
-        // batch statistics depend on x: dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int j = 0; j < c; j++, i++) {
-                o[i] = (float) (g[j] * invStd[j] / rows * (rows * (double) d[i] - sumDy[j] - xhat[i] * sumDyXhat[j]));
-            }
-        }
+        });
         return dx;
     }
 
