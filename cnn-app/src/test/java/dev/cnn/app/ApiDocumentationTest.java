@@ -33,12 +33,12 @@ import org.junit.jupiter.api.Test;
  */
 class ApiDocumentationTest {
     private static final Set<String> API_PACKAGES = Set.of("dev/cnn/core", "dev/cnn/core/kernel",
-            "dev/cnn/core/reference", "dev/cnn/nn", "dev/cnn/data");
+            "dev/cnn/core/reference", "dev/cnn/nn", "dev/cnn/data", "dev/cnn/spark");
 
     @Test
     void everyPublicTypeAndMemberOfTheApiIsDocumented() throws IOException {
         List<Path> files = new ArrayList<>();
-        for (String module : new String[] {"cnn-core", "cnn-nn", "cnn-data"}) {
+        for (String module : new String[] {"cnn-core", "cnn-nn", "cnn-data", "cnn-spark"}) {
             Path src = Path.of("..", module, "src", "main", "java");
             try (Stream<Path> s = Files.walk(src)) {
                 s.filter(p -> p.toString().endsWith(".java") && !p.getFileName().toString().contains("-")

@@ -7,9 +7,11 @@ import java.util.Arrays;
  * top-k accuracy, how many samples had their true class at each rank of the model's scores
  * ({@code rankCounts[r]}: r classes scored above the true one, ties broken by class index as argmax
  * does). A sigmoid model is scored per output element at threshold 0.5 as classes 0 and 1. Immutable:
- * the arrays are copied in and out.
+ * the arrays are copied in and out. Serializable, so partial results can travel between processes (e.g.
+ * Spark tasks) and be {@link #merge merged}.
  */
-public final class ClassificationEvaluation implements Evaluation {
+public final class ClassificationEvaluation implements Evaluation, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final long samples;
     private final double loss;
     private final long[][] confusion;
@@ -64,6 +66,11 @@ public final class ClassificationEvaluation implements Evaluation {
             c[a] = confusion[a].clone();
         }
         return c;
+    }
+
+    /** How many predictions had their true class at rank r (0: the top score), per r (a copy). */
+    public long[] rankCounts() {
+        return rankCounts.clone();
     }
 
     /** Number of scored predictions (samples, or output elements for a multi-output sigmoid model). */

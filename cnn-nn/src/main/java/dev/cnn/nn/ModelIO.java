@@ -11,11 +11,13 @@ import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Npy;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.Version;
+import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -103,25 +105,58 @@ public final class ModelIO {
      * names the path and the cause, and the previous file is unchanged.
      */
     public static void save(Model model, Path path) throws IOException {
+        AtomicFile.write(path, out -> write(model, out));
+    }
+
+    /**
+     * The model file's bytes, as {@link #save} would write them (for sending a model over the network, e.g.
+     * a Spark broadcast). The same model always gives the same bytes.
+     */
+    public static byte[] toBytes(Model model) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            write(model, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A model from bytes written by {@link #toBytes} or {@link #save}, checked as {@link #load} checks a file
+     * ({@code source} names them in errors). The bytes go through a temporary file that is deleted at once.
+     */
+    public static Model fromBytes(byte[] bytes, String source) throws IOException {
+        Path tmp = Files.createTempFile("cnn-model-", ".cnn");
+        try {
+            Files.write(tmp, bytes);
+            return load(tmp);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(e.getMessage().replace(tmp.toString(), source), e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes the model file's zip to {@code out} (not closed). */
+    private static void write(Model model, OutputStream out) throws IOException {
         byte[] config = GSON.toJson(config(model)).getBytes(StandardCharsets.UTF_8);
-        AtomicFile.write(path, out -> {
-            ZipOutputStream zip = new ZipOutputStream(out);
-            put(zip, "config.json", config);
-            for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
-                put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
+        ZipOutputStream zip = new ZipOutputStream(out);
+        put(zip, "config.json", config);
+        for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+            put(zip, "params/" + e.getKey() + ".npy", Npy.toBytes(e.getValue().value()));
+        }
+        for (int i = 0; i < model.layers().size(); i++) {
+            for (Map.Entry<String, Tensor> e : model.layers().get(i).state().entrySet()) {
+                put(zip, "params/" + model.layerNames().get(i) + "." + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
             }
-            for (int i = 0; i < model.layers().size(); i++) {
-                for (Map.Entry<String, Tensor> e : model.layers().get(i).state().entrySet()) {
-                    put(zip, "params/" + model.layerNames().get(i) + "." + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
-                }
+        }
+        for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
+            if (stateOwner(model.trainableParameters(), e.getKey()) != null) { // frozen layers keep no state
+                put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
             }
-            for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
-                if (stateOwner(model.trainableParameters(), e.getKey()) != null) { // frozen layers keep no state
-                    put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
-                }
-            }
-            zip.finish();
-        });
+        }
+        zip.finish();
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {

@@ -2,7 +2,8 @@ package dev.cnn.nn;
 
 /**
  * Regression metrics over {@code samples} samples with {@code outputs} values each: the sums behind
- * RMSE and MAE are kept so that results merge exactly.
+ * RMSE and MAE are kept so that results merge exactly. Serializable, so partial results can travel between
+ * processes (e.g. Spark tasks) and be merged.
  *
  * @param samples      number of samples
  * @param loss         mean loss per sample
@@ -11,7 +12,7 @@ package dev.cnn.nn;
  * @param absoluteError sum of absolute differences, in target units
  */
 public record RegressionEvaluation(long samples, double loss, long values, double squaredError, double absoluteError)
-        implements Evaluation {
+        implements Evaluation, java.io.Serializable {
 
     /** Root mean squared error over every output value, in target units. */
     public double rmse() {

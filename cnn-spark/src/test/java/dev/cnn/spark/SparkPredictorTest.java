@@ -1,0 +1,151 @@
+package dev.cnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.ClassificationEvaluation;
+import dev.cnn.nn.Conv2D;
+import dev.cnn.nn.Flatten;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.RegressionEvaluation;
+import dev.cnn.nn.TrainOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** In {@code local[2]}: predictions equal {@code Model.predict} bit for bit, evaluations equal {@code Model.evaluate}. */
+class SparkPredictorTest {
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("cnn-spark-test")
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "3")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** n images 6x6x1 as bytes, labelled 0..2 by their brightness. */
+    private static List<Row> images(int n, NumpyRandom rng) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int label = i % 3;
+            byte[] px = new byte[36];
+            for (int p = 0; p < 36; p++) {
+                px[p] = (byte) (label * 80 + (int) (rng.nextDouble() * 60));
+            }
+            rows.add(RowFactory.create(i, px, label));
+        }
+        return rows;
+    }
+
+    @Test
+    void predictionsAndEvaluationEqualThoseOfOneProcess() {
+        NumpyRandom rng = new NumpyRandom(3);
+        Model m = Model.builder(6, 6, 1).seed(2).add("conv", new Conv2D(4, 3)).add("relu", Activation.relu())
+                .add("flat", new Flatten()).add("fc", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
+        List<Row> rows = images(600, rng);
+        Tensor x = Tensor.zeros(600, 6, 6, 1);
+        Tensor y = Tensor.zeros(600, 3);
+        for (int i = 0; i < 600; i++) {
+            byte[] px = (byte[]) rows.get(i).get(1);
+            for (int p = 0; p < 36; p++) {
+                x.data()[i * 36 + p] = (float) ((px[p] & 0xff) * (1.0 / 255));
+            }
+            y.set(1f, i, rows.get(i).getInt(2));
+        }
+        m.train(dev.cnn.core.Dataset.of(x, y), TrainOptions.defaults().withEpochs(2).withBatchSize(32).withVerbose(false));
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("pixels", DataTypes.BinaryType)
+                .add("label", DataTypes.IntegerType);
+        org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(3);
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            List<Row> out = p.transform(df, "pixels").collectAsList();
+            assertEquals(600, out.size());
+            float[] expected = m.predict(x).data();
+            int[] classes = m.predictClasses(x);
+            for (Row r : out) {
+                int id = r.getInt(0);
+                List<Float> o = r.getList(5);
+                float[] got = new float[3];
+                for (int k = 0; k < 3; k++) {
+                    got[k] = o.get(k);
+                }
+                assertArrayEquals(java.util.Arrays.copyOfRange(expected, id * 3, id * 3 + 3), got, 0f, "row " + id);
+                assertEquals(classes[id], r.getDouble(3), "row " + id);
+            }
+            ClassificationEvaluation spark = p.evaluate(df, "pixels", "label").classification();
+            ClassificationEvaluation local = m.evaluate(dev.cnn.core.Dataset.of(x, y), 256).classification();
+            assertEquals(600, spark.samples());
+            assertArrayEquals(local.confusion(), spark.confusion());
+            assertArrayEquals(local.rankCounts(), spark.rankCounts());
+            assertEquals(local.loss(), spark.loss(), 1e-9 * Math.abs(local.loss()));
+        }
+    }
+
+    @Test
+    void numericColumnsForARegressionModelAndClearErrors() {
+        NumpyRandom rng = new NumpyRandom(5);
+        Model m = Model.builder(4).seed(1).add("fc1", new FullyConnected(8)).add("tanh", Activation.tanh())
+                .add("fc2", new FullyConnected(1)).build();
+        List<Row> rows = new ArrayList<>();
+        Tensor x = rng.randn(100, 4);
+        Tensor y = rng.randn(100, 1);
+        for (int i = 0; i < 100; i++) {
+            List<Double> f = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                f.add((double) x.get(i, k));
+            }
+            rows.add(RowFactory.create(i, scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), (double) y.get(i, 0)));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType)).add("price", DataTypes.DoubleType);
+        org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            float[] expected = m.predict(x).data();
+            for (Row r : p.transform(df, "features").collectAsList()) {
+                assertEquals(expected[r.getInt(0)], r.getDouble(3), 0.0);
+                assertTrue(r.isNullAt(4), "no probability for regression");
+            }
+            RegressionEvaluation e = p.evaluate(df, "features", "price").regression();
+            RegressionEvaluation local = m.evaluate(dev.cnn.core.Dataset.of(x, y), 256).regression();
+            assertEquals(local.rmse(), e.rmse(), 1e-9 * local.rmse());
+            assertEquals(local.mae(), e.mae(), 1e-9 * local.mae());
+
+            IllegalArgumentException wrongType = assertThrows(IllegalArgumentException.class, () -> p.transform(df, "price"));
+            assertTrue(wrongType.getMessage().contains("column 'price' has type double; expected binary"),
+                    wrongType.getMessage());
+            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> p.transform(df, "pixels"));
+            assertTrue(missing.getMessage().contains("no column 'pixels'"), missing.getMessage());
+            org.apache.spark.sql.Dataset<Row> shortRows = spark.createDataFrame(List.of(RowFactory.create(0,
+                    scala.jdk.javaapi.CollectionConverters.asScala(List.of(1.0, 2.0)).toSeq(), 0.0)), schema);
+            Exception wrongSize = assertThrows(Exception.class, () -> p.transform(shortRows, "features").collectAsList());
+            assertTrue(String.valueOf(rootCause(wrongSize).getMessage())
+                    .contains("column 'features': the model takes 4 values per row, a row has 2"), rootCause(wrongSize).toString());
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
