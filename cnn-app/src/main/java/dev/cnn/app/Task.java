@@ -5,6 +5,7 @@ import dev.cnn.core.PoolMode;
 import dev.cnn.nn.Activation;
 import dev.cnn.nn.BatchNorm;
 import dev.cnn.nn.Conv2D;
+import dev.cnn.nn.Dropout;
 import dev.cnn.nn.FullyConnected;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Loss;
@@ -74,6 +75,7 @@ enum Task {
             case HOUSING -> Model.builder(features)
                     .add("fc1", new FullyConnected(features, 128, weights, rng))
                     .add("relu1", Activation.relu())
+                    .add("dropout1", new Dropout(0.1))
                     .add("fc2", new FullyConnected(128, 64, weights, rng))
                     .add("relu2", Activation.relu())
                     .add("fc3", new FullyConnected(64, 1, Init.XAVIER, rng))

@@ -1,16 +1,15 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Inverted dropout, as Keras's {@code Dropout}: in training each value is zeroed with probability
- * {@code rate} and the others are scaled by {@code 1 / (1 - rate)}, so inference is the identity. The mask
- * is drawn from a {@code NumpyRandom} seeded by the model per layer, epoch and batch (see
- * {@link Layer#setTraining}), so training stays deterministic for a seed and a resumed run draws the same
- * masks. No parameters.
+ * {@code rate} and the others are scaled by {@code 1 / (1 - rate)}, so inference is the identity. Value
+ * {@code i}'s draw is a SplitMix64 hash of the pass seed (which the model derives per layer, epoch and batch,
+ * see {@link Layer#setTraining}) and {@code i}, so training stays deterministic for a seed, a resumed run
+ * draws the same masks, and a draw costs a few multiplications. No parameters.
  */
 public final class Dropout implements Layer {
     private final double rate;
@@ -69,12 +68,17 @@ public final class Dropout implements Layer {
         if (mask == null || mask.length != a.length) {
             mask = new float[a.length];
         }
-        NumpyRandom rng = new NumpyRandom(seed);
+        long base = seed * 0x9E3779B97F4A7C15L;
+        long threshold = (long) (rate * 0x1.0p53); // keep when the 53-bit uniform draw is >= rate
         float keep = (float) (1 / (1 - rate));
         Tensor y = out.get(x.shape());
         float[] o = y.data();
         for (int i = 0; i < a.length; i++) {
-            mask[i] = rng.nextDouble() < rate ? 0f : keep;
+            long z = base + (i + 1) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+            mask[i] = (z >>> 11) < threshold ? 0f : keep;
             o[i] = a[i] * mask[i];
         }
         return y;
