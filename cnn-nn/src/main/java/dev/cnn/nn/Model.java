@@ -359,6 +359,90 @@ public final class Model {
         return clipGlobalNorm;
     }
 
+    /** Number of values in the trainable parameters: the length of the flat views below. */
+    public int flatSize() {
+        long n = 0;
+        for (Parameter p : trainableParameters.values()) {
+            n += p.value().size();
+        }
+        return Math.toIntExact(n);
+    }
+
+    /**
+     * Copies the trainable parameters' values, in {@link #trainableParameters()} order, into {@code into}
+     * (length {@link #flatSize()}); for sending weights between processes without allocating per step.
+     */
+    public void copyParametersTo(float[] into) {
+        copy(into, true, true);
+    }
+
+    /** Sets the trainable parameters' values from {@code from} (as {@link #copyParametersTo} wrote them). */
+    public void setParameters(float[] from) {
+        Lock lock = exclusive("setParameters");
+        try {
+            copy(from, true, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copies the trainable parameters' gradients (from the latest {@link #backward}) into {@code into}. */
+    public void copyGradientsTo(float[] into) {
+        copy(into, false, true);
+    }
+
+    /** Sets the trainable parameters' gradients, e.g. to gradients averaged over processes before {@link #update}. */
+    public void setGradients(float[] from) {
+        Lock lock = exclusive("setGradients");
+        try {
+            copy(from, false, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void copy(float[] flat, boolean values, boolean out) {
+        if (flat.length != flatSize()) {
+            throw new IllegalArgumentException("the model has " + flatSize() + " trainable values, the array "
+                    + flat.length);
+        }
+        int off = 0;
+        for (Parameter p : trainableParameters.values()) {
+            float[] a = values ? p.value().data() : p.grad().data();
+            if (out) {
+                System.arraycopy(a, 0, flat, off, a.length);
+            } else {
+                System.arraycopy(flat, off, a, 0, a.length);
+            }
+            off += a.length;
+        }
+    }
+
+    /**
+     * Records an epoch trained outside {@link #train} (e.g. distributed): appends the losses and metric to
+     * the history, counts the epoch done and starts the next one at batch 0.
+     */
+    public void recordEpoch(double trainLoss, double validationLoss, double validationMetric) {
+        Lock lock = exclusive("recordEpoch");
+        try {
+            history.add(trainLoss, validationLoss, validationMetric);
+            epochsDone++;
+            batchesDoneInEpoch = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records that one more batch of the current epoch was trained outside {@link #train}. */
+    public void recordBatch() {
+        Lock lock = exclusive("recordBatch");
+        try {
+            batchesDoneInEpoch++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The layer named {@code layerName}. */
     public Layer layer(String layerName) {
         return layers.get(layerIndex(layerName));

@@ -1,0 +1,422 @@
+package dev.cnn.spark;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.Evaluation;
+import dev.cnn.nn.History;
+import dev.cnn.nn.Loss;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.ModelIO;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Synchronous data-parallel training of a {@link Model} on Spark, equal to one process training on the
+ * same global batches up to float rounding. The training rows stay where they are: each partition is a
+ * shard, loaded once per executor into arrays. Every epoch each partition orders its rows by
+ * {@code NumpyRandom(seed + 7919·epoch + 104729·partition)} (see {@link #shardOrder}) and splits them into the
+ * epoch's {@code S = ceil(N / globalBatchSize)} steps (partition {@code p} with {@code n_p} rows gives rows
+ * {@code [⌊k·n_p/S⌋, ⌊(k+1)·n_p/S⌋)} of its order to step {@code k}), so every partition takes the same
+ * number of steps. One step is one Spark job: the current weights are broadcast, each partition computes
+ * the gradient of its rows' mean loss on a replica and returns it times its row count, the sums are
+ * tree-aggregated, and the driver divides by the step's row count and applies the model's own optimizer
+ * once — the driver holds the only optimizer state. A retried task recomputes the same numbers.
+ *
+ * <p>Not supported yet: layers with state or randomness ({@code BatchNorm}, {@code Dropout}), whose
+ * statistics and masks would need synchronising; the builder refuses them by name.
+ */
+public final class SparkTrainer {
+    private static final Logger LOG = LogManager.getLogger(SparkTrainer.class);
+    private static final AtomicLong IDS = new AtomicLong();
+    private final Model model;
+    private final int globalBatchSize;
+    private final int epochs;
+    private final long seed;
+    private final String inputCol;
+    private final String labelCol;
+    private final Path checkpoint;
+    private final int checkpointEvery;
+
+    private SparkTrainer(Builder b) {
+        this.model = b.model;
+        this.globalBatchSize = b.globalBatchSize;
+        this.epochs = b.epochs;
+        this.seed = b.seed;
+        this.inputCol = b.inputCol;
+        this.labelCol = b.labelCol;
+        this.checkpoint = b.checkpoint;
+        this.checkpointEvery = b.checkpointEvery;
+    }
+
+    /** Starts a trainer for {@code model}, which it trains in place (its optimizer, schedule-free). */
+    public static Builder builder(Model model) {
+        return new Builder(model);
+    }
+
+    /** Settings of a {@link SparkTrainer}. Defaults: global batch 64, 1 epoch, seed 1, columns "input"/"label". */
+    public static final class Builder {
+        private final Model model;
+        private int globalBatchSize = 64;
+        private int epochs = 1;
+        private long seed = 1;
+        private String inputCol = "input";
+        private String labelCol = "label";
+        private Path checkpoint;
+        private int checkpointEvery;
+
+        private Builder(Model model) {
+            for (int i = 0; i < model.layers().size(); i++) {
+                String type = model.layers().get(i).type();
+                if (!model.layers().get(i).state().isEmpty() || type.equals("Dropout")) {
+                    throw new IllegalArgumentException("layer '" + model.layerNames().get(i) + "' (" + type + ") is not "
+                            + "supported by SparkTrainer yet: its statistics or masks are not synchronised across workers");
+                }
+            }
+            this.model = model;
+        }
+
+        /** Rows per optimizer step over all partitions together (>= 1). */
+        public Builder globalBatchSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("global batch size must be >= 1, got " + n);
+            }
+            this.globalBatchSize = n;
+            return this;
+        }
+
+        /** Epochs to train (>= 1). */
+        public Builder epochs(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + n);
+            }
+            this.epochs = n;
+            return this;
+        }
+
+        /** The seed of the per-epoch shard orders (0 to 2^32-1). */
+        public Builder seed(long s) {
+            if (s < 0 || s > 0xFFFFFFFFL) {
+                throw new IllegalArgumentException("seed must be from 0 to 2^32-1, got " + s);
+            }
+            this.seed = s;
+            return this;
+        }
+
+        /** The input column (binary pixels or an array of numbers, as {@link SparkPredictor} reads it). */
+        public Builder inputColumn(String c) {
+            this.inputCol = c;
+            return this;
+        }
+
+        /** The label column: the class index, or the target value for regression. */
+        public Builder labelColumn(String c) {
+            this.labelCol = c;
+            return this;
+        }
+
+        /** Saves the model (atomically, with its optimizer state) to {@code path} every {@code everySteps} steps. */
+        public Builder checkpoint(Path path, int everySteps) {
+            this.checkpoint = path;
+            this.checkpointEvery = everySteps;
+            return this;
+        }
+
+        /** The trainer. */
+        public SparkTrainer build() {
+            return new SparkTrainer(this);
+        }
+    }
+
+    /** The row order of a shard of {@code n} rows (partition {@code partition}) in epoch {@code epoch}. */
+    public static int[] shardOrder(long seed, int epoch, int partition, int n) {
+        return new NumpyRandom((seed + 7919L * epoch + 104729L * partition) & 0xFFFFFFFFL).permutation(n);
+    }
+
+    /**
+     * Trains {@code epochs} epochs on {@code train} and returns the model's history; after each epoch the
+     * validation loss and metric come from {@link SparkPredictor#evaluate} when {@code validation} is not null.
+     */
+    public History fit(org.apache.spark.sql.Dataset<Row> train, org.apache.spark.sql.Dataset<Row> validation) {
+        SparkSession spark = train.sparkSession();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        org.apache.spark.sql.Dataset<Row> data = train.select(inputCol, labelCol);
+        int col = Inputs.column(data.schema(), inputCol);
+        StructField field = data.schema().fields()[col];
+        JavaRDD<Row> rows = data.javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+        List<Integer> sizes = rows.mapPartitions(it -> {
+            int n = 0;
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+            return List.of(n).iterator();
+        }).collect();
+        long total = 0;
+        for (int n : sizes) {
+            total += n;
+        }
+        if (total == 0) {
+            throw new IllegalArgumentException("the training data has no rows");
+        }
+        int steps = (int) ((total + globalBatchSize - 1) / globalBatchSize);
+        long trainerId = IDS.incrementAndGet();
+        Broadcast<byte[]> initial = jsc.broadcast(ModelIO.toBytes(model));
+        int[] shape = model.inputShape();
+        int size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        int outputs = 1;
+        for (int d : model.outputShape()) {
+            outputs *= d;
+        }
+        double scale = model.metadata().get("inputScale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
+        Loss.Task task = model.loss().task();
+        float[] weights = new float[model.flatSize()];
+        float[] gradient = new float[weights.length];
+        try {
+            for (int e = 0; e < epochs; e++) {
+                int epoch = model.epochsDone();
+                double lossSum = 0;
+                long seen = 0;
+                for (int k = model.batchesDoneInEpoch(); k < steps; k++) {
+                    model.copyParametersTo(weights);
+                    Broadcast<float[]> w = jsc.broadcast(weights.clone());
+                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, shape, size, outputs,
+                            scale, task, col, field, labelCol);
+                    double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
+                    w.destroy();
+                    double count = sum[sum.length - 1];
+                    for (int i = 0; i < gradient.length; i++) {
+                        gradient[i] = (float) (sum[i] / count);
+                    }
+                    model.setGradients(gradient);
+                    model.update();
+                    model.recordBatch();
+                    lossSum += sum[sum.length - 2];
+                    seen += (long) count;
+                    if (checkpoint != null && checkpointEvery > 0 && (long) epoch * steps + k + 1 > 0
+                            && ((long) epoch * steps + k + 1) % checkpointEvery == 0) {
+                        save();
+                    }
+                }
+                double valLoss = Double.NaN;
+                double metric = Double.NaN;
+                if (validation != null) {
+                    try (SparkPredictor current = SparkPredictor.of(spark, model)) {
+                        Evaluation ev = current.evaluate(validation, inputCol, labelCol);
+                        valLoss = ev.loss();
+                        metric = ev.metric();
+                    }
+                }
+                model.recordEpoch(seen == 0 ? Double.NaN : lossSum / seen, valLoss, metric);
+                LOG.info("epoch {}: {} steps over {} partitions, train loss {}, validation loss {}", epoch + 1, steps,
+                        sizes.size(), String.format("%.6f", seen == 0 ? Double.NaN : lossSum / seen),
+                        String.format("%.6f", valLoss));
+            }
+        } finally {
+            initial.destroy();
+            rows.unpersist(false);
+            Replicas.forget(trainerId);
+        }
+        if (checkpoint != null) {
+            save();
+        }
+        return model.history();
+    }
+
+    private void save() {
+        try {
+            model.save(checkpoint);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not save checkpoint " + checkpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
+    }
+
+    /** One step on one partition: its slice's gradient times its row count, the loss sum, the row count. */
+    private static final class StepFunction
+            implements org.apache.spark.api.java.function.Function2<Integer, Iterator<Row>, Iterator<double[]>> {
+        private static final long serialVersionUID = 1L;
+        private final long trainerId;
+        private final Broadcast<byte[]> initial;
+        private final Broadcast<float[]> weights;
+        private final long seed;
+        private final int epoch;
+        private final int step;
+        private final int steps;
+        private final int[] shape;
+        private final int size;
+        private final int outputs;
+        private final double scale;
+        private final Loss.Task task;
+        private final int col;
+        private final StructField field;
+        private final String labelCol;
+
+        StepFunction(long trainerId, Broadcast<byte[]> initial, Broadcast<float[]> weights, long seed, int epoch, int step,
+                     int steps, int[] shape, int size, int outputs, double scale, Loss.Task task, int col,
+                     StructField field, String labelCol) {
+            this.trainerId = trainerId;
+            this.initial = initial;
+            this.weights = weights;
+            this.seed = seed;
+            this.epoch = epoch;
+            this.step = step;
+            this.steps = steps;
+            this.shape = shape;
+            this.size = size;
+            this.outputs = outputs;
+            this.scale = scale;
+            this.task = task;
+            this.col = col;
+            this.field = field;
+            this.labelCol = labelCol;
+        }
+
+        @Override
+        public Iterator<double[]> call(Integer partition, Iterator<Row> rows) {
+            Shard shard = Shards.get(trainerId, partition, () -> Shard.load(rows, col, field, size, scale, outputs, task,
+                    labelCol));
+            int n = shard.rows();
+            int[] order = shardOrder(seed, epoch, partition, n);
+            int lo = (int) ((long) step * n / steps);
+            int hi = (int) ((long) (step + 1) * n / steps);
+            if (hi <= lo) {
+                return java.util.Collections.emptyIterator();
+            }
+            int count = hi - lo;
+            float[] x = new float[count * size];
+            float[] y = new float[count * outputs];
+            for (int i = 0; i < count; i++) {
+                int r = order[lo + i];
+                System.arraycopy(shard.x, r * size, x, i * size, size);
+                System.arraycopy(shard.y, r * outputs, y, i * outputs, outputs);
+            }
+            Model replica = Replicas.take(trainerId, initial);
+            try {
+                replica.setParameters(weights.value());
+                replica.forward(Tensor.wrap(x, Tensor.withBatch(count, shape)));
+                double loss = replica.backward(Tensor.wrap(y, count, outputs));
+                float[] g = new float[replica.flatSize()];
+                replica.copyGradientsTo(g);
+                double[] out = new double[g.length + 2];
+                for (int i = 0; i < g.length; i++) {
+                    out[i] = (double) g[i] * count;
+                }
+                out[g.length] = loss * count;
+                out[g.length + 1] = count;
+                return List.of(out).iterator();
+            } finally {
+                Replicas.give(trainerId, replica);
+            }
+        }
+    }
+
+    /** A partition's rows as arrays: inputs and targets (one-hot for multi-class). */
+    private static final class Shard {
+        final float[] x;
+        final float[] y;
+
+        private Shard(float[] x, float[] y) {
+            this.x = x;
+            this.y = y;
+        }
+
+        private int count;
+
+        int rows() {
+            return count;
+        }
+
+        static Shard load(Iterator<Row> rows, int col, StructField field, int size, double scale, int outputs,
+                          Loss.Task task, String labelCol) {
+            List<Row> list = new ArrayList<>();
+            rows.forEachRemaining(list::add);
+            float[] x = new float[list.size() * size];
+            float[] y = new float[list.size() * outputs];
+            for (int i = 0; i < list.size(); i++) {
+                Row r = list.get(i);
+                Inputs.fill(r, col, field, size, scale, x, i * size);
+                if (r.isNullAt(1)) {
+                    throw new IllegalArgumentException("label column '" + labelCol + "' is null in a row");
+                }
+                double label = ((Number) r.get(1)).doubleValue();
+                if (task == Loss.Task.REGRESSION || outputs == 1) {
+                    y[i * outputs] = (float) label;
+                } else {
+                    if (label != Math.rint(label) || label < 0 || label >= outputs) {
+                        throw new IllegalArgumentException("label column '" + labelCol + "' must hold class indices 0 to "
+                                + (outputs - 1) + ", got " + label);
+                    }
+                    y[i * outputs + (int) label] = 1f;
+                }
+            }
+            Shard s = new Shard(x, y);
+            s.count = list.size();
+            return s;
+        }
+    }
+
+    /** Shards loaded on this executor, by trainer and partition. */
+    private static final class Shards {
+        private static final Map<String, Shard> SHARDS = new ConcurrentHashMap<>();
+
+        static Shard get(long trainer, int partition, java.util.function.Supplier<Shard> load) {
+            return SHARDS.computeIfAbsent(trainer + "/" + partition, k -> load.get());
+        }
+
+        static void forget(long trainer) {
+            SHARDS.keySet().removeIf(k -> k.startsWith(trainer + "/"));
+        }
+    }
+
+    /** Model replicas on this executor, one per concurrently running task of a trainer. */
+    private static final class Replicas {
+        private static final Map<Long, ConcurrentLinkedDeque<Model>> POOLS = new ConcurrentHashMap<>();
+
+        static Model take(long trainer, Broadcast<byte[]> initial) {
+            Model m = POOLS.computeIfAbsent(trainer, k -> new ConcurrentLinkedDeque<>()).poll();
+            if (m != null) {
+                return m;
+            }
+            try {
+                return ModelIO.fromBytes(initial.value(), "broadcast model of trainer " + trainer);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        static void give(long trainer, Model m) {
+            POOLS.computeIfAbsent(trainer, k -> new ConcurrentLinkedDeque<>()).push(m);
+        }
+
+        static void forget(long trainer) {
+            POOLS.remove(trainer);
+            Shards.forget(trainer);
+        }
+    }
+}

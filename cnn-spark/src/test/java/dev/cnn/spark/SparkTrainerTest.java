@@ -1,0 +1,141 @@
+package dev.cnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnn.core.NumpyRandom;
+import dev.cnn.core.Tensor;
+import dev.cnn.nn.Activation;
+import dev.cnn.nn.BatchNorm;
+import dev.cnn.nn.FullyConnected;
+import dev.cnn.nn.History;
+import dev.cnn.nn.Model;
+import dev.cnn.nn.ModelIO;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Distributed training equals one process on the same global batches (20 Adam steps), for 1, 2 and 3 shards. */
+class SparkTrainerTest {
+    private static SparkSession spark;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("cnn-spark-trainer-test")
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static Model model() {
+        return Model.builder(5).seed(3).add("fc1", new FullyConnected(8)).add("tanh", Activation.tanh())
+                .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
+    }
+
+    @Test
+    void distributedStepsEqualOneProcessOnTheSameGlobalBatches() throws Exception {
+        NumpyRandom rng = new NumpyRandom(8);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            List<Double> f = new ArrayList<>();
+            double s = 0;
+            for (int k = 0; k < 5; k++) {
+                double v = rng.nextGaussian();
+                f.add(v);
+                s += v * (k + 1);
+            }
+            rows.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), s > 1 ? 2 : s > -1 ? 1 : 0));
+        }
+        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        for (int partitions = 1; partitions <= 3; partitions++) {
+            org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
+                    new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+            Model distributed = model();
+            Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
+            Path ckpt = dir.resolve("p" + partitions + ".cnn");
+            History h = SparkTrainer.builder(distributed).globalBatchSize(10).epochs(2).seed(4).checkpoint(ckpt, 5).build()
+                    .fit(df, df);
+            assertEquals(2, h.epochs());
+            assertEquals(20, distributed.optimizer().steps(), "10 steps per epoch");
+
+            // the same global batches in one process: each step concatenates every shard's slice
+            List<List<Row>> shards = df.javaRDD().glom().collect();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                for (int step = 0; step < 10; step++) {
+                    List<Row> batch = new ArrayList<>();
+                    for (int p = 0; p < shards.size(); p++) {
+                        int n = shards.get(p).size();
+                        int[] order = SparkTrainer.shardOrder(4, epoch, p, n);
+                        for (int i = step * n / 10; i < (step + 1) * n / 10; i++) {
+                            batch.add(shards.get(p).get(order[i]));
+                        }
+                    }
+                    Tensor x = Tensor.zeros(batch.size(), 5);
+                    Tensor y = Tensor.zeros(batch.size(), 3);
+                    for (int i = 0; i < batch.size(); i++) {
+                        List<Double> f = batch.get(i).getList(0);
+                        for (int k = 0; k < 5; k++) {
+                            x.set(f.get(k).floatValue(), i, k);
+                        }
+                        y.set(1f, i, batch.get(i).getInt(1));
+                    }
+                    single.trainBatch(x, y);
+                }
+            }
+            float[] a = new float[single.flatSize()];
+            float[] b = new float[a.length];
+            single.copyParametersTo(a);
+            distributed.copyParametersTo(b);
+            double worst = 0;
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            }
+            System.out.printf("%d partitions (%s rows): largest |distributed - single| after 20 Adam steps %.3g%n",
+                    partitions, df.javaRDD().glom().map(List::size).collect(), worst);
+            assertArrayEquals(a, b, 1e-5f, partitions + " partitions");
+            Model saved = Model.load(ckpt);
+            float[] c = new float[a.length];
+            saved.copyParametersTo(c);
+            assertArrayEquals(b, c, 0f, "the final checkpoint holds the trained weights");
+            assertEquals(20, saved.optimizer().steps());
+            assertTrue(Files.size(ckpt) > 0);
+            Tensor allX = Tensor.zeros(100, 5);
+            Tensor allY = Tensor.zeros(100, 3);
+            for (int i = 0; i < 100; i++) {
+                List<Double> f = rows.get(i).getList(0);
+                for (int k = 0; k < 5; k++) {
+                    allX.set(f.get(k).floatValue(), i, k);
+                }
+                allY.set(1f, i, rows.get(i).getInt(1));
+            }
+            double local = distributed.evaluate(dev.cnn.core.Dataset.of(allX, allY), 256).loss();
+            assertEquals(local, h.validationLoss().get(1), 1e-9 * local, "validation loss of the last epoch, from Spark");
+        }
+    }
+
+    @Test
+    void layersWithStateAreRefusedByName() {
+        Model m = Model.builder(4).add("fc", new FullyConnected(3)).add("bn", new BatchNorm()).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.builder(m));
+        assertTrue(e.getMessage().startsWith("layer 'bn' (BatchNorm) is not supported by SparkTrainer yet"), e.getMessage());
+    }
+}
