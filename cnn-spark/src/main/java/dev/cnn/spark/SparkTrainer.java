@@ -45,6 +45,9 @@ import org.apache.spark.storage.StorageLevel;
 public final class SparkTrainer {
     private static final Logger LOG = LogManager.getLogger(SparkTrainer.class);
     private static final AtomicLong IDS = new AtomicLong();
+    /** Test hook: the task {@code "epoch/step/partition"} fails once, in the JVM that runs it. */
+    static final java.util.concurrent.atomic.AtomicReference<String> FAIL_ONCE =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Model model;
     private final int globalBatchSize;
     private final int epochs;
@@ -299,6 +302,11 @@ public final class SparkTrainer {
 
         @Override
         public Iterator<double[]> call(Integer partition, Iterator<Row> rows) {
+            String failing = FAIL_ONCE.get();
+            if ((epoch + "/" + step + "/" + partition).equals(failing) && FAIL_ONCE.compareAndSet(failing, null)) {
+                throw new IllegalStateException("injected failure of epoch " + epoch + ", step " + step + ", partition "
+                        + partition + " (test hook)");
+            }
             Shard shard = Shards.get(trainerId, partition, () -> Shard.load(rows, col, field, size, scale, outputs, task,
                     labelCol));
             int n = shard.rows();

@@ -27,7 +27,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Distributed training equals one process on the same global batches (20 Adam steps), for 1, 2 and 3 shards. */
+/**
+ * Distributed training equals one process on the same global batches (20 Adam steps), for 1, 2 and 3
+ * shards, and a failed task that Spark retries changes nothing. Spark runs {@code local[2,3]}: 2 threads,
+ * up to 3 attempts per task.
+ */
 class SparkTrainerTest {
     private static SparkSession spark;
     @TempDir
@@ -35,7 +39,7 @@ class SparkTrainerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("cnn-spark-trainer-test")
+        spark = SparkSession.builder().master("local[2,3]").appName("cnn-spark-trainer-test")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
     }
@@ -130,6 +134,34 @@ class SparkTrainerTest {
             double local = distributed.evaluate(dev.cnn.core.Dataset.of(allX, allY), 256).loss();
             assertEquals(local, h.validationLoss().get(1), 1e-9 * local, "validation loss of the last epoch, from Spark");
         }
+    }
+
+    @Test
+    void aTaskThatFailsOnceAndIsRetriedChangesNothing() throws Exception {
+        NumpyRandom rng = new NumpyRandom(2);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            List<Double> f = new ArrayList<>();
+            for (int k = 0; k < 5; k++) {
+                f.add(rng.nextGaussian());
+            }
+            rows.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), i % 3));
+        }
+        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
+                new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, 2), schema);
+        Model clean = model();
+        SparkTrainer.builder(clean).globalBatchSize(12).epochs(1).build().fit(df, null);
+        Model failed = model();
+        SparkTrainer.FAIL_ONCE.set("0/3/1");
+        SparkTrainer.builder(failed).globalBatchSize(12).epochs(1).build().fit(df, null);
+        assertEquals(null, SparkTrainer.FAIL_ONCE.get(), "the injected failure happened");
+        float[] a = new float[clean.flatSize()];
+        float[] b = new float[a.length];
+        clean.copyParametersTo(a);
+        failed.copyParametersTo(b);
+        assertArrayEquals(a, b, 0f, "bit-identical after a retried task");
     }
 
     @Test
