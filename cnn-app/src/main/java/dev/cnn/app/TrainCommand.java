@@ -10,6 +10,7 @@ import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
+import dev.cnn.nn.NetworkFile;
 import dev.cnn.nn.Optimizer;
 import dev.cnn.nn.TrainOptions;
 import dev.cnn.nn.TrainingDivergedException;

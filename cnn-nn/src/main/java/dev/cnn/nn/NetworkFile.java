@@ -1,15 +1,10 @@
-package dev.cnn.app;
+package dev.cnn.nn;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
-import dev.cnn.nn.ConfigView;
-import dev.cnn.nn.Init;
-import dev.cnn.nn.Layer;
-import dev.cnn.nn.Model;
-import dev.cnn.nn.ModelTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,22 +14,26 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * {@code --model FILE.json}: a network written as the {@code layers} list of a model file's
+ * A network written as the {@code layers} list of a model file's
  * {@code config.json} ({@code [{"name": ..., "type": ..., "config": {...}}, ...]}, or a whole config.json
  * object holding such a list), built with fresh weights: tensors named {@code W} from the run's
  * initialiser (fan-in: every axis but the last; fan-out: every axis but the second-to-last), {@code b},
  * {@code beta} and {@code movingMean} zeros, {@code gamma} and {@code movingVariance} ones. A key a layer
  * does not know, a wrong type, or a layer that does not fit the previous one is an error naming the file
- * and the layer.
+ * and the layer. Used by {@code cnn train --model} and cnn-spark's training command.
  */
-final class NetworkFile {
+public final class NetworkFile {
     private static final long MAX_BYTES = 1 << 20;
 
     private NetworkFile() {
     }
 
-    /** The layers of {@code file} in a builder for samples of {@code inputShape}, weights drawn from {@code seed}. */
-    static Model.Builder read(Path file, int[] inputShape, Init init, long seed) throws IOException {
+    /**
+     * The layers of {@code file} in a builder for samples of {@code inputShape}, weights drawn by {@code init}
+     * from {@code NumpyRandom(seed)}; add the loss and optimizer and build. Errors are
+     * {@link IllegalArgumentException}s naming the file and the layer.
+     */
+    public static Model.Builder read(Path file, int[] inputShape, Init init, long seed) throws IOException {
         if (Files.size(file) > MAX_BYTES) {
             throw new IllegalArgumentException(file + ": a network file is at most 1 MiB, this one has " + Files.size(file)
                     + " bytes");
