@@ -39,6 +39,7 @@ public final class SparkMain {
             "       SparkMain train DATA.parquet --network NET.json|START.cnn --out MODEL.cnn [--input-shape 28,28,1]",
             "                 [--epochs 3] [--batch-size 64] [--lr 0.002] [--seed 1] [--validation VAL.parquet]",
             "                 [--input pixels] [--label label] [--checkpoint-every STEPS]",
+            "       SparkMain bench MODEL.cnn DATA.parquet [--input pixels] [--label label] [--steps 20] [--batch-size 64]",
             "all commands: [--master local[*]]");
 
     private SparkMain() {
@@ -69,7 +70,7 @@ public final class SparkMain {
         SparkSession spark = null;
         try {
             String command = positional.get(0);
-            if (!List.of("prepare", "predict", "train").contains(command)) {
+            if (!List.of("prepare", "predict", "train", "bench").contains(command)) {
                 return usage("unknown command '" + command + "'");
             }
             spark = SparkSession.builder().appName("cnn " + command).master(options.getOrDefault("master", "local[*]"))
@@ -77,6 +78,7 @@ public final class SparkMain {
             return switch (command) {
                 case "prepare" -> prepare(spark, positional, options);
                 case "predict" -> predict(spark, positional, options);
+                case "bench" -> bench(spark, positional, options);
                 default -> train(spark, positional, options);
             };
         } catch (UsageException e) {
@@ -193,6 +195,99 @@ public final class SparkMain {
             }
         }
         return 0;
+    }
+
+    /**
+     * Inference rows/s through {@link SparkPredictor} against {@code Model.predict} in this process on the same
+     * rows, and the time of a synchronous {@link SparkTrainer} step against {@code Model.trainBatch} on the same
+     * global batch; medians of 3 timed runs after a warm-up, measured back to back.
+     */
+    private static int bench(SparkSession spark, List<String> positional, Map<String, String> options) throws Exception {
+        Path modelFile = Path.of(arg(positional, 1, "MODEL.cnn"));
+        org.apache.spark.sql.Dataset<Row> data = spark.read().parquet(arg(positional, 2, "DATA.parquet")).cache();
+        String input = options.getOrDefault("input", data.schema().getFieldIndex("pixels").isDefined() ? "pixels" : "features");
+        String label = options.getOrDefault("label", "label");
+        int steps = Integer.parseInt(options.getOrDefault("steps", "20"));
+        int batch = Integer.parseInt(options.getOrDefault("batch-size", "64"));
+        byte[] bytes = java.nio.file.Files.readAllBytes(modelFile);
+        Model m = dev.cnn.nn.ModelIO.fromBytes(bytes, modelFile.toString());
+        List<Row> rows = data.select(input, label).collectAsList();
+        int n = rows.size();
+        int size = 1;
+        for (int d : m.inputShape()) {
+            size *= d;
+        }
+        int outputs = 1;
+        for (int d : m.outputShape()) {
+            outputs *= d;
+        }
+        double scale = m.metadata().get("inputScale") instanceof Number num ? num.doubleValue() : 1.0 / 255;
+        org.apache.spark.sql.types.StructField field = data.select(input).schema().fields()[0];
+        float[] x = new float[n * size];
+        float[] y = new float[n * outputs];
+        for (int i = 0; i < n; i++) {
+            Inputs.fill(rows.get(i), 0, field, size, scale, x, i * size);
+            double l = ((Number) rows.get(i).get(1)).doubleValue();
+            if (outputs == 1) {
+                y[i] = (float) l;
+            } else {
+                y[i * outputs + (int) l] = 1f;
+            }
+        }
+        dev.cnn.core.Tensor all = dev.cnn.core.Tensor.wrap(x, dev.cnn.core.Tensor.withBatch(n, m.inputShape()));
+        data.count();
+        double local;
+        double distributed;
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            p.transform(data, input).count();
+            m.predict(all);
+            double[] a = new double[3];
+            double[] b = new double[3];
+            for (int r = 0; r < 3; r++) {
+                long t = System.nanoTime();
+                m.predict(all);
+                a[r] = n / ((System.nanoTime() - t) / 1e9);
+                t = System.nanoTime();
+                p.transform(data, input).count();
+                b[r] = n / ((System.nanoTime() - t) / 1e9);
+            }
+            local = median(a);
+            distributed = median(b);
+        }
+        System.out.printf("inference: Spark %,.0f rows/s, one process %,.0f rows/s, ratio %.2f (%d rows, %s)%n",
+                distributed, local, distributed / local, n, spark.sparkContext().master());
+        // one synchronous step against the same step in this process
+        int take = Math.min(n, batch * steps);
+        org.apache.spark.sql.Dataset<Row> part = data.limit(take).repartition(2).cache();
+        part.count();
+        Model single = dev.cnn.nn.ModelIO.fromBytes(bytes, "copy");
+        dev.cnn.core.Tensor xb = dev.cnn.core.Tensor.wrap(java.util.Arrays.copyOf(x, batch * size),
+                dev.cnn.core.Tensor.withBatch(batch, m.inputShape()));
+        dev.cnn.core.Tensor yb = dev.cnn.core.Tensor.wrap(java.util.Arrays.copyOf(y, batch * outputs), batch, outputs);
+        for (int i = 0; i < 5; i++) {
+            single.trainBatch(xb, yb);
+        }
+        long t = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            single.trainBatch(xb, yb);
+        }
+        double singleMs = (System.nanoTime() - t) / 1e6 / steps;
+        SparkTrainer.builder(dev.cnn.nn.ModelIO.fromBytes(bytes, "warm-up")).inputColumn(input).labelColumn(label)
+                .globalBatchSize(batch).epochs(1).build().fit(part, null);
+        t = System.nanoTime();
+        SparkTrainer.builder(dev.cnn.nn.ModelIO.fromBytes(bytes, "timed")).inputColumn(input).labelColumn(label)
+                .globalBatchSize(batch).epochs(1).build().fit(part, null);
+        int stepsRun = (take + batch - 1) / batch;
+        double sparkMs = (System.nanoTime() - t) / 1e6 / stepsRun;
+        System.out.printf("training step (global batch %d, 2 shards): Spark %.1f ms, one process %.1f ms, overhead %.1f ms "
+                + "per step (%s)%n", batch, sparkMs, singleMs, sparkMs - singleMs, spark.sparkContext().master());
+        return 0;
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
     }
 
     private static String describe(Evaluation e) {
