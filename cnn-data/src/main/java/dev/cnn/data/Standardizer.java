@@ -7,10 +7,13 @@ import java.util.Map;
 
 /**
  * Per-column standardisation {@code (v − mean) / std}, fitted on training data only and then applied
- * unchanged to validation and test data. Uses the population standard deviation (divide by n), from
- * Commons Math; a constant column gets std 1 so it maps to 0 rather than dividing by zero.
+ * unchanged to validation and test data. Uses the population standard deviation (divide by n), by the
+ * corrected two-pass formulas (equal bit for bit to Commons Math's, which the tests check); a constant
+ * column gets std 1 so it maps to 0 rather than dividing by zero. Immutable and serializable (it travels to
+ * Spark executors with a model's scaling).
  */
-public final class Standardizer {
+public final class Standardizer implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final double[] mean;
     private final double[] std;
 

@@ -2,10 +2,12 @@ package dev.cnn.spark;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Tensor;
+import dev.cnn.data.Standardizer;
 import dev.cnn.nn.Evaluation;
 import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.ModelIO;
+import dev.cnn.nn.RegressionEvaluation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +35,10 @@ import org.apache.spark.sql.types.StructType;
  * <p>The input column is either {@code binary} — raw uint8 pixels of one sample in NHWC order, multiplied by
  * the model's {@code inputScale} metadata (1/255 when absent), the form {@code cnn} stores images in — or
  * {@code array<float>} / {@code array<double>} with the network's inputs as they are. A wrong type or length
- * is an error naming the column, the expected and the found size.
+ * is an error naming the column, the expected and the found size. A model that carries scaling statistics in
+ * its metadata ({@code featureScaler}, {@code targetScaler}, as {@code cnn train table} writes them) gets
+ * numeric inputs standardised with them, and a regression model's {@code prediction} (and
+ * {@link #evaluate}'s RMSE and MAE) in the target's own units.
  *
  * <p>Thread-safe; {@link #close} releases the broadcast.
  */
@@ -47,6 +52,9 @@ public final class SparkPredictor implements AutoCloseable {
     private final int outputs;
     private final double inputScale;
     private final Loss.Task task;
+    /** Table models: the input columns' standardisation and the target's, from the model's metadata (or null). */
+    private final Standardizer featureScaler;
+    private final Standardizer targetScaler;
 
     private SparkPredictor(SparkSession spark, Model m) {
         this.spark = spark;
@@ -64,6 +72,21 @@ public final class SparkPredictor implements AutoCloseable {
         this.outputs = out;
         this.inputScale = m.metadata().get("inputScale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
         this.task = m.loss().task();
+        this.featureScaler = scaler(m, "featureScaler", inputSize);
+        this.targetScaler = task == Loss.Task.REGRESSION ? scaler(m, "targetScaler", 1) : null;
+    }
+
+    private static Standardizer scaler(Model m, String key, int columns) {
+        Object saved = m.metadata().get(key);
+        if (saved == null) {
+            return null;
+        }
+        Standardizer s = Standardizer.fromMap(saved);
+        if (s.columns() != columns) {
+            throw new IllegalArgumentException("the model's '" + key + "' has " + s.columns() + " columns, its network "
+                    + columns);
+        }
+        return s;
     }
 
     /** A predictor for the model saved at {@code modelFile}. */
@@ -88,13 +111,14 @@ public final class SparkPredictor implements AutoCloseable {
         StructField field = in.fields()[col];
         StructType out = in.add("prediction", DataTypes.DoubleType, false).add("probability", DataTypes.DoubleType, true)
                 .add("output", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        return df.mapPartitions(predictions(model, inputShape, inputSize, outputs, inputScale, task, col, field),
-                Encoders.row(out));
+        return df.mapPartitions(predictions(model, inputShape, inputSize, outputs, inputScale, task, col, field,
+                featureScaler, targetScaler), Encoders.row(out));
     }
 
     /** The per-partition prediction function; static, so the closure holds only what it names. */
     private static MapPartitionsFunction<Row, Row> predictions(Broadcast<byte[]> b, int[] shape, int size, int k,
-                                                               double scale, Loss.Task t, int col, StructField field) {
+                                                               double scale, Loss.Task t, int col, StructField field,
+                                                               Standardizer fx, Standardizer fy) {
         return rows -> new Batches(rows, BATCH) {
             @Override
             List<Row> process(List<Row> batch) {
@@ -102,6 +126,9 @@ public final class SparkPredictor implements AutoCloseable {
                 float[] x = new float[batch.size() * size];
                 for (int i = 0; i < batch.size(); i++) {
                     Inputs.fill(batch.get(i), col, field, size, scale, x, i * size);
+                }
+                if (fx != null) {
+                    fx.apply(x);
                 }
                 float[] p = m.predict(Tensor.wrap(x, Tensor.withBatch(batch.size(), shape))).data();
                 List<Row> result = new ArrayList<>(batch.size());
@@ -115,7 +142,7 @@ public final class SparkPredictor implements AutoCloseable {
                     double prediction;
                     Double probability;
                     if (t == Loss.Task.REGRESSION) {
-                        prediction = o[0];
+                        prediction = fy == null ? o[0] : fy.invert(o[0], 0);
                         probability = null;
                     } else if (k == 1) {
                         prediction = o[0] >= 0.5f ? 1 : 0;
@@ -158,7 +185,7 @@ public final class SparkPredictor implements AutoCloseable {
                     + List.of(in.fieldNames()) + ")");
         }
         List<Evaluation> partials = df.javaRDD().mapPartitions(evaluations(model, inputShape, inputSize, outputs,
-                inputScale, task, col, field, labelIndex, labelCol)).collect();
+                inputScale, task, col, field, labelIndex, labelCol, featureScaler, targetScaler)).collect();
         if (partials.isEmpty()) {
             throw new IllegalArgumentException("the dataset has no rows to evaluate");
         }
@@ -171,7 +198,8 @@ public final class SparkPredictor implements AutoCloseable {
 
     /** The per-partition evaluation function; static, so the closure holds only what it names. */
     private static FlatMapFunction<Iterator<Row>, Evaluation> evaluations(Broadcast<byte[]> b, int[] shape, int size,
-            int k, double scale, Loss.Task t, int col, StructField field, int labelIndex, String labelCol) {
+            int k, double scale, Loss.Task t, int col, StructField field, int labelIndex, String labelCol,
+            Standardizer fx, Standardizer fy) {
         return rows -> {
             Model m = ModelCache.get(b.id(), b.value());
             List<Evaluation> out = new ArrayList<>(1);
@@ -194,7 +222,9 @@ public final class SparkPredictor implements AutoCloseable {
                         throw new IllegalArgumentException("label column '" + labelCol + "' is null in a row");
                     }
                     double label = ((Number) r.get(labelIndex)).doubleValue();
-                    if (t == Loss.Task.REGRESSION || k == 1) {
+                    if (t == Loss.Task.REGRESSION && fy != null) {
+                        y[i * k] = (float) ((label - fy.mean(0)) / fy.std(0));
+                    } else if (t == Loss.Task.REGRESSION || k == 1) {
                         y[i * k] = (float) label;
                     } else {
                         if (label != Math.rint(label) || label < 0 || label >= k) {
@@ -204,8 +234,17 @@ public final class SparkPredictor implements AutoCloseable {
                         y[i * k + (int) label] = 1f;
                     }
                 }
+                if (fx != null) {
+                    fx.apply(x);
+                }
                 Evaluation e = m.evaluate(Dataset.of(Tensor.wrap(x, Tensor.withBatch(n, shape)), Tensor.wrap(y, n, k)),
                         SparkPredictor.BATCH);
+                if (fy != null) { // RMSE and MAE in the target's units (the loss stays in the network's)
+                    RegressionEvaluation r = e.regression();
+                    double sd = fy.std(0);
+                    e = new RegressionEvaluation(r.samples(), r.loss(), r.values(), r.squaredError() * sd * sd,
+                            r.absoluteError() * sd);
+                }
                 total = total == null ? e : total.merge(e);
             }
             if (total != null) {

@@ -142,6 +142,42 @@ class SparkPredictorTest {
         }
     }
 
+    @Test
+    void aTableModelsScalingStatisticsApplyToInputsPredictionsAndErrors() {
+        NumpyRandom rng = new NumpyRandom(6);
+        Model m = Model.builder(2).seed(4).add("fc", new FullyConnected(1)).build();
+        dev.cnn.data.Standardizer fx = new dev.cnn.data.Standardizer(new double[] {1, 2}, new double[] {2, 4});
+        dev.cnn.data.Standardizer fy = new dev.cnn.data.Standardizer(new double[] {100}, new double[] {10});
+        m.metadata().put("featureScaler", fx.toMap());
+        m.metadata().put("targetScaler", fy.toMap());
+        List<Row> rows = new ArrayList<>();
+        Tensor raw = rng.randn(40, 2);
+        float[] label = new float[40];
+        for (int i = 0; i < 40; i++) {
+            label[i] = (float) (100 + 30 * rng.nextGaussian());
+            rows.add(RowFactory.create(i, scala.jdk.javaapi.CollectionConverters.asScala(
+                    List.of((double) raw.get(i, 0), (double) raw.get(i, 1))).toSeq(), (double) label[i]));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType)).add("y", DataTypes.DoubleType);
+        org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
+        Tensor scaled = Tensor.wrap(fx.apply(raw.data().clone()), 40, 2);
+        float[] z = m.predict(scaled).data();
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            for (Row r : p.transform(df, "features").collectAsList()) {
+                int id = r.getInt(0);
+                assertEquals(fy.invert(z[id], 0), r.getDouble(3), 1e-9, "prediction in target units, row " + id);
+            }
+            double sq = 0;
+            for (int i = 0; i < 40; i++) {
+                double d = fy.invert(z[i], 0) - label[i];
+                sq += d * d;
+            }
+            assertEquals(Math.sqrt(sq / 40), p.evaluate(df, "features", "y").regression().rmse(), 1e-3,
+                    "RMSE in target units");
+        }
+    }
+
     private static Throwable rootCause(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
