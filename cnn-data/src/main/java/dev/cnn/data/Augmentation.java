@@ -1,6 +1,7 @@
 package dev.cnn.data;
 
 import dev.cnn.core.Dataset;
+import dev.cnn.core.internal.SplitMix;
 
 /**
  * Random translation and rotation of NHWC images, for training only: {@link #apply} wraps a dataset so
@@ -82,13 +83,6 @@ public record Augmentation(int maxShift, double maxDegrees, Fill fill) {
         return src[off + (y * w + x) * c + ch];
     }
 
-    /** SplitMix64 of a 64-bit value: the per-sample draws. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
     private final class Augmented implements Dataset {
         private final Dataset data;
         private final long seed;
@@ -127,9 +121,9 @@ public record Augmentation(int maxShift, double maxDegrees, Fill fill) {
             int per = s[0] * s[1] * s[2];
             float[] copy = new float[per];
             for (int i = from; i < to; i++) {
-                long r1 = mix(seed * 0x9E3779B97F4A7C15L + epoch * 0xD1B54A32D192ED03L + indices[i]);
-                long r2 = mix(r1);
-                long r3 = mix(r2);
+                long r1 = SplitMix.mix(seed * 0x9E3779B97F4A7C15L + epoch * 0xD1B54A32D192ED03L + indices[i]);
+                long r2 = SplitMix.mix(r1);
+                long r3 = SplitMix.mix(r2);
                 int span = 2 * maxShift + 1;
                 int dy = (int) Math.floorMod(r1, (long) span) - maxShift;
                 int dx = (int) Math.floorMod(r2, (long) span) - maxShift;

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.core.internal.SplitMix;
 import java.util.List;
 import java.util.Map;
 
@@ -74,10 +75,7 @@ public final class Dropout implements Layer {
         Tensor y = out.get(x.shape());
         float[] o = y.data();
         for (int i = 0; i < a.length; i++) {
-            long z = base + (i + 1) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
+            long z = SplitMix.mix(base + (i + 1) * 0xBF58476D1CE4E5B9L);
             mask[i] = (z >>> 11) < threshold ? 0f : keep;
             o[i] = a[i] * mask[i];
         }

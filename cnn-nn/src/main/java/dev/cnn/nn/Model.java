@@ -3,6 +3,7 @@ package dev.cnn.nn;
 import dev.cnn.core.Dataset;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.internal.SplitMix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -572,11 +573,8 @@ public final class Model {
      * epoch, the batch and the layer, so a resumed run draws what the uninterrupted one drew.
      */
     private long passSeed(int i) {
-        long z = seed * 0x9E3779B97F4A7C15L + epochsDone * 0xBF58476D1CE4E5B9L + batchesDoneInEpoch * 0x94D049BB133111EBL
-                + i + 1;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (z ^ (z >>> 31)) & 0xFFFFFFFFL;
+        return SplitMix.mix(seed * 0x9E3779B97F4A7C15L + epochsDone * 0xBF58476D1CE4E5B9L
+                + batchesDoneInEpoch * 0x94D049BB133111EBL + i + 1) & 0xFFFFFFFFL;
     }
 
     private void checkBatchShape(Tensor x) {

@@ -213,26 +213,15 @@ public final class SparkMain {
         Model m = dev.cnn.nn.ModelIO.fromBytes(bytes, modelFile.toString());
         List<Row> rows = data.select(input, label).collectAsList();
         int n = rows.size();
-        int size = 1;
-        for (int d : m.inputShape()) {
-            size *= d;
-        }
-        int outputs = 1;
-        for (int d : m.outputShape()) {
-            outputs *= d;
-        }
-        double scale = m.metadata().get("inputScale") instanceof Number num ? num.doubleValue() : 1.0 / 255;
+        Encoding enc = Encoding.of(m);
+        int size = enc.size;
+        int outputs = enc.outputs;
         org.apache.spark.sql.types.StructField field = data.select(input).schema().fields()[0];
         float[] x = new float[n * size];
         float[] y = new float[n * outputs];
         for (int i = 0; i < n; i++) {
-            Inputs.fill(rows.get(i), 0, field, size, scale, x, i * size);
-            double l = ((Number) rows.get(i).get(1)).doubleValue();
-            if (outputs == 1) {
-                y[i] = (float) l;
-            } else {
-                y[i * outputs + (int) l] = 1f;
-            }
+            enc.input(rows.get(i), 0, field, x, i * size);
+            enc.target(rows.get(i), 1, label, y, i * outputs);
         }
         dev.cnn.core.Tensor all = dev.cnn.core.Tensor.wrap(x, dev.cnn.core.Tensor.withBatch(n, m.inputShape()));
         data.count();

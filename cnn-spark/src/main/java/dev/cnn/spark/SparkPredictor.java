@@ -2,7 +2,6 @@ package dev.cnn.spark;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Tensor;
-import dev.cnn.data.Standardizer;
 import dev.cnn.nn.Evaluation;
 import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
@@ -47,46 +46,12 @@ public final class SparkPredictor implements AutoCloseable {
     public static final int BATCH = 256;
     private final SparkSession spark;
     private final Broadcast<byte[]> model;
-    private final int[] inputShape;
-    private final int inputSize;
-    private final int outputs;
-    private final double inputScale;
-    private final Loss.Task task;
-    /** Table models: the input columns' standardisation and the target's, from the model's metadata (or null). */
-    private final Standardizer featureScaler;
-    private final Standardizer targetScaler;
+    private final Encoding encoding;
 
     private SparkPredictor(SparkSession spark, Model m) {
         this.spark = spark;
+        this.encoding = Encoding.of(m);
         this.model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(ModelIO.toBytes(m));
-        this.inputShape = m.inputShape();
-        int size = 1;
-        for (int d : inputShape) {
-            size *= d;
-        }
-        this.inputSize = size;
-        int out = 1;
-        for (int d : m.outputShape()) {
-            out *= d;
-        }
-        this.outputs = out;
-        this.inputScale = m.metadata().get("inputScale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
-        this.task = m.loss().task();
-        this.featureScaler = scaler(m, "featureScaler", inputSize);
-        this.targetScaler = task == Loss.Task.REGRESSION ? scaler(m, "targetScaler", 1) : null;
-    }
-
-    private static Standardizer scaler(Model m, String key, int columns) {
-        Object saved = m.metadata().get(key);
-        if (saved == null) {
-            return null;
-        }
-        Standardizer s = Standardizer.fromMap(saved);
-        if (s.columns() != columns) {
-            throw new IllegalArgumentException("the model's '" + key + "' has " + s.columns() + " columns, its network "
-                    + columns);
-        }
-        return s;
     }
 
     /** A predictor for the model saved at {@code modelFile}. */
@@ -111,26 +76,22 @@ public final class SparkPredictor implements AutoCloseable {
         StructField field = in.fields()[col];
         StructType out = in.add("prediction", DataTypes.DoubleType, false).add("probability", DataTypes.DoubleType, true)
                 .add("output", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        return df.mapPartitions(predictions(model, inputShape, inputSize, outputs, inputScale, task, col, field,
-                featureScaler, targetScaler), Encoders.row(out));
+        return df.mapPartitions(predictions(model, encoding, col, field), Encoders.row(out));
     }
 
     /** The per-partition prediction function; static, so the closure holds only what it names. */
-    private static MapPartitionsFunction<Row, Row> predictions(Broadcast<byte[]> b, int[] shape, int size, int k,
-                                                               double scale, Loss.Task t, int col, StructField field,
-                                                               Standardizer fx, Standardizer fy) {
+    private static MapPartitionsFunction<Row, Row> predictions(Broadcast<byte[]> b, Encoding enc, int col,
+                                                               StructField field) {
+        int k = enc.outputs;
         return rows -> new Batches(rows, BATCH) {
             @Override
             List<Row> process(List<Row> batch) {
                 Model m = ModelCache.get(b.id(), b.value());
-                float[] x = new float[batch.size() * size];
+                float[] x = new float[batch.size() * enc.size];
                 for (int i = 0; i < batch.size(); i++) {
-                    Inputs.fill(batch.get(i), col, field, size, scale, x, i * size);
+                    enc.input(batch.get(i), col, field, x, i * enc.size);
                 }
-                if (fx != null) {
-                    fx.apply(x);
-                }
-                float[] p = m.predict(Tensor.wrap(x, Tensor.withBatch(batch.size(), shape))).data();
+                float[] p = m.predict(Tensor.wrap(x, Tensor.withBatch(batch.size(), enc.shape))).data();
                 List<Row> result = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     Row r = batch.get(i);
@@ -141,8 +102,8 @@ public final class SparkPredictor implements AutoCloseable {
                     float[] o = java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k);
                     double prediction;
                     Double probability;
-                    if (t == Loss.Task.REGRESSION) {
-                        prediction = fy == null ? o[0] : fy.invert(o[0], 0);
+                    if (enc.task == Loss.Task.REGRESSION) {
+                        prediction = enc.toTargetUnits(o[0]);
                         probability = null;
                     } else if (k == 1) {
                         prediction = o[0] >= 0.5f ? 1 : 0;
@@ -184,8 +145,8 @@ public final class SparkPredictor implements AutoCloseable {
             throw new IllegalArgumentException("no label column '" + labelCol + "' (columns: "
                     + List.of(in.fieldNames()) + ")");
         }
-        List<Evaluation> partials = df.javaRDD().mapPartitions(evaluations(model, inputShape, inputSize, outputs,
-                inputScale, task, col, field, labelIndex, labelCol, featureScaler, targetScaler)).collect();
+        List<Evaluation> partials = df.javaRDD().mapPartitions(evaluations(model, encoding, col, field, labelIndex,
+                labelCol)).collect();
         if (partials.isEmpty()) {
             throw new IllegalArgumentException("the dataset has no rows to evaluate");
         }
@@ -197,9 +158,8 @@ public final class SparkPredictor implements AutoCloseable {
     }
 
     /** The per-partition evaluation function; static, so the closure holds only what it names. */
-    private static FlatMapFunction<Iterator<Row>, Evaluation> evaluations(Broadcast<byte[]> b, int[] shape, int size,
-            int k, double scale, Loss.Task t, int col, StructField field, int labelIndex, String labelCol,
-            Standardizer fx, Standardizer fy) {
+    private static FlatMapFunction<Iterator<Row>, Evaluation> evaluations(Broadcast<byte[]> b, Encoding enc, int col,
+            StructField field, int labelIndex, String labelCol) {
         return rows -> {
             Model m = ModelCache.get(b.id(), b.value());
             List<Evaluation> out = new ArrayList<>(1);
@@ -213,35 +173,17 @@ public final class SparkPredictor implements AutoCloseable {
             while (chunks.hasNextBatch()) {
                 List<Row> batch = chunks.nextBatch();
                 int n = batch.size();
-                float[] x = new float[n * size];
-                float[] y = new float[n * k];
+                float[] x = new float[n * enc.size];
+                float[] y = new float[n * enc.outputs];
                 for (int i = 0; i < n; i++) {
-                    Row r = batch.get(i);
-                    Inputs.fill(r, col, field, size, scale, x, i * size);
-                    if (r.isNullAt(labelIndex)) {
-                        throw new IllegalArgumentException("label column '" + labelCol + "' is null in a row");
-                    }
-                    double label = ((Number) r.get(labelIndex)).doubleValue();
-                    if (t == Loss.Task.REGRESSION && fy != null) {
-                        y[i * k] = (float) ((label - fy.mean(0)) / fy.std(0));
-                    } else if (t == Loss.Task.REGRESSION || k == 1) {
-                        y[i * k] = (float) label;
-                    } else {
-                        if (label != Math.rint(label) || label < 0 || label >= k) {
-                            throw new IllegalArgumentException("label column '" + labelCol + "' must hold class indices "
-                                    + "0 to " + (k - 1) + ", got " + label);
-                        }
-                        y[i * k + (int) label] = 1f;
-                    }
+                    enc.input(batch.get(i), col, field, x, i * enc.size);
+                    enc.target(batch.get(i), labelIndex, labelCol, y, i * enc.outputs);
                 }
-                if (fx != null) {
-                    fx.apply(x);
-                }
-                Evaluation e = m.evaluate(Dataset.of(Tensor.wrap(x, Tensor.withBatch(n, shape)), Tensor.wrap(y, n, k)),
-                        SparkPredictor.BATCH);
-                if (fy != null) { // RMSE and MAE in the target's units (the loss stays in the network's)
+                Evaluation e = m.evaluate(Dataset.of(Tensor.wrap(x, Tensor.withBatch(n, enc.shape)),
+                        Tensor.wrap(y, n, enc.outputs)), SparkPredictor.BATCH);
+                if (enc.target != null) { // RMSE and MAE in the target's units (the loss stays in the network's)
                     RegressionEvaluation r = e.regression();
-                    double sd = fy.std(0);
+                    double sd = enc.target.std(0);
                     e = new RegressionEvaluation(r.samples(), r.loss(), r.values(), r.squaredError() * sd * sd,
                             r.absoluteError() * sd);
                 }

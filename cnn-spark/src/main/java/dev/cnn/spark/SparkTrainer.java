@@ -4,7 +4,6 @@ import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.nn.Evaluation;
 import dev.cnn.nn.History;
-import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.ModelIO;
 import java.io.IOException;
@@ -181,17 +180,7 @@ public final class SparkTrainer {
         int steps = (int) ((total + globalBatchSize - 1) / globalBatchSize);
         long trainerId = IDS.incrementAndGet();
         Broadcast<byte[]> initial = jsc.broadcast(ModelIO.toBytes(model));
-        int[] shape = model.inputShape();
-        int size = 1;
-        for (int d : shape) {
-            size *= d;
-        }
-        int outputs = 1;
-        for (int d : model.outputShape()) {
-            outputs *= d;
-        }
-        double scale = model.metadata().get("inputScale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
-        Loss.Task task = model.loss().task();
+        Encoding encoding = Encoding.of(model);
         float[] weights = new float[model.flatSize()];
         float[] gradient = new float[weights.length];
         try {
@@ -202,8 +191,8 @@ public final class SparkTrainer {
                 for (int k = model.batchesDoneInEpoch(); k < steps; k++) {
                     model.copyParametersTo(weights);
                     Broadcast<float[]> w = jsc.broadcast(weights.clone());
-                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, shape, size, outputs,
-                            scale, task, col, field, labelCol);
+                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, encoding, col, field,
+                            labelCol);
                     double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
                     w.destroy();
                     double count = sum[sum.length - 1];
@@ -271,18 +260,13 @@ public final class SparkTrainer {
         private final int epoch;
         private final int step;
         private final int steps;
-        private final int[] shape;
-        private final int size;
-        private final int outputs;
-        private final double scale;
-        private final Loss.Task task;
+        private final Encoding enc;
         private final int col;
         private final StructField field;
         private final String labelCol;
 
         StepFunction(long trainerId, Broadcast<byte[]> initial, Broadcast<float[]> weights, long seed, int epoch, int step,
-                     int steps, int[] shape, int size, int outputs, double scale, Loss.Task task, int col,
-                     StructField field, String labelCol) {
+                     int steps, Encoding enc, int col, StructField field, String labelCol) {
             this.trainerId = trainerId;
             this.initial = initial;
             this.weights = weights;
@@ -290,11 +274,7 @@ public final class SparkTrainer {
             this.epoch = epoch;
             this.step = step;
             this.steps = steps;
-            this.shape = shape;
-            this.size = size;
-            this.outputs = outputs;
-            this.scale = scale;
-            this.task = task;
+            this.enc = enc;
             this.col = col;
             this.field = field;
             this.labelCol = labelCol;
@@ -307,8 +287,9 @@ public final class SparkTrainer {
                 throw new IllegalStateException("injected failure of epoch " + epoch + ", step " + step + ", partition "
                         + partition + " (test hook)");
             }
-            Shard shard = Shards.get(trainerId, partition, () -> Shard.load(rows, col, field, size, scale, outputs, task,
-                    labelCol));
+            Shard shard = Shards.get(trainerId, partition, () -> Shard.load(rows, enc, col, field, labelCol));
+            int size = enc.size;
+            int outputs = enc.outputs;
             int n = shard.rows();
             int[] order = shardOrder(seed, epoch, partition, n);
             int lo = (int) ((long) step * n / steps);
@@ -327,7 +308,7 @@ public final class SparkTrainer {
             Model replica = Replicas.take(trainerId, initial);
             try {
                 replica.setParameters(weights.value());
-                replica.forward(Tensor.wrap(x, Tensor.withBatch(count, shape)));
+                replica.forward(Tensor.wrap(x, Tensor.withBatch(count, enc.shape)));
                 double loss = replica.backward(Tensor.wrap(y, count, outputs));
                 float[] g = new float[replica.flatSize()];
                 replica.copyGradientsTo(g);
@@ -344,7 +325,7 @@ public final class SparkTrainer {
         }
     }
 
-    /** A partition's rows as arrays: inputs and targets (one-hot for multi-class). */
+    /** A partition's rows as arrays: inputs and targets, encoded as {@link Encoding} says. */
     private static final class Shard {
         final float[] x;
         final float[] y;
@@ -360,28 +341,14 @@ public final class SparkTrainer {
             return count;
         }
 
-        static Shard load(Iterator<Row> rows, int col, StructField field, int size, double scale, int outputs,
-                          Loss.Task task, String labelCol) {
+        static Shard load(Iterator<Row> rows, Encoding enc, int col, StructField field, String labelCol) {
             List<Row> list = new ArrayList<>();
             rows.forEachRemaining(list::add);
-            float[] x = new float[list.size() * size];
-            float[] y = new float[list.size() * outputs];
+            float[] x = new float[list.size() * enc.size];
+            float[] y = new float[list.size() * enc.outputs];
             for (int i = 0; i < list.size(); i++) {
-                Row r = list.get(i);
-                Inputs.fill(r, col, field, size, scale, x, i * size);
-                if (r.isNullAt(1)) {
-                    throw new IllegalArgumentException("label column '" + labelCol + "' is null in a row");
-                }
-                double label = ((Number) r.get(1)).doubleValue();
-                if (task == Loss.Task.REGRESSION || outputs == 1) {
-                    y[i * outputs] = (float) label;
-                } else {
-                    if (label != Math.rint(label) || label < 0 || label >= outputs) {
-                        throw new IllegalArgumentException("label column '" + labelCol + "' must hold class indices 0 to "
-                                + (outputs - 1) + ", got " + label);
-                    }
-                    y[i * outputs + (int) label] = 1f;
-                }
+                enc.input(list.get(i), col, field, x, i * enc.size);
+                enc.target(list.get(i), 1, labelCol, y, i * enc.outputs);
             }
             Shard s = new Shard(x, y);
             s.count = list.size();
