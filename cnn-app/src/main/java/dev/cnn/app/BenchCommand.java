@@ -109,6 +109,24 @@ final class BenchCommand implements Callable<Integer> {
                         + "%.1f%% outside; %,.0f bytes allocated per step (calling thread)%n", b[0], 100 * b[1],
                         100 * (1 - b[1]), b[2]);
             }
+            Map<String, double[]> profile = StepBreakdown.mnistLayerProfile(Math.max(20, (int) (runs * seconds * 15)));
+            if (common.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("workload", "mnist-net train step profile");
+                profile.forEach((layer, v) -> m.put(layer, v.length == 1 ? v[0] : Map.of("forward", v[0], "backward", v[1])));
+                m.put("threads", Threads.count());
+                System.out.println(gson.toJson(m));
+            } else {
+                System.out.printf("mnist-net train step (lenet 32-64-256-10, batch 64): %.2f ms; share per layer "
+                        + "(forward + backward):%n", profile.get("stepMs")[0]);
+                profile.forEach((layer, v) -> {
+                    if (v.length == 2) {
+                        System.out.printf("  %-8s %5.1f%% + %5.1f%%%n", layer, 100 * v[0], 100 * v[1]);
+                    } else if (layer.equals("other")) {
+                        System.out.printf("  %-8s %5.1f%% (loss, optimizer, batch handling)%n", layer, 100 * v[0]);
+                    }
+                });
+            }
             Map<String, Double> shares = StepBreakdown.imagesNetShares(Math.max(50, (int) (runs * seconds * 100)));
             if (common.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -196,10 +214,15 @@ final class BenchCommand implements Callable<Integer> {
     static List<Workload> kernelWorkloads() {
         List<Workload> w = new ArrayList<>();
         NumpyRandom rng = new NumpyRandom(2);
-        for (int cin : new int[] {8, 1}) {
-            String name = cin == 8 ? "conv-layer" : "conv-first-layer";
-            Tensor x = rng.randn(64, 28, 28, cin);
-            Tensor wt = rng.randn(5, 5, cin, cin == 8 ? 16 : 8);
+        // conv-layer: lenet-2v5's second layer; conv-first-layer: its first; conv-32-64: the second layer of
+        // the mnist network, where `cnn train mnist` spends most of its time
+        int[][] convs = {{8, 16, 28}, {1, 8, 28}, {32, 64, 14}};
+        String[] names = {"conv-layer", "conv-first-layer", "conv-32-64"};
+        for (int i = 0; i < convs.length; i++) {
+            int cin = convs[i][0];
+            String name = names[i];
+            Tensor x = rng.randn(64, convs[i][2], convs[i][2], cin);
+            Tensor wt = rng.randn(5, 5, cin, convs[i][1]);
             ConvGeometry g = ConvGeometry.of(x, wt, 1, 1, 2, 2);
             float[] b = new float[g.cOut()];
             float[] out = new float[Tensor.checkedSize(g.outputShape())];
@@ -211,7 +234,8 @@ final class BenchCommand implements Callable<Integer> {
             ConvKernel k = new ConvKernel();
             double gflop = g.forwardFlops() / 1e9;
             w.add(new Workload(name + " forward", "GFLOP/s", gflop, () -> k.forward(g, x.data(), wt.data(), b, out)));
-            w.add(new Workload(name + " fwd+bwd", "GFLOP/s", 3 * gflop, () -> {
+            // a first layer's backward computes only dW and db: 2 of the 3 forward-sized products
+            w.add(new Workload(name + " fwd+bwd", "GFLOP/s", (cin == 1 ? 2 : 3) * gflop, () -> {
                 k.forward(g, x.data(), wt.data(), b, out);
                 k.backward(g, x.data(), wt.data(), dy, dx, dw, db);
             }));
@@ -225,12 +249,28 @@ final class BenchCommand implements Callable<Integer> {
             PoolKernel.forward(pg, PoolMode.MAX, px.data(), py);
             PoolKernel.backward(pg, PoolMode.MAX, px.data(), py, pdy, pdx);
         }));
-        for (int[] s : new int[][] {{64, 64, 784}, {1024, 1024, 1024}}) {
-            float[] a = rng.rand(s[0], s[2]).data();
-            float[] bm = rng.rand(s[2], s[1]).data();
-            float[] c = new float[s[0] * s[1]];
-            w.add(new Workload("matmul " + s[0] + "x" + s[2] + "x" + s[1], "GFLOP/s", 2.0 * s[0] * s[1] * s[2] / 1e9,
-                    () -> Gemm.matmul(a, bm, c, s[0], s[1], s[2])));
+        // the fully connected layers' three products: forward x·W (m = batch), dW = xᵀ·dY, dX = dY·Wᵀ
+        for (int[] s : new int[][] {{64, 64, 784}, {64, 256, 3136}, {1024, 1024, 1024}}) {
+            int m = s[0];
+            int n = s[1];
+            int kk = s[2];
+            float[] a = rng.rand(m, kk).data();
+            float[] bm = rng.rand(kk, n).data();
+            float[] c = new float[m * n];
+            float[] pack = new float[Gemm.paddedWidth(Math.max(n, kk)) * Math.max(Math.max(m, n), kk)];
+            double gflop = 2.0 * m * n * kk / 1e9;
+            w.add(new Workload("matmul " + m + "x" + kk + "x" + n, "GFLOP/s", gflop,
+                    () -> Gemm.gemm(m, n, kk, a, 0, kk, 1, bm, 0, n, 1, c, 0, n, null, false, pack, true)));
+            if (m == 1024) {
+                continue;
+            }
+            float[] dwc = new float[kk * n];
+            // dW (kk x n) = aᵀ (kk x m) · c (m x n): A read transposed
+            w.add(new Workload("matmul-AtB " + kk + "x" + m + "x" + n, "GFLOP/s", gflop,
+                    () -> Gemm.gemm(kk, n, m, a, 0, 1, kk, c, 0, n, 1, dwc, 0, n, null, false, pack, true)));
+            // dX (m x kk) = c (m x n) · bmᵀ (n x kk): B read transposed
+            w.add(new Workload("matmul-ABt " + m + "x" + n + "x" + kk, "GFLOP/s", gflop,
+                    () -> Gemm.gemm(m, kk, n, c, 0, n, 1, bm, 0, 1, n, a, 0, kk, null, false, pack, true)));
         }
         return w;
     }

@@ -29,6 +29,7 @@ final class StepBreakdown {
     private static final class Timed implements Layer {
         private final Layer inner;
         long nanos;
+        long backwardNanos;
 
         Timed(Layer inner) {
             this.inner = inner;
@@ -56,7 +57,9 @@ final class StepBreakdown {
         public Tensor backward(Tensor dy, boolean needInputGradient) {
             long t = System.nanoTime();
             Tensor dx = inner.backward(dy, needInputGradient);
-            nanos += System.nanoTime() - t;
+            long d = System.nanoTime() - t;
+            nanos += d;
+            backwardNanos += d;
             return dx;
         }
 
@@ -125,6 +128,54 @@ final class StepBreakdown {
         shares.put("other", 1 - inLayers);
         shares.put("stepMs", total / 1e6 / steps);
         return shares;
+    }
+
+    /**
+     * Per-layer profile of a training step of the {@code cnn train mnist} network (lenet 32-64-256-10, softmax,
+     * batch 64, Adam): for each layer in order, {@code [forward share, backward share]} of the whole step; the
+     * entry {@code "other"} holds the rest (loss, optimizer, batch handling) and {@code "stepMs"} the step in ms,
+     * each as a one-element array.
+     */
+    static Map<String, double[]> mnistLayerProfile(int steps) {
+        NumpyRandom rng = new NumpyRandom(1);
+        Model plain = Task.lenet(rng, Init.HE, 32, 64, 256, 10).add("softmax", Activation.softmax())
+                .loss(Loss.CATEGORICAL_CROSS_ENTROPY).build();
+        Model.Builder b = Model.builder(28, 28, 1);
+        Timed[] timed = new Timed[plain.layers().size()];
+        for (int i = 0; i < timed.length; i++) {
+            timed[i] = new Timed(plain.layers().get(i));
+            b.add(plain.layerNames().get(i), timed[i]);
+        }
+        Model m = b.loss(Loss.CATEGORICAL_CROSS_ENTROPY).optimizer(new Adam()).build();
+        Tensor x = rng.rand(64, 28, 28, 1);
+        Tensor y = Tensor.zeros(64, 10);
+        for (int i = 0; i < 64; i++) {
+            y.set(1, i, i % 10);
+        }
+        for (int i = 0; i < Math.max(30, steps / 2); i++) {
+            m.trainBatch(x, y);
+        }
+        for (Timed t : timed) {
+            t.nanos = 0;
+            t.backwardNanos = 0;
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            m.trainBatch(x, y);
+        }
+        long total = System.nanoTime() - start;
+        Map<String, double[]> profile = new java.util.LinkedHashMap<>();
+        double inLayers = 0;
+        for (int i = 0; i < timed.length; i++) {
+            Timed t = timed[i];
+            double fwd = (double) (t.nanos - t.backwardNanos) / total;
+            double bwd = (double) t.backwardNanos / total;
+            profile.put(plain.layerNames().get(i), new double[] {fwd, bwd});
+            inLayers += fwd + bwd;
+        }
+        profile.put("other", new double[] {1 - inLayers});
+        profile.put("stepMs", new double[] {total / 1e6 / steps});
+        return profile;
     }
 
     /** {@code [step ms, kernel share of the step, bytes allocated per step]} over {@code steps} steps after warm-up. */

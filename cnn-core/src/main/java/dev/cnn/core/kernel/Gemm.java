@@ -1,5 +1,6 @@
 package dev.cnn.core.kernel;
 
+import java.util.Arrays;
 import dev.cnn.core.internal.Parallel;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
@@ -31,13 +32,17 @@ public final class Gemm {
 
         String name();
 
+        /** Rows of C per register tile: row ranges split across threads are multiples of it. */
+        int tileRows();
+
         /**
-         * Rows {@code [i0, i1)} of C from packed B ({@code bp}, panels of {@link #panelWidth} columns,
-         * zero-padded, each {@code k × width}). Element {@code A(i, p)} is
-         * {@code a[aOff + (iOff == null ? i·ars : iOff[i]) + kOff[p]]}.
+         * Rows {@code [i0, i1)} of C, in the columns of panels {@code [panel0, panel1)}, from packed B
+         * ({@code bp}, panels of {@link #panelWidth} columns, zero-padded, each {@code k × width}). Element
+         * {@code A(i, p)} is {@code a[aOff + (iOff == null ? i·ars : iOff[i]) + kOff[p]]}; {@code kStep > 0} says
+         * that {@code kOff[p] == p·kStep} (A's columns evenly spaced), 0 that nothing is known of it.
          */
-        void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
-                  int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate);
+        void rows(int i0, int i1, int panel0, int panel1, int n, int k, float[] a, int aOff, int ars, int[] iOff,
+                  int[] kOff, int kStep, float[] bp, int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate);
     }
 
     private static GemmBackend loadVector() {
@@ -133,16 +138,30 @@ public final class Gemm {
         }
         GemmBackend be = backend;
         int width = be.panelWidth(n);
-        float[] bp = packB(b, bOff, brs, bcs, k, n, width, pack);
+        int panels = (n + width - 1) / width;
         int[] kOff = linear(k, acs);
         if (!parallel) {
-            be.rows(0, m, n, k, a, aOff, ars, null, kOff, bp, width, c, cOff, ldc, bias, accumulate);
+            float[] bp = packB(b, bOff, brs, bcs, k, n, width, pack);
+            be.rows(0, m, 0, panels, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate);
             return bp;
         }
+        float[] bp = packBuffer(k, n, width, pack);
         long flops = 2L * m * n * Math.max(k, 1);
-        int grain = (int) Math.max(8, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
-        Parallel.forRange(m, grain, 8, (chunk, lo, hi) ->
-                be.rows(lo, hi, n, k, a, aOff, ars, null, kOff, bp, width, c, cOff, ldc, bias, accumulate));
+        // B is packed panel by panel in parallel (a transposed B is a gather: as slow as a small product)
+        Parallel.forRange(panels, Math.max(1, (int) Math.min(panels, 400_000L * panels / Math.max(1L * k * n, 1))), 1,
+                (chunk, lo, hi) -> packPanels(b, bOff, brs, bcs, k, n, width, bp, lo, hi));
+        int tr = be.tileRows();
+        int threads = Parallel.threads();
+        if (m >= 2 * tr * threads || panels < threads) {
+            int grain = (int) Math.max(tr, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
+            Parallel.forRange(m, grain, tr, (chunk, lo, hi) ->
+                    be.rows(lo, hi, 0, panels, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate));
+        } else {
+            // few rows (a batch): threads take whole panels of columns instead of partial tiles of rows
+            int grain = (int) Math.max(1, Math.min(panels, (2_000_000L * panels) / Math.max(flops, 1)));
+            Parallel.forRange(panels, grain, 1, (chunk, lo, hi) ->
+                    be.rows(0, m, lo, hi, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate));
+        }
         return bp;
     }
 
@@ -197,8 +216,8 @@ public final class Gemm {
         public void multiplyRows(int i0, int i1, float[] a, int aOff, int ars, int acs, float[] c, int cOff, int ldc,
                                  float[] bias, boolean accumulate) {
             if (i1 > i0) {
-                backend.rows(i0, i1, n, k, a, aOff, ars, null, linear(k, acs), data, width, c, cOff, ldc, bias,
-                        accumulate);
+                backend.rows(i0, i1, 0, (n + width - 1) / width, n, k, a, aOff, ars, null, linear(k, acs), acs, data, width,
+                        c, cOff, ldc, bias, accumulate);
             }
         }
 
@@ -209,7 +228,8 @@ public final class Gemm {
         public void multiplyRows(int i0, int i1, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] c,
                                  int cOff, int ldc, float[] bias, boolean accumulate) {
             if (i1 > i0) {
-                backend.rows(i0, i1, n, k, a, aOff, ars, iOff, kOff, data, width, c, cOff, ldc, bias, accumulate);
+                backend.rows(i0, i1, 0, (n + width - 1) / width, n, k, a, aOff, ars, iOff, kOff, 0, data, width, c, cOff,
+                        ldc, bias, accumulate);
             }
         }
     }
@@ -226,13 +246,37 @@ public final class Gemm {
 
     /** Packs B (k×n) into panels of {@code width} columns, each k×width row-major, zero-padded. */
     static float[] packB(float[] b, int bOff, int brs, int bcs, int k, int n, int width, float[] pack) {
-        int panels = (n + width - 1) / width;
-        int size = panels * k * width;
-        float[] bp = pack != null && pack.length >= size ? pack : new float[size];
-        for (int panel = 0; panel < panels; panel++) {
+        float[] bp = packBuffer(k, n, width, pack);
+        packPanels(b, bOff, brs, bcs, k, n, width, bp, 0, (n + width - 1) / width);
+        return bp;
+    }
+
+    /** {@code pack} when it holds the packed B of a k×n matrix in panels of {@code width}, else a new array. */
+    private static float[] packBuffer(int k, int n, int width, float[] pack) {
+        int size = (n + width - 1) / width * k * width;
+        return pack != null && pack.length >= size ? pack : new float[size];
+    }
+
+    /** Packs panels {@code [panel0, panel1)} of B into {@code bp}. */
+    private static void packPanels(float[] b, int bOff, int brs, int bcs, int k, int n, int width, float[] bp,
+                                   int panel0, int panel1) {
+        for (int panel = panel0; panel < panel1; panel++) {
             int j0 = panel * width;
             int cols = Math.min(width, n - j0);
             int base = panel * k * width;
+            if (bcs != 1 && brs == 1) {
+                // B transposed: read each column of the panel along k (contiguous), write it down the panel
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + j) * bcs;
+                    for (int p = 0; p < k; p++) {
+                        bp[base + p * width + j] = b[src + p];
+                    }
+                }
+                for (int p = 0; p < k; p++) {
+                    Arrays.fill(bp, base + p * width + cols, base + (p + 1) * width, 0f);
+                }
+                continue;
+            }
             for (int p = 0; p < k; p++) {
                 int dst = base + p * width;
                 int src = bOff + p * brs + j0 * bcs;
@@ -248,6 +292,5 @@ public final class Gemm {
                 }
             }
         }
-        return bp;
     }
 }

@@ -15,13 +15,17 @@ final class ScalarGemm implements Gemm.GemmBackend {
     }
 
     @Override
-    public void rows(int i0, int i1, int n, int k, float[] a, int aOff, int ars, int[] iOff, int[] kOff, float[] bp,
-                     int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+    public int tileRows() {
+        return 1;
+    }
+
+    @Override
+    public void rows(int i0, int i1, int panel0, int panel1, int n, int k, float[] a, int aOff, int ars, int[] iOff,
+                     int[] kOff, int kStep, float[] bp, int width, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
         float[] acc = new float[width];
-        int panels = (n + width - 1) / width;
         for (int i = i0; i < i1; i++) {
             int aRow = aOff + (iOff == null ? i * ars : iOff[i]);
-            for (int panel = 0; panel < panels; panel++) {
+            for (int panel = panel0; panel < panel1; panel++) {
                 int j0 = panel * width;
                 int cols = Math.min(width, n - j0);
                 int cRow = cOff + i * ldc + j0;

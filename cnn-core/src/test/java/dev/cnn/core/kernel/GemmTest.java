@@ -58,6 +58,36 @@ class GemmTest {
         }
     }
 
+    /**
+     * A transposed A with room after it is read in place (no packing), partial 12-row tiles included; a
+     * row-major A is packed. Both must equal the same product computed from a copy laid out the other way.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void transposedAInPlaceEqualsPackedRowMajor(int threads) {
+        Gemm.useVector(Gemm.vectorAvailable());
+        Parallel.setThreads(threads);
+        Random r = new Random(4);
+        for (int[] s : new int[][] {{37, 45, 300}, {12, 32, 5}, {130, 70, 257}, {1, 17, 9}}) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] at = random(r, k * m + 40); // A(i, p) = at[p·m + i], 40 floats of slack after it
+            float[] a = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    a[i * k + p] = at[p * m + i];
+                }
+            }
+            float[] b = random(r, k * n);
+            float[] c1 = new float[m * n];
+            float[] c2 = new float[m * n];
+            Gemm.gemm(m, n, k, at, 0, 1, m, b, 0, n, 1, c1, 0, n, null, false);
+            Gemm.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c2, 0, n, null, false);
+            assertArrayEquals(c2, c1, "m=" + m + " n=" + n + " k=" + k);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
     void sameInputsAndThreadsGiveBitIdenticalResults(int threads) {
