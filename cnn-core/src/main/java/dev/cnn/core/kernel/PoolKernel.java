@@ -10,8 +10,8 @@ import java.util.Arrays;
  * {@link StepByStep#poolBackward}: an {@code fh x fw} window, per-axis stride, no padding. In max
  * mode the gradient goes to every input equal to the window's maximum, as in the reference. The
  * inner loops run along the contiguous channel axis; examples are spread over {@link Parallel}. The
- * 2×2 max window with at most one vector of channels runs on {@link VectorPool} when the Vector API
- * backend is in use.
+ * 2×2 max window with at most one vector of channels, or a whole number of vectors, runs on
+ * {@link VectorPool} when the Vector API backend is in use.
  */
 public final class PoolKernel {
     private PoolKernel() {
@@ -159,10 +159,11 @@ public final class PoolKernel {
 
     /**
      * Leading output positions of each row that the Vector API 2×2 max kernels take: 0 unless that
-     * backend is in use, the window is a 2×2 max and the channels fit one vector.
+     * backend is in use, the window is a 2×2 max and the channels fit one vector or are whole vectors.
      */
     private static int vectorPositions(Backend backend, PoolGeometry g, boolean max) {
-        if (!max || g.fh() != 2 || g.fw() != 2 || !backend.vectorApi() || g.c() > VectorPool.L) {
+        if (!max || g.fh() != 2 || g.fw() != 2 || !backend.vectorApi()
+                || (g.c() > VectorPool.L && g.c() % VectorPool.L != 0)) {
             return 0;
         }
         return VectorPool.vectorPositions(g.w(), g.outW(), g.strideW(), g.c());

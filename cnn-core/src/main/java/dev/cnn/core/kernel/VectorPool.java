@@ -5,9 +5,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Max pooling over a 2×2 window on the Vector API for at most one vector of channels: one vector per
- * input column block, lanes past the channels computed and overwritten (forward) or given a zero
- * gradient (backward), so the caller must only pass positions whose vectors stay inside the row.
+ * Max pooling over a 2×2 window on the Vector API for at most one vector of channels, or a whole number
+ * of vectors: one vector per input column block (or per block of {@link #L} channels), lanes past the
+ * channels computed and overwritten (forward) or given a zero gradient (backward), so the caller must
+ * only pass positions whose vectors stay inside the row.
  * Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class VectorPool {
@@ -35,6 +36,19 @@ final class VectorPool {
      * positions after the last one afterwards.
      */
     static void forward2x2(float[] x, int r0, int rowStride, int sw, int c, float[] y, int yo, int n) {
+        if (c > L) {
+            // whole vectors of channels (c % L == 0)
+            for (int ow = 0; ow < n; ow++) {
+                int a = r0 + ow * sw * c;
+                int b = a + rowStride;
+                for (int cb = 0; cb < c; cb += L) {
+                    FloatVector left = FloatVector.fromArray(S, x, a + cb).max(FloatVector.fromArray(S, x, b + cb));
+                    FloatVector right = FloatVector.fromArray(S, x, a + c + cb).max(FloatVector.fromArray(S, x, b + c + cb));
+                    left.max(right).intoArray(y, yo + ow * c + cb);
+                }
+            }
+            return;
+        }
         for (int ow = 0; ow < n; ow++) {
             int a = r0 + ow * sw * c;
             int b = a + rowStride;
@@ -50,6 +64,23 @@ final class VectorPool {
      */
     static void backward2x2(float[] x, float[] y, float[] dy, float[] dx, int r0, int rowStride, int sw, int c, int yo,
                             int n) {
+        if (c > L) {
+            // whole vectors of channels (c % L == 0): every lane is a channel
+            for (int ow = 0; ow < n; ow++) {
+                int a = r0 + ow * sw * c;
+                int b = a + rowStride;
+                int o = yo + ow * c;
+                for (int cb = 0; cb < c; cb += L) {
+                    FloatVector m = FloatVector.fromArray(S, y, o + cb);
+                    FloatVector d = FloatVector.fromArray(S, dy, o + cb);
+                    add(x, dx, a + cb, m, d);
+                    add(x, dx, a + c + cb, m, d);
+                    add(x, dx, b + cb, m, d);
+                    add(x, dx, b + c + cb, m, d);
+                }
+            }
+            return;
+        }
         FloatVector keep = FloatVector.fromArray(S, KEEP[c], 0);
         for (int ow = 0; ow < n; ow++) {
             int a = r0 + ow * sw * c;
