@@ -296,14 +296,27 @@ final class DirectConv extends BufferedConv {
         final int outH = g.outH();
         final int outW = g.outW();
         final int kwc = kw * cIn;
+        final int lanes = VectorConv.L;
         final int taps = VectorConv.WEIGHT_TAPS;
         final int channels = VectorConv.WEIGHT_CHANNELS;
-        final int tp = (kwc + taps - 1) / taps * taps;
+        // kernel rows of whole vectors (32 channels x 5 columns): tiles of taps run on across the kernel rows, so
+        // only the last tile has padding lanes; otherwise each kernel row is padded to whole tiles
+        final boolean flat = kwc % lanes == 0;
+        final int rowTaps = (kwc + taps - 1) / taps * taps;
+        final int tp = flat ? (kh * kwc + taps - 1) / taps * taps : kh * rowTaps;
         final int cop = (cOut + channels - 1) / channels * channels;
         final int perImage = outH * outW;
         final boolean copyDy = cop != cOut;
+        // the offset in the padded image of each vector of taps (padding lanes read the image's start)
+        final int[] tapOffset = new int[tp / lanes];
+        for (int v = 0; v < tapOffset.length; v++) {
+            int t = v * lanes;
+            int u = flat ? t / kwc : t / rowTaps;
+            int within = flat ? t % kwc : t % rowTaps;
+            tapOffset[v] = u < kh ? u * wp * cIn + within : 0;
+        }
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, copyDy ? perImage * cop : 0, kh * cop * tp + cOut);
+        ensureBackward(chunks, copyDy ? perImage * cop : 0, cop * tp + cOut);
         ensureImages(chunks, hp * wp * cIn + taps);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] xp = images[chunk];
@@ -321,15 +334,15 @@ final class DirectConv extends BufferedConv {
                     }
                     dyBase = 0;
                 }
-                for (int u = 0; u < kh; u++) {
-                    for (int c0 = 0; c0 < cop; c0 += channels) {
-                        for (int t0 = 0; t0 < tp; t0 += taps) {
-                            VectorConv.weightRow(xp, u * wp * cIn + t0, cIn, (wp - outW) * cIn, dyb, dyBase + c0, cop,
-                                    outH, outW, part, (u * cop + c0) * tp + t0, tp);
-                        }
+                for (int c0 = 0; c0 < cop; c0 += channels) {
+                    for (int t0 = 0; t0 < tp; t0 += taps) {
+                        int v = t0 / lanes;
+                        int q = tapOffset[v];
+                        VectorConv.weightRow(xp, q, tapOffset[v + 1] - q, tapOffset[v + 2] - q, cIn, (wp - outW) * cIn,
+                                dyb, dyBase + c0, cop, outH, outW, part, c0 * tp + t0, tp);
                     }
                 }
-                ConvSupport.addSums(dy, img * perImage, perImage, cOut, part, kh * cop * tp);
+                ConvSupport.addSums(dy, img * perImage, perImage, cOut, part, cop * tp);
             }
         });
         for (int c = 0; c < chunks; c++) {
@@ -337,14 +350,15 @@ final class DirectConv extends BufferedConv {
             for (int u = 0; u < kh; u++) {
                 for (int t = 0; t < kwc; t++) {
                     int dst = (u * kwc + t) * cOut;
+                    int src = u * (flat ? kwc : rowTaps) + t;
                     for (int co = 0; co < cOut; co++) {
-                        dw[dst + co] += part[(u * cop + co) * tp + t];
+                        dw[dst + co] += part[co * tp + src];
                     }
                 }
             }
             if (db != null) {
                 for (int co = 0; co < cOut; co++) {
-                    db[co] += part[kh * cop * tp + co];
+                    db[co] += part[cop * tp + co];
                 }
             }
         }

@@ -651,14 +651,15 @@ final class VectorConv {
 
 
     /**
-     * Weight gradient of one kernel row for 8 output channels and 3 vectors of taps, summed over {@code rows}
-     * rows of {@code count} output positions: {@code acc[ao + c·as + t] += dy[d + c] · xp[q + t]}, {@code d}
-     * stepping by {@code dys} per position, {@code q} by {@code ps} per position and {@code xRowStep} more per row, for
-     * {@code c < 8} and {@code t < 3·L} (the taps of a kernel row are {@code kw·cIn} contiguous values of the
-     * padded image; lanes past them are computed and never read).
+     * Weight gradient for 8 output channels and 3 vectors of taps, summed over {@code rows} rows of
+     * {@code count} output positions: {@code acc[ao + c·as + j·L + t] += dy[d + c] · xp[q + o_j + t]} for
+     * {@code c < 8}, {@code j < 3}, {@code t < L}, with {@code o_0 = 0} and {@code o_1}, {@code o_2} given (each
+     * vector of taps is L contiguous values of the padded image: {@code L} and {@code 2·L} when the three lie in
+     * one kernel row); {@code d} steps by {@code dys} per position, {@code q} by {@code ps} per position and
+     * {@code xRowStep} more per row. Lanes past the taps are computed and never read.
      */
-    static void weightRow(float[] xp, int xr, int ps, int xRowStep, float[] dy, int dyr, int dys, int rows, int count,
-                          float[] acc, int ao, int as) {
+    static void weightRow(float[] xp, int xr, int o1, int o2, int ps, int xRowStep, float[] dy, int dyr, int dys, int rows,
+                          int count, float[] acc, int ao, int as) {
         // registers: 8 channels x 3 tap accumulators + 3 tap loads + 1 broadcast = 28 of AVX-512's 32
         FloatVector a00 = FloatVector.fromArray(S, acc, ao);
         FloatVector a01 = FloatVector.fromArray(S, acc, ao + L);
@@ -689,8 +690,8 @@ final class VectorConv {
         int ow = 0;
         for (int i = 0; i < rows * count; i++) {
             FloatVector x0 = FloatVector.fromArray(S, xp, q);
-            FloatVector x1 = FloatVector.fromArray(S, xp, q + L);
-            FloatVector x2 = FloatVector.fromArray(S, xp, q + 2 * L);
+            FloatVector x1 = FloatVector.fromArray(S, xp, q + o1);
+            FloatVector x2 = FloatVector.fromArray(S, xp, q + o2);
             FloatVector d0 = FloatVector.broadcast(S, dy[d]);
             a00 = x0.fma(d0, a00);
             a01 = x1.fma(d0, a01);
