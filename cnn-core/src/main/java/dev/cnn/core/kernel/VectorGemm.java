@@ -79,11 +79,11 @@ final class VectorGemm implements Gemm.GemmBackend {
                         int rows = Math.min(MR, m1 - i);
                         int aBase = inPlace ? aOff + i + p0 * kStep : (i - m0) * kc;
                         int cBase = cOff + i * ldc + j0;
-                        if (rows == MR && cols == width) {
+                        if ((rows == MR || rows == 4) && cols == width) {
                             if (!acc) {
                                 // tiles always start from C: one source for the accumulators keeps C2
                                 // from merging two kinds of vector values (which can make it box them)
-                                for (int r = 0; r < MR; r++) {
+                                for (int r = 0; r < rows; r++) {
                                     int o = cBase + r * ldc;
                                     if (bias == null) {
                                         Arrays.fill(c, o, o + width, 0f);
@@ -92,7 +92,12 @@ final class VectorGemm implements Gemm.GemmBackend {
                                     }
                                 }
                             }
-                            tile(width, kc, ap, aBase, aStride, bp, bBase, c, cBase, ldc);
+                            if (rows == MR) {
+                                tile(width, kc, ap, aBase, aStride, bp, bBase, c, cBase, ldc);
+                            } else {
+                                // the last 4 rows of a batch of 64 (= 5·12 + 4), without a padded copy
+                                tile4(width, kc, ap, aBase, aStride, bp, bBase, c, cBase, ldc);
+                            }
                         } else {
                             // partial tile: compute on a zero-padded copy so the kernel only sees whole vectors
                             for (int r = 0; r < MR; r++) {
@@ -312,5 +317,80 @@ final class VectorGemm implements Gemm.GemmBackend {
         c9.intoArray(c, cBase + 9 * ldc);
         c10.intoArray(c, cBase + 10 * ldc);
         c11.intoArray(c, cBase + 11 * ldc);
+    }
+
+    /** {@link #tile} for 4 rows: their A values are the first 4 of each step's 12 (or 4 adjacent ones in place). */
+    private static void tile4(int width, int kc, float[] ap, int aBase, int aStride, float[] bp, int bBase, float[] c,
+                              int cBase, int ldc) {
+        if (width == L) {
+            tile4x1(kc, ap, aBase, aStride, bp, bBase, c, cBase, ldc);
+        } else {
+            tile4x2(kc, ap, aBase, aStride, bp, bBase, c, cBase, ldc);
+        }
+    }
+
+    private static void tile4x2(int kc, float[] ap, int aBase, int aStride, float[] bp, int bBase, float[] c, int cBase,
+                                 int ldc) {
+        FloatVector c0_0 = FloatVector.fromArray(S, c, cBase);
+        FloatVector c0_1 = FloatVector.fromArray(S, c, cBase + L);
+        FloatVector c1_0 = FloatVector.fromArray(S, c, cBase + ldc);
+        FloatVector c1_1 = FloatVector.fromArray(S, c, cBase + ldc + L);
+        FloatVector c2_0 = FloatVector.fromArray(S, c, cBase + 2 * ldc);
+        FloatVector c2_1 = FloatVector.fromArray(S, c, cBase + 2 * ldc + L);
+        FloatVector c3_0 = FloatVector.fromArray(S, c, cBase + 3 * ldc);
+        FloatVector c3_1 = FloatVector.fromArray(S, c, cBase + 3 * ldc + L);
+        for (int p = 0; p < kc; p++) {
+            int bo = bBase + p * 2 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            int ao = aBase + p * aStride;
+            FloatVector v;
+            v = FloatVector.broadcast(S, ap[ao]);
+            c0_0 = v.fma(b0, c0_0);
+            c0_1 = v.fma(b1, c0_1);
+            v = FloatVector.broadcast(S, ap[ao + 1]);
+            c1_0 = v.fma(b0, c1_0);
+            c1_1 = v.fma(b1, c1_1);
+            v = FloatVector.broadcast(S, ap[ao + 2]);
+            c2_0 = v.fma(b0, c2_0);
+            c2_1 = v.fma(b1, c2_1);
+            v = FloatVector.broadcast(S, ap[ao + 3]);
+            c3_0 = v.fma(b0, c3_0);
+            c3_1 = v.fma(b1, c3_1);
+        }
+        c0_0.intoArray(c, cBase);
+        c0_1.intoArray(c, cBase + L);
+        c1_0.intoArray(c, cBase + ldc);
+        c1_1.intoArray(c, cBase + ldc + L);
+        c2_0.intoArray(c, cBase + 2 * ldc);
+        c2_1.intoArray(c, cBase + 2 * ldc + L);
+        c3_0.intoArray(c, cBase + 3 * ldc);
+        c3_1.intoArray(c, cBase + 3 * ldc + L);
+    }
+
+    private static void tile4x1(int kc, float[] ap, int aBase, int aStride, float[] bp, int bBase, float[] c, int cBase,
+                                 int ldc) {
+        FloatVector c0_0 = FloatVector.fromArray(S, c, cBase);
+        FloatVector c1_0 = FloatVector.fromArray(S, c, cBase + ldc);
+        FloatVector c2_0 = FloatVector.fromArray(S, c, cBase + 2 * ldc);
+        FloatVector c3_0 = FloatVector.fromArray(S, c, cBase + 3 * ldc);
+        for (int p = 0; p < kc; p++) {
+            int bo = bBase + p * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            int ao = aBase + p * aStride;
+            FloatVector v;
+            v = FloatVector.broadcast(S, ap[ao]);
+            c0_0 = v.fma(b0, c0_0);
+            v = FloatVector.broadcast(S, ap[ao + 1]);
+            c1_0 = v.fma(b0, c1_0);
+            v = FloatVector.broadcast(S, ap[ao + 2]);
+            c2_0 = v.fma(b0, c2_0);
+            v = FloatVector.broadcast(S, ap[ao + 3]);
+            c3_0 = v.fma(b0, c3_0);
+        }
+        c0_0.intoArray(c, cBase);
+        c1_0.intoArray(c, cBase + ldc);
+        c2_0.intoArray(c, cBase + 2 * ldc);
+        c3_0.intoArray(c, cBase + 3 * ldc);
     }
 }
