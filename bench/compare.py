@@ -57,7 +57,7 @@ for w in order:
         continue
     unit = units[w]
     c = statistics.median(cnn[w])
-    fmt = '{:,.1f}' if c < 10000 else '{:,.0f}'
+    fmt = '{:,.1f}' if unit in ('GFLOP/s', 'GB/s') else '{:,.0f}'
     if w in peer:
         ratios = cnn[w + ' ratio']
         print('| %s | %s | %s | %s | %.2f | %.2f–%.2f |' % (w, unit, fmt.format(c), fmt.format(statistics.median(peer[w])),
