@@ -88,40 +88,70 @@ final class StepBreakdown {
         }
     }
 
+    /** A copy of a network with every layer wrapped in a timer, trained with Adam on one fixed batch. */
+    private static final class TimedModel {
+        final Timed[] timed;
+        final List<String> names;
+        final Model model;
+
+        TimedModel(Model plain, Loss loss) {
+            Model.Builder b = Model.builder(28, 28, 1);
+            names = plain.layerNames();
+            timed = new Timed[plain.layers().size()];
+            for (int i = 0; i < timed.length; i++) {
+                timed[i] = new Timed(plain.layers().get(i));
+                b.add(names.get(i), timed[i]);
+            }
+            model = b.loss(loss).optimizer(new Adam()).build();
+        }
+
+        /**
+         * {@code warmUp} steps, then the timers cleared and {@code steps} steps timed: returns {@code [nanoseconds,
+         * bytes allocated by the calling thread]} of the timed steps.
+         */
+        long[] run(Tensor x, Tensor y, int warmUp, int steps) {
+            for (int i = 0; i < warmUp; i++) {
+                model.trainBatch(x, y);
+            }
+            for (Timed t : timed) {
+                t.nanos = 0;
+                t.backwardNanos = 0;
+            }
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long bytes = mx.getCurrentThreadAllocatedBytes();
+            long start = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                model.trainBatch(x, y);
+            }
+            long total = System.nanoTime() - start;
+            return new long[] {total, mx.getCurrentThreadAllocatedBytes() - bytes};
+        }
+    }
+
+    /** 64 one-hot labels over {@code classes} classes ({@code i % classes}), or 0/1 alternating for one output. */
+    private static Tensor labels(int classes) {
+        Tensor y = Tensor.zeros(64, classes);
+        for (int i = 0; i < 64; i++) {
+            if (classes == 1) {
+                y.set(i % 2, i, 0);
+            } else {
+                y.set(1, i, i % classes);
+            }
+        }
+        return y;
+    }
+
     /**
      * The share of a training step of the default {@code cnn train images} network on 28x28x1 images (two
      * conv → batch norm → ReLU → pool blocks, then 64 → 1), by layer type, in layer-type order of first
      * appearance, plus {@code "other"} (loss, optimizer, batch handling); and the step in ms under {@code "stepMs"}.
      */
     static Map<String, Double> imagesNetShares(int steps) {
-        Model plain = Task.imageNet(new int[] {28, 28, 1}, 2, Init.HE, 1).build();
-        Model.Builder b = Model.builder(28, 28, 1);
-        Timed[] timed = new Timed[plain.layers().size()];
-        for (int i = 0; i < timed.length; i++) {
-            timed[i] = new Timed(plain.layers().get(i));
-            b.add(plain.layerNames().get(i), timed[i]);
-        }
-        Model m = b.loss(Loss.BINARY_CROSS_ENTROPY).optimizer(new Adam()).build();
-        NumpyRandom rng = new NumpyRandom(1);
-        Tensor x = rng.rand(64, 28, 28, 1);
-        Tensor y = Tensor.zeros(64, 1);
-        for (int i = 0; i < 64; i++) {
-            y.set(i % 2, i, 0);
-        }
-        for (int i = 0; i < Math.max(50, steps / 2); i++) {
-            m.trainBatch(x, y);
-        }
-        for (Timed t : timed) {
-            t.nanos = 0;
-        }
-        long start = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-            m.trainBatch(x, y);
-        }
-        long total = System.nanoTime() - start;
+        TimedModel m = new TimedModel(Task.imageNet(new int[] {28, 28, 1}, 2, Init.HE, 1).build(), Loss.BINARY_CROSS_ENTROPY);
+        long total = m.run(new NumpyRandom(1).rand(64, 28, 28, 1), labels(1), Math.max(50, steps / 2), steps)[0];
         Map<String, Double> shares = new java.util.LinkedHashMap<>();
         double inLayers = 0;
-        for (Timed t : timed) {
+        for (Timed t : m.timed) {
             shares.merge(t.type(), (double) t.nanos / total, Double::sum);
             inLayers += (double) t.nanos / total;
         }
@@ -140,37 +170,15 @@ final class StepBreakdown {
         NumpyRandom rng = new NumpyRandom(1);
         Model plain = Task.lenet(rng, Init.HE, 32, 64, 256, 10).add("softmax", Activation.softmax())
                 .loss(Loss.CATEGORICAL_CROSS_ENTROPY).build();
-        Model.Builder b = Model.builder(28, 28, 1);
-        Timed[] timed = new Timed[plain.layers().size()];
-        for (int i = 0; i < timed.length; i++) {
-            timed[i] = new Timed(plain.layers().get(i));
-            b.add(plain.layerNames().get(i), timed[i]);
-        }
-        Model m = b.loss(Loss.CATEGORICAL_CROSS_ENTROPY).optimizer(new Adam()).build();
-        Tensor x = rng.rand(64, 28, 28, 1);
-        Tensor y = Tensor.zeros(64, 10);
-        for (int i = 0; i < 64; i++) {
-            y.set(1, i, i % 10);
-        }
-        for (int i = 0; i < Math.max(30, steps / 2); i++) {
-            m.trainBatch(x, y);
-        }
-        for (Timed t : timed) {
-            t.nanos = 0;
-            t.backwardNanos = 0;
-        }
-        long start = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-            m.trainBatch(x, y);
-        }
-        long total = System.nanoTime() - start;
+        TimedModel m = new TimedModel(plain, Loss.CATEGORICAL_CROSS_ENTROPY);
+        long total = m.run(rng.rand(64, 28, 28, 1), labels(10), Math.max(30, steps / 2), steps)[0];
         Map<String, double[]> profile = new java.util.LinkedHashMap<>();
         double inLayers = 0;
-        for (int i = 0; i < timed.length; i++) {
-            Timed t = timed[i];
+        for (int i = 0; i < m.timed.length; i++) {
+            Timed t = m.timed[i];
             double fwd = (double) (t.nanos - t.backwardNanos) / total;
             double bwd = (double) t.backwardNanos / total;
-            profile.put(plain.layerNames().get(i), new double[] {fwd, bwd});
+            profile.put(m.names.get(i), new double[] {fwd, bwd});
             inLayers += fwd + bwd;
         }
         profile.put("other", new double[] {1 - inLayers});
@@ -181,38 +189,14 @@ final class StepBreakdown {
     /** {@code [step ms, kernel share of the step, bytes allocated per step]} over {@code steps} steps after warm-up. */
     static double[] measure(int steps) {
         NumpyRandom rng = new NumpyRandom(1);
-        Model.Builder b = Model.builder(28, 28, 1);
         Model plain = Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
                 .loss(Loss.BINARY_CROSS_ENTROPY).build();
-        Timed[] timed = new Timed[plain.layers().size()];
-        for (int i = 0; i < timed.length; i++) {
-            timed[i] = new Timed(plain.layers().get(i));
-            b.add(plain.layerNames().get(i), timed[i]);
-        }
-        Model m = b.loss(Loss.BINARY_CROSS_ENTROPY).optimizer(new Adam()).build();
-        Tensor x = rng.rand(64, 28, 28, 1);
-        Tensor y = Tensor.zeros(64, 1);
-        for (int i = 0; i < 64; i++) {
-            y.set(i % 2, i, 0);
-        }
-        for (int i = 0; i < Math.max(50, steps / 2); i++) {
-            m.trainBatch(x, y);
-        }
-        for (Timed t : timed) {
-            t.nanos = 0;
-        }
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long bytes = mx.getCurrentThreadAllocatedBytes();
-        long start = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-            m.trainBatch(x, y);
-        }
-        long total = System.nanoTime() - start;
-        bytes = mx.getCurrentThreadAllocatedBytes() - bytes;
+        TimedModel m = new TimedModel(plain, Loss.BINARY_CROSS_ENTROPY);
+        long[] r = m.run(rng.rand(64, 28, 28, 1), labels(1), Math.max(50, steps / 2), steps);
         long kernel = 0;
-        for (Timed t : timed) {
+        for (Timed t : m.timed) {
             kernel += t.isKernel() ? t.nanos : 0;
         }
-        return new double[] {total / 1e6 / steps, (double) kernel / total, (double) bytes / steps};
+        return new double[] {r[0] / 1e6 / steps, (double) kernel / r[0], (double) r[1] / steps};
     }
 }

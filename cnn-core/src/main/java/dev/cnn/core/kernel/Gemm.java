@@ -12,8 +12,9 @@ import org.apache.logging.log4j.Logger;
  * {@code a[aOff + i·aRowStride + p·aColStride]} and {@code B(p, j)} is
  * {@code b[bOff + p·bRowStride + j·bColStride]}; C is row-major with leading dimension {@code ldc}.
  *
- * <p>B is packed into panels, then rows of C are split across {@link Parallel#threads()} threads;
- * each element of C is summed by one thread in a fixed order, so results are deterministic. The
+ * <p>B is packed into panels (in parallel), then rows of C are split across {@link Parallel#threads()}
+ * threads, or, for products with fewer than two register tiles of rows per thread, the column panels
+ * are; each element of C is summed by one thread in a fixed order, so results are deterministic. The
  * Vector API backend is used when {@code jdk.incubator.vector} is present (and the system property
  * {@code cnn.vector} is not {@code false}); otherwise a plain-Java backend.
  */
@@ -148,8 +149,9 @@ public final class Gemm {
         float[] bp = packBuffer(k, n, width, pack);
         long flops = 2L * m * n * Math.max(k, 1);
         // B is packed panel by panel in parallel (a transposed B is a gather: as slow as a small product)
-        Parallel.forRange(panels, Math.max(1, (int) Math.min(panels, 400_000L * panels / Math.max(1L * k * n, 1))), 1,
-                (chunk, lo, hi) -> packPanels(b, bOff, brs, bcs, k, n, width, bp, lo, hi));
+        // (a thread takes at least ~400,000 floats of panels: smaller packs stay on the calling thread)
+        int panelGrain = (int) Math.max(1, 400_000L / Math.max(1L * k * width, 1));
+        Parallel.forRange(panels, panelGrain, 1, (chunk, lo, hi) -> packPanels(b, bOff, brs, bcs, k, n, width, bp, lo, hi));
         int tr = be.tileRows();
         int threads = Parallel.threads();
         if (m >= 2 * tr * threads || panels < threads) {
