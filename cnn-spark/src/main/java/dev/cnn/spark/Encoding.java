@@ -60,7 +60,7 @@ final class Encoding implements Serializable {
 
     /** Writes row {@code row}'s input (column {@code col}) at {@code x[off..]}, standardised for a table model. */
     void input(Row row, int col, StructField field, float[] x, int off) {
-        Inputs.fill(row, col, field, size, scale, x, off);
+        Inputs.fill(row, col, field, shape, size, scale, x, off);
         if (features != null) {
             for (int c = 0; c < size; c++) {
                 x[off + c] = (float) ((x[off + c] - features.mean(c)) / features.std(c));

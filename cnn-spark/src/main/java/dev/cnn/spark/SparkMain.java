@@ -26,7 +26,9 @@ import org.apache.spark.sql.types.StructType;
  * The Spark entry point ({@code spark-submit --class dev.cnn.spark.SparkMain cnn-spark.jar COMMAND ...}, or
  * plain {@code java} with Spark on the class path): {@code prepare} writes MNIST IDX files, an image folder or
  * a CSV table as Parquet ({@code pixels} binary + {@code label} int, or {@code features} array&lt;double&gt; +
- * {@code label} double); {@code predict} scores a model over Parquet rows; {@code train} trains one with
+ * {@code label} double); {@code predict} scores a model over Parquet rows or, with {@code --format image}, over
+ * image files read by Spark's image data source (labelled by folder when the model names its classes), and
+ * writes the predictions as Parquet or JSON lines ({@code --out} ending in {@code .json}); {@code train} trains one with
  * {@link SparkTrainer}. {@code --master} defaults to {@code local[*]}. Exit codes: 0 success, 2 usage error,
  * 1 failure.
  */
@@ -35,7 +37,8 @@ public final class SparkMain {
             "usage: SparkMain prepare mnist IDX_DIR OUT.parquet [--split train|test] [--digits 2,5]",
             "       SparkMain prepare images DIR OUT.parquet",
             "       SparkMain prepare table FILE.csv OUT.parquet --target COLUMN",
-            "       SparkMain predict MODEL.cnn DATA.parquet [--input pixels] [--label label] [--out OUT.parquet]",
+            "       SparkMain predict MODEL.cnn DATA.parquet [--input pixels] [--label label] [--out OUT.parquet|OUT.json]",
+            "       SparkMain predict MODEL.cnn IMAGE_DIR --format image [--out OUT.parquet|OUT.json]",
             "       SparkMain train DATA.parquet --network NET.json|START.cnn --out MODEL.cnn [--input-shape 28,28,1]",
             "                 [--epochs 3] [--batch-size 64] [--lr 0.002] [--seed 1] [--validation VAL.parquet]",
             "                 [--input pixels] [--label label] [--checkpoint-every STEPS]",
@@ -178,23 +181,81 @@ public final class SparkMain {
 
     private static int predict(SparkSession spark, List<String> positional, Map<String, String> options) throws Exception {
         Path modelFile = Path.of(arg(positional, 1, "MODEL.cnn"));
-        org.apache.spark.sql.Dataset<Row> data = spark.read().parquet(arg(positional, 2, "DATA.parquet"));
-        String input = options.getOrDefault("input", data.schema().getFieldIndex("pixels").isDefined() ? "pixels" : "features");
-        try (SparkPredictor p = SparkPredictor.load(spark, modelFile)) {
-            org.apache.spark.sql.Dataset<Row> scored = p.transform(data, input);
-            if (options.containsKey("out")) {
-                scored.drop(input).write().mode(SaveMode.Overwrite).parquet(options.get("out"));
-                System.out.println("wrote predictions to " + options.get("out"));
-            }
-            String label = options.getOrDefault("label", "label");
-            if (data.schema().getFieldIndex(label).isDefined()) {
-                Evaluation e = p.evaluate(data, input, label);
-                System.out.println(describe(e));
-            } else if (!options.containsKey("out")) {
-                System.out.println("scored " + scored.count() + " rows");
+        String source = arg(positional, 2, "DATA.parquet or IMAGE_DIR");
+        String format = options.getOrDefault("format", "parquet");
+        Model model = Model.load(modelFile);
+        org.apache.spark.sql.Dataset<Row> data;
+        org.apache.spark.sql.Dataset<Row> decoded = null;
+        String input;
+        if (format.equals("image")) {
+            // decoded once: the predictions and the evaluation both read the images
+            decoded = spark.read().format("image").option("recursiveFileLookup", "true")
+                    .option("pathGlobFilter", "*.{png,jpg,jpeg,PNG,JPG,JPEG}").load(source)
+                    .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+            data = labelledByFolder(decoded, model);
+            input = "image";
+        } else if (format.equals("parquet")) {
+            data = spark.read().parquet(source);
+            input = options.getOrDefault("input", data.schema().getFieldIndex("pixels").isDefined() ? "pixels" : "features");
+        } else {
+            throw new UsageException("--format takes parquet or image, got " + format);
+        }
+        try (SparkPredictor p = SparkPredictor.of(spark, model)) {
+            return predict(p, data, input, options);
+        } finally {
+            if (decoded != null) {
+                decoded.unpersist(false);
             }
         }
+    }
+
+    private static int predict(SparkPredictor p, org.apache.spark.sql.Dataset<Row> data, String input,
+                               Map<String, String> options) {
+        org.apache.spark.sql.Dataset<Row> scored = p.transform(data, input);
+        if (options.containsKey("out")) {
+            String out = options.get("out");
+            org.apache.spark.sql.Dataset<Row> written = input.equals("image")
+                    ? scored.withColumn("origin", org.apache.spark.sql.functions.col("image.origin")).drop(input)
+                    : scored.drop(input);
+            if (out.endsWith(".json")) {
+                written.write().mode(SaveMode.Overwrite).json(out);
+            } else {
+                written.write().mode(SaveMode.Overwrite).parquet(out);
+            }
+            System.out.println("wrote predictions to " + out);
+        }
+        String label = options.getOrDefault("label", "label");
+        if (data.schema().getFieldIndex(label).isDefined()) {
+            Evaluation e = p.evaluate(data, input, label);
+            System.out.println(describe(e));
+        } else if (!options.containsKey("out")) {
+            System.out.println("scored " + scored.count() + " rows");
+        }
         return 0;
+    }
+
+    /**
+     * Rows of Spark's image data source with a {@code label} column added when the model names its classes
+     * ({@code classNames}, as {@code cnn train images} writes them) and every file's folder is one of them: the
+     * index of that class.
+     */
+    private static org.apache.spark.sql.Dataset<Row> labelledByFolder(org.apache.spark.sql.Dataset<Row> df, Model model) {
+        if (!(model.metadata().get("classNames") instanceof List<?> names) || names.isEmpty()) {
+            return df;
+        }
+        org.apache.spark.sql.Column[] classes = names.stream().map(n -> org.apache.spark.sql.functions.lit(String.valueOf(n)))
+                .toArray(org.apache.spark.sql.Column[]::new);
+        org.apache.spark.sql.Column folder = org.apache.spark.sql.functions.regexp_extract(
+                org.apache.spark.sql.functions.col("image.origin"), "([^/]+)/[^/]+$", 1);
+        org.apache.spark.sql.Dataset<Row> labelled = df.withColumn("label", org.apache.spark.sql.functions.array_position(
+                org.apache.spark.sql.functions.array(classes), folder).minus(1).cast("int"));
+        long outside = labelled.filter("label < 0").count();
+        if (outside > 0) {
+            System.out.println(outside + " images are not in a folder named after one of the model's classes " + names
+                    + ": scored without evaluation");
+            return df;
+        }
+        return labelled;
     }
 
     /**

@@ -33,8 +33,13 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>The input column is either {@code binary} — raw uint8 pixels of one sample in NHWC order, multiplied by
  * the model's {@code inputScale} metadata (1/255 when absent), the form {@code cnn} stores images in — or
- * {@code array<float>} / {@code array<double>} with the network's inputs as they are. A wrong type or length
- * is an error naming the column, the expected and the found size. A model that carries scaling statistics in
+ * {@code array<float>} / {@code array<double>} with the network's inputs as they are, or the {@code image}
+ * struct of Spark's image data source ({@code spark.read().format("image")}, which needs {@code spark-mllib} on
+ * the class path, as Spark distributions have it): its BGR(A) rows become the pixels {@code cnn}'s
+ * {@code ImageFolder} reads from the same file (RGB with alpha dropped, or gray {@code round(0.299 R + 0.587 G
+ * + 0.114 B)} for a one-channel model; a gray image copied into every channel of an RGB model), scaled like
+ * binary pixels; images of another size than the model's are refused, not resized. A wrong type, length or
+ * image size is an error naming the column (and the image's file), the expected and the found size. A model that carries scaling statistics in
  * its metadata ({@code featureScaler}, {@code targetScaler}, as {@code cnn train table} writes them) gets
  * numeric inputs standardised with them, and a regression model's {@code prediction} (and
  * {@link #evaluate}'s RMSE and MAE) in the target's own units.

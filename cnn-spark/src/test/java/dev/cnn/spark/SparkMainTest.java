@@ -67,6 +67,67 @@ class SparkMainTest {
     }
 
     @Test
+    void anImageFolderIsScoredThroughSparksImageDataSourceWithLabelsFromFolderNames() throws Exception {
+        NumpyRandom rng = new NumpyRandom(4);
+        Path images = dir.resolve("images");
+        for (String c : java.util.List.of("x", "y")) {
+            Files.createDirectories(images.resolve(c));
+            for (int i = 0; i < 4; i++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(5, 4,
+                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                for (int p = 0; p < 20; p++) {
+                    img.getRaster().setSample(p % 5, p / 5, 0, (int) (rng.nextDouble() * 256));
+                }
+                javax.imageio.ImageIO.write(img, i % 2 == 0 ? "png" : "jpg", images.resolve(c).resolve(i + (i % 2 == 0
+                        ? ".png" : ".jpg")).toFile());
+            }
+        }
+        Files.writeString(images.resolve("x").resolve("notes.txt"), "not an image");
+        Model m = Model.builder(4, 5, 1).seed(3).add("flat", new dev.cnn.nn.Flatten())
+                .add("fc", new dev.cnn.nn.FullyConnected(2)).add("softmax", dev.cnn.nn.Activation.softmax()).build();
+        m.metadata().put("classNames", java.util.List.of("x", "y"));
+        m.metadata().put("inputScale", 1.0 / 255);
+        Path model = dir.resolve("images.cnn");
+        m.save(model);
+        // what cnn computes on the same files, read by its own ImageFolder
+        dev.cnn.data.ImageSet set = dev.cnn.data.ImageFolder.load(images, 1);
+        float[] x = new float[set.count() * 20];
+        for (int i = 0; i < set.count(); i++) {
+            for (int p = 0; p < 20; p++) {
+                x[i * 20 + p] = (float) ((set.image(i)[p] & 0xff) * (1.0 / 255));
+            }
+        }
+        int[] predicted = m.predictClasses(dev.cnn.core.Tensor.wrap(x, set.count(), 4, 5, 1));
+        int wrong = 0;
+        for (int i = 0; i < set.count(); i++) {
+            wrong += predicted[i] != set.label(i) ? 1 : 0;
+        }
+        String out = dir.resolve("scores.json").toString();
+        Run r = run("predict", model.toString(), images.toString(), "--format", "image", "--out", out, "--master", "local[2]");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(" + wrong + " wrong of 8)"), "as cnn on ImageFolder's pixels: " + wrong + " wrong; "
+                + r.out());
+        long lines = 0;
+        try (java.util.stream.Stream<Path> parts = Files.list(Path.of(out))) {
+            for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                for (String line : Files.readAllLines(part)) {
+                    assertTrue(line.contains("\"origin\":\"file:") && line.contains("\"probability\":"), line);
+                    lines++;
+                }
+            }
+        }
+        assertEquals(8, lines, "one JSON line per image, the text file left out");
+
+        // a folder that is not a class: scored, not evaluated
+        Files.createDirectories(images.resolve("z"));
+        Files.copy(images.resolve("x").resolve("0.png"), images.resolve("z").resolve("0.png"));
+        Run unlabelled = run("predict", model.toString(), images.toString(), "--format", "image", "--master", "local[2]");
+        assertEquals(0, unlabelled.code(), unlabelled.err());
+        assertTrue(unlabelled.out().contains("1 images are not in a folder named after one of the model's classes [x, y]")
+                && unlabelled.out().contains("scored 9 rows"), unlabelled.out());
+    }
+
+    @Test
     void mnistFilesBecomePixelRowsAndUsageErrorsExitTwo() throws Exception {
         Path idx = Files.createDirectories(dir.resolve("idx"));
         for (String set : new String[] {"train", "t10k"}) {

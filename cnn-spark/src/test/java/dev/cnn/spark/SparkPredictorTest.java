@@ -178,6 +178,119 @@ class SparkPredictorTest {
         }
     }
 
+    /** Writes {@code n} random {@code h x w} images of {@code type} into each of the class folders a and b. */
+    private static void writeImages(java.nio.file.Path root, int n, int h, int w, int type, NumpyRandom rng)
+            throws java.io.IOException {
+        for (String c : List.of("a", "b")) {
+            java.nio.file.Files.createDirectories(root.resolve(c));
+            for (int i = 0; i < n; i++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, type);
+                for (int yy = 0; yy < h; yy++) {
+                    for (int xx = 0; xx < w; xx++) {
+                        int argb = (int) (rng.nextDouble() * 0x1000000) | (c.equals("b") ? 0xff000000 : 0x7f000000);
+                        if (type == java.awt.image.BufferedImage.TYPE_BYTE_GRAY) {
+                            img.getRaster().setSample(xx, yy, 0, argb & 0xff);
+                        } else {
+                            img.setRGB(xx, yy, argb);
+                        }
+                    }
+                }
+                javax.imageio.ImageIO.write(img, "png", root.resolve(c).resolve(i + ".png").toFile());
+            }
+        }
+    }
+
+    /**
+     * Rows of Spark's image data source with a label from the folder name: predictions equal {@code Model.predict}
+     * on {@code ImageFolder}'s pixels of the same files bit for bit (colour to RGB, colour to gray, gray to RGB).
+     */
+    private static void imageRowsMatchImageFolder(java.nio.file.Path root, int channels, int seed) throws Exception {
+        dev.cnn.data.ImageSet set = dev.cnn.data.ImageFolder.load(root, channels);
+        int h = set.height();
+        int w = set.width();
+        Model m = Model.builder(h, w, channels).seed(seed).add("conv", new Conv2D(3, 3)).add("relu", Activation.relu())
+                .add("flat", new Flatten()).add("fc", new FullyConnected(2)).add("softmax", Activation.softmax()).build();
+        int size = h * w * channels;
+        Tensor x = Tensor.zeros(set.count(), h, w, channels);
+        for (int i = 0; i < set.count(); i++) {
+            byte[] px = set.image(i);
+            for (int p = 0; p < size; p++) {
+                x.data()[i * size + p] = (float) ((px[p] & 0xff) * (1.0 / 255));
+            }
+        }
+        float[] expected = m.predict(x).data();
+        // ImageFolder's order: class folders sorted, then file names sorted
+        List<String> order = new ArrayList<>();
+        for (String c : List.of("a", "b")) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(root.resolve(c))) {
+                s.sorted().forEach(f -> order.add(c + "/" + f.getFileName()));
+            }
+        }
+        org.apache.spark.sql.Dataset<Row> df = spark.read().format("image").load(root + "/*/*.png")
+                .withColumn("label", org.apache.spark.sql.functions.expr(
+                        "CASE WHEN image.origin LIKE '%/a/%' THEN 0 ELSE 1 END")).repartition(2);
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            List<Row> out = p.transform(df, "image").collectAsList();
+            assertEquals(set.count(), out.size());
+            for (Row r : out) {
+                java.nio.file.Path f = java.nio.file.Path.of(java.net.URI.create(r.getStruct(0).getString(0)));
+                int i = order.indexOf(f.getParent().getFileName() + "/" + f.getFileName());
+                List<Float> o = r.getList(4);
+                assertEquals(expected[2 * i], o.get(0), 0f, f + ", " + channels + " channels");
+                assertEquals(expected[2 * i + 1], o.get(1), 0f, f + ", " + channels + " channels");
+            }
+            ClassificationEvaluation local = m.evaluate(dev.cnn.core.Dataset.of(x, Tensor.wrap(oneHot(set.labels()),
+                    set.count(), 2)), 256).classification();
+            ClassificationEvaluation distributed = p.evaluate(df, "image", "label").classification();
+            assertArrayEquals(local.confusion(), distributed.confusion());
+        }
+    }
+
+    private static float[] oneHot(int[] labels) {
+        float[] y = new float[labels.length * 2];
+        for (int i = 0; i < labels.length; i++) {
+            y[2 * i + labels[i]] = 1f;
+        }
+        return y;
+    }
+
+    @Test
+    void rowsOfSparksImageDataSourceGiveTheSamePixelsAsImageFolder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        NumpyRandom rng = new NumpyRandom(8);
+        java.nio.file.Path colour = dir.resolve("colour");
+        writeImages(colour, 6, 4, 5, java.awt.image.BufferedImage.TYPE_INT_ARGB, rng); // BGRA rows, half transparent
+        java.nio.file.Path rgb = dir.resolve("rgb");
+        writeImages(rgb, 6, 4, 5, java.awt.image.BufferedImage.TYPE_INT_RGB, rng); // BGR rows
+        java.nio.file.Path gray = dir.resolve("gray");
+        writeImages(gray, 6, 4, 5, java.awt.image.BufferedImage.TYPE_BYTE_GRAY, rng);
+        imageRowsMatchImageFolder(rgb, 3, 1);
+        imageRowsMatchImageFolder(colour, 3, 2);
+        imageRowsMatchImageFolder(rgb, 1, 3);
+        imageRowsMatchImageFolder(gray, 3, 4);
+        imageRowsMatchImageFolder(gray, 1, 5);
+
+        // an image of another size: an error naming the file and both sizes
+        Model m = Model.builder(4, 5, 1).seed(1).add("flat", new Flatten()).add("fc", new FullyConnected(1)).build();
+        java.nio.file.Path odd = gray.resolve("b").resolve("odd.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(6, 3, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", odd.toFile());
+        try (SparkPredictor p = SparkPredictor.of(spark, m)) {
+            Exception e = assertThrows(Exception.class,
+                    () -> p.transform(spark.read().format("image").load(gray + "/*/*.png"), "image").collectAsList());
+            String message = String.valueOf(rootCause(e).getMessage());
+            assertTrue(message.contains("column 'image': the image file:") && message.contains("odd.png is 3x6 (height x "
+                    + "width), the model takes 4x5"), message);
+            Model fourD = Model.builder(20).seed(1).add("fc", new FullyConnected(1)).build();
+            try (SparkPredictor q = SparkPredictor.of(spark, fourD)) {
+                Exception flat = assertThrows(Exception.class,
+                        () -> q.transform(spark.read().format("image").load(rgb + "/a/*.png"), "image").collectAsList());
+                assertTrue(String.valueOf(rootCause(flat).getMessage()).contains("holds images, but the model takes "
+                        + "inputs of shape [20]"), rootCause(flat).toString());
+            }
+        }
+    }
+
     private static Throwable rootCause(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
