@@ -9,8 +9,10 @@ import java.util.Map;
  * Inverted dropout, as Keras's {@code Dropout}: in training each value is zeroed with probability
  * {@code rate} and the others are scaled by {@code 1 / (1 - rate)}, so inference is the identity. Value
  * {@code i}'s draw is a SplitMix64 hash of the pass seed (which the model derives per layer, epoch and batch,
- * see {@link Layer#setTraining}) and {@code i}, so training stays deterministic for a seed, a resumed run
- * draws the same masks, and a draw costs a few multiplications. No parameters.
+ * see {@link Layer#setTraining}) and {@code i} (counted over the whole batch: a slice starting at sample
+ * {@code s} of the batch, see {@link Layer#setTraining(boolean, long, long)}, starts at value
+ * {@code s · sampleSize}), so training stays deterministic for a seed, a resumed run draws the same masks,
+ * shards of a batch draw the whole batch's mask, and a draw costs a few multiplications. No parameters.
  */
 public final class Dropout implements Layer {
     private final double rate;
@@ -18,6 +20,7 @@ public final class Dropout implements Layer {
     private final Buffers dIn = new Buffers();
     private boolean training = true;
     private long seed = 1;
+    private long firstSample;
     private float[] mask;
     private boolean masked;
 
@@ -55,8 +58,17 @@ public final class Dropout implements Layer {
 
     @Override
     public void setTraining(boolean training, long seed) {
+        setTraining(training, seed, 0);
+    }
+
+    @Override
+    public void setTraining(boolean training, long seed, long firstSample) {
+        if (firstSample < 0) {
+            throw new IllegalArgumentException("first sample must be >= 0, got " + firstSample);
+        }
         this.training = training;
         this.seed = seed;
+        this.firstSample = firstSample;
     }
 
     @Override
@@ -74,8 +86,9 @@ public final class Dropout implements Layer {
         float keep = (float) (1 / (1 - rate));
         Tensor y = out.get(x.shape());
         float[] o = y.data();
+        long first = firstSample * (a.length / x.dim(0)); // index of this slice's first value in the whole batch
         for (int i = 0; i < a.length; i++) {
-            long z = SplitMix.mix(base + (i + 1) * 0xBF58476D1CE4E5B9L);
+            long z = SplitMix.mix(base + (first + i + 1) * 0xBF58476D1CE4E5B9L);
             mask[i] = (z >>> 11) < threshold ? 0f : keep;
             o[i] = a[i] * mask[i];
         }

@@ -59,6 +59,16 @@ public interface Layer {
     default void setTraining(boolean training, long seed) {
     }
 
+    /**
+     * As {@link #setTraining(boolean, long)}, for a pass over a slice of a larger batch whose first sample is
+     * sample {@code firstSample} of that batch: a layer with randomness draws for its samples what a pass over
+     * the whole batch would draw for them ({@link Dropout} does), so shards of one batch computed apart (e.g.
+     * by data-parallel training) together see one pass's masks. The default ignores {@code firstSample}.
+     */
+    default void setTraining(boolean training, long seed, long firstSample) {
+        setTraining(training, seed);
+    }
+
     /** The hyperparameters needed to rebuild the layer (numbers, strings, lists of them). */
     Map<String, Object> config();
 

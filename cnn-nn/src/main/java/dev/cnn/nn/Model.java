@@ -434,6 +434,26 @@ public final class Model {
         }
     }
 
+    /**
+     * Sets where training stands — {@code epochsDone} whole epochs and {@code batchesDoneInEpoch} batches of
+     * the next — without touching weights, history or optimizer state: for a replica computing gradients for
+     * another model's step (its random layers then draw what that model's pass would, see
+     * {@link #forward(Tensor, long)}), or to continue a run whose position was kept elsewhere.
+     */
+    public void setTrainingPosition(int epochsDone, int batchesDoneInEpoch) {
+        if (epochsDone < 0 || batchesDoneInEpoch < 0) {
+            throw new IllegalArgumentException("training position must be >= 0, got epoch " + epochsDone + ", batch "
+                    + batchesDoneInEpoch);
+        }
+        Lock lock = exclusive("setTrainingPosition");
+        try {
+            this.epochsDone = epochsDone;
+            this.batchesDoneInEpoch = batchesDoneInEpoch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Records that one more batch of the current epoch was trained outside {@link #train}. */
     public void recordBatch() {
         Lock lock = exclusive("recordBatch");
@@ -551,13 +571,26 @@ public final class Model {
      * the returned tensor belongs to the last layer and is reused. For inference use {@link #predict}.
      */
     public Tensor forward(Tensor x) {
+        return forward(x, 0);
+    }
+
+    /**
+     * {@link #forward(Tensor)} for a slice of a larger batch that starts at sample {@code firstSample} of it:
+     * layers with randomness ({@link Dropout}) draw for these samples what a pass over the whole batch would
+     * (see {@link Layer#setTraining(boolean, long, long)}). With {@link #setTrainingPosition}, this lets
+     * workers that each hold a slice of a global batch compute exactly the gradient one process would.
+     */
+    public Tensor forward(Tensor x, long firstSample) {
+        if (firstSample < 0) {
+            throw new IllegalArgumentException("first sample must be >= 0, got " + firstSample);
+        }
         Lock lock = exclusive("forward");
         try {
             checkBatchShape(x);
             Tensor a = x;
             for (int i = 0; i < layers.size(); i++) {
                 Layer l = layers.get(i);
-                l.setTraining(true, passSeed(i));
+                l.setTraining(true, passSeed(i), firstSample);
                 lastLogits = a;
                 a = l.forward(a);
             }

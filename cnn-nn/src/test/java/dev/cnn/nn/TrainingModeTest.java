@@ -74,6 +74,54 @@ class TrainingModeTest {
     }
 
     @Test
+    void slicesOfABatchGetTheWholeBatchsMasksAndGradients() {
+        // a model without batch statistics: dropout is the only layer that sees the slicing
+        java.util.function.Supplier<Model> make = () -> Model.builder(6).seed(2).add("fc1", new FullyConnected(12))
+                .add("drop", new Dropout(0.5)).add("relu", Activation.relu()).add("fc2", new FullyConnected(2))
+                .add("softmax", Activation.softmax()).build();
+        NumpyRandom rng = new NumpyRandom(4);
+        Tensor x = rng.randn(10, 6);
+        Tensor y = Tensor.zeros(10, 2);
+        for (int i = 0; i < 10; i++) {
+            y.set(1f, i, i % 2);
+        }
+        Model whole = make.get();
+        whole.setTrainingPosition(3, 7);
+        whole.forward(x);
+        whole.backward(y);
+        float[] expected = new float[whole.flatSize()];
+        whole.copyGradientsTo(expected);
+
+        // rows 0-3 and 4-9 apart, each gradient weighted by its share of the rows
+        Model shard = make.get();
+        shard.setTrainingPosition(3, 7);
+        float[] sum = new float[expected.length];
+        float[] g = new float[expected.length];
+        int[][] slices = {{0, 4}, {4, 10}};
+        for (int[] s : slices) {
+            int n = s[1] - s[0];
+            shard.forward(Tensor.wrap(java.util.Arrays.copyOfRange(x.data(), s[0] * 6, s[1] * 6), n, 6), s[0]);
+            shard.backward(Tensor.wrap(java.util.Arrays.copyOfRange(y.data(), s[0] * 2, s[1] * 2), n, 2));
+            shard.copyGradientsTo(g);
+            for (int i = 0; i < g.length; i++) {
+                sum[i] += g[i] * n / 10f;
+            }
+        }
+        assertArrayEquals(expected, sum, 1e-6f, "the slices' weighted gradients are the whole batch's");
+
+        // another position draws other masks: the gradient changes
+        Model elsewhere = make.get();
+        elsewhere.setTrainingPosition(3, 8);
+        elsewhere.forward(x);
+        elsewhere.backward(y);
+        float[] other = new float[expected.length];
+        elsewhere.copyGradientsTo(other);
+        assertFalse(java.util.Arrays.equals(expected, other), "batch 8's masks are not batch 7's");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> shard.forward(x, -1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> shard.setTrainingPosition(-1, 0));
+    }
+
+    @Test
     void batchNormMovingStatisticsFollowKerasMomentum() {
         BatchNorm bn = new BatchNorm();
         bn.build(new int[] {2}, null);

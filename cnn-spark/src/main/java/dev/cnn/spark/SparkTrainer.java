@@ -38,8 +38,13 @@ import org.apache.spark.storage.StorageLevel;
  * tree-aggregated, and the driver divides by the step's row count and applies the model's own optimizer
  * once — the driver holds the only optimizer state. A retried task recomputes the same numbers.
  *
- * <p>Not supported yet: layers with state or randomness ({@code BatchNorm}, {@code Dropout}), whose
- * statistics and masks would need synchronising; the builder refuses them by name.
+ * <p>The step's global batch is the partitions' slices in partition order; each replica is set to the
+ * driver's training position and runs {@link Model#forward(Tensor, long)} from its slice's first row in that
+ * batch, so {@code Dropout} (and any layer drawing through {@link dev.cnn.nn.Layer#setTraining(boolean, long,
+ * long)}) masks each row as one process training on the global batch would.
+ *
+ * <p>Not supported: layers with state computed from the batch ({@code BatchNorm}), whose statistics would be
+ * per shard instead of over the global batch; the builder refuses them by name.
  */
 public final class SparkTrainer {
     private static final Logger LOG = LogManager.getLogger(SparkTrainer.class);
@@ -86,9 +91,10 @@ public final class SparkTrainer {
         private Builder(Model model) {
             for (int i = 0; i < model.layers().size(); i++) {
                 String type = model.layers().get(i).type();
-                if (!model.layers().get(i).state().isEmpty() || type.equals("Dropout")) {
+                if (!model.layers().get(i).state().isEmpty()) {
                     throw new IllegalArgumentException("layer '" + model.layerNames().get(i) + "' (" + type + ") is not "
-                            + "supported by SparkTrainer yet: its statistics or masks are not synchronised across workers");
+                            + "supported by SparkTrainer yet: its batch statistics would be each shard's, not the global "
+                            + "batch's");
                 }
             }
             this.model = model;
@@ -191,8 +197,8 @@ public final class SparkTrainer {
                 for (int k = model.batchesDoneInEpoch(); k < steps; k++) {
                     model.copyParametersTo(weights);
                     Broadcast<float[]> w = jsc.broadcast(weights.clone());
-                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, encoding, col, field,
-                            labelCol);
+                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, sizes, encoding, col,
+                            field, labelCol);
                     double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
                     w.destroy();
                     double count = sum[sum.length - 1];
@@ -260,13 +266,14 @@ public final class SparkTrainer {
         private final int epoch;
         private final int step;
         private final int steps;
+        private final int[] sizes;
         private final Encoding enc;
         private final int col;
         private final StructField field;
         private final String labelCol;
 
         StepFunction(long trainerId, Broadcast<byte[]> initial, Broadcast<float[]> weights, long seed, int epoch, int step,
-                     int steps, Encoding enc, int col, StructField field, String labelCol) {
+                     int steps, List<Integer> sizes, Encoding enc, int col, StructField field, String labelCol) {
             this.trainerId = trainerId;
             this.initial = initial;
             this.weights = weights;
@@ -274,6 +281,7 @@ public final class SparkTrainer {
             this.epoch = epoch;
             this.step = step;
             this.steps = steps;
+            this.sizes = sizes.stream().mapToInt(Integer::intValue).toArray();
             this.enc = enc;
             this.col = col;
             this.field = field;
@@ -298,6 +306,10 @@ public final class SparkTrainer {
                 return java.util.Collections.emptyIterator();
             }
             int count = hi - lo;
+            long firstSample = 0; // this slice's first row in the step's global batch: the slices before it
+            for (int q = 0; q < partition; q++) {
+                firstSample += (long) (step + 1) * sizes[q] / steps - (long) step * sizes[q] / steps;
+            }
             float[] x = new float[count * size];
             float[] y = new float[count * outputs];
             for (int i = 0; i < count; i++) {
@@ -308,7 +320,8 @@ public final class SparkTrainer {
             Model replica = Replicas.take(trainerId, initial);
             try {
                 replica.setParameters(weights.value());
-                replica.forward(Tensor.wrap(x, Tensor.withBatch(count, enc.shape)));
+                replica.setTrainingPosition(epoch, step);
+                replica.forward(Tensor.wrap(x, Tensor.withBatch(count, enc.shape)), firstSample);
                 double loss = replica.backward(Tensor.wrap(y, count, outputs));
                 float[] g = new float[replica.flatSize()];
                 replica.copyGradientsTo(g);

@@ -56,18 +56,7 @@ class SparkTrainerTest {
 
     @Test
     void distributedStepsEqualOneProcessOnTheSameGlobalBatches() throws Exception {
-        NumpyRandom rng = new NumpyRandom(8);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            List<Double> f = new ArrayList<>();
-            double s = 0;
-            for (int k = 0; k < 5; k++) {
-                double v = rng.nextGaussian();
-                f.add(v);
-                s += v * (k + 1);
-            }
-            rows.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), s > 1 ? 2 : s > -1 ? 1 : 0));
-        }
+        List<Row> rows = rows(100, 8);
         StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
                 .add("label", DataTypes.IntegerType);
         for (int partitions = 1; partitions <= 3; partitions++) {
@@ -82,29 +71,7 @@ class SparkTrainerTest {
             assertEquals(20, distributed.optimizer().steps(), "10 steps per epoch");
 
             // the same global batches in one process: each step concatenates every shard's slice
-            List<List<Row>> shards = df.javaRDD().glom().collect();
-            for (int epoch = 0; epoch < 2; epoch++) {
-                for (int step = 0; step < 10; step++) {
-                    List<Row> batch = new ArrayList<>();
-                    for (int p = 0; p < shards.size(); p++) {
-                        int n = shards.get(p).size();
-                        int[] order = SparkTrainer.shardOrder(4, epoch, p, n);
-                        for (int i = step * n / 10; i < (step + 1) * n / 10; i++) {
-                            batch.add(shards.get(p).get(order[i]));
-                        }
-                    }
-                    Tensor x = Tensor.zeros(batch.size(), 5);
-                    Tensor y = Tensor.zeros(batch.size(), 3);
-                    for (int i = 0; i < batch.size(); i++) {
-                        List<Double> f = batch.get(i).getList(0);
-                        for (int k = 0; k < 5; k++) {
-                            x.set(f.get(k).floatValue(), i, k);
-                        }
-                        y.set(1f, i, batch.get(i).getInt(1));
-                    }
-                    single.trainBatch(x, y);
-                }
-            }
+            trainOnGlobalBatches(single, df.javaRDD().glom().collect(), 4, 2, 10);
             float[] a = new float[single.flatSize()];
             float[] b = new float[a.length];
             single.copyParametersTo(a);
@@ -133,6 +100,79 @@ class SparkTrainerTest {
             }
             double local = distributed.evaluate(dev.cnn.core.Dataset.of(allX, allY), 256).loss();
             assertEquals(local, h.validationLoss().get(1), 1e-9 * local, "validation loss of the last epoch, from Spark");
+        }
+    }
+
+    /**
+     * Trains {@code single} in one process on the global batches a {@link SparkTrainer} with {@code seed}
+     * forms from {@code shards} ({@code steps} per epoch, rows of 5 features and a class of 3), recording the
+     * training position as the trainer does.
+     */
+    private static void trainOnGlobalBatches(Model single, List<List<Row>> shards, long seed, int epochs, int steps) {
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            for (int step = 0; step < steps; step++) {
+                List<Row> batch = new ArrayList<>();
+                for (int p = 0; p < shards.size(); p++) {
+                    int n = shards.get(p).size();
+                    int[] order = SparkTrainer.shardOrder(seed, epoch, p, n);
+                    for (int i = step * n / steps; i < (step + 1) * n / steps; i++) {
+                        batch.add(shards.get(p).get(order[i]));
+                    }
+                }
+                Tensor x = Tensor.zeros(batch.size(), 5);
+                Tensor y = Tensor.zeros(batch.size(), 3);
+                for (int i = 0; i < batch.size(); i++) {
+                    List<Double> f = batch.get(i).getList(0);
+                    for (int k = 0; k < 5; k++) {
+                        x.set(f.get(k).floatValue(), i, k);
+                    }
+                    y.set(1f, i, batch.get(i).getInt(1));
+                }
+                single.trainBatch(x, y);
+                single.recordBatch();
+            }
+            single.recordEpoch(Double.NaN, Double.NaN, Double.NaN);
+        }
+    }
+
+    private static List<Row> rows(int n, long seed) {
+        NumpyRandom rng = new NumpyRandom(seed);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Double> f = new ArrayList<>();
+            double s = 0;
+            for (int k = 0; k < 5; k++) {
+                double v = rng.nextGaussian();
+                f.add(v);
+                s += v * (k + 1);
+            }
+            rows.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), s > 1 ? 2 : s > -1 ? 1 : 0));
+        }
+        return rows;
+    }
+
+    @Test
+    void dropoutMasksEachRowAsOneProcessOnTheGlobalBatchWould() throws Exception {
+        List<Row> rows = rows(90, 11);
+        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        for (int partitions = 1; partitions <= 3; partitions++) {
+            org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
+                    new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+            Model distributed = Model.builder(5).seed(3).add("fc1", new FullyConnected(16))
+                    .add("drop", new dev.cnn.nn.Dropout(0.4)).add("tanh", Activation.tanh())
+                    .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
+            Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
+            SparkTrainer.builder(distributed).globalBatchSize(15).epochs(2).seed(6).build().fit(df, null);
+            List<List<Row>> shards = df.javaRDD().glom().collect();
+            trainOnGlobalBatches(single, shards, 6, 2, 6);
+            float[] a = new float[single.flatSize()];
+            float[] b = new float[a.length];
+            single.copyParametersTo(a);
+            distributed.copyParametersTo(b);
+            assertArrayEquals(a, b, 1e-5f, partitions + " partitions, dropout 0.4");
+            assertEquals(12, distributed.optimizer().steps());
+            assertEquals(2, distributed.epochsDone());
         }
     }
 
