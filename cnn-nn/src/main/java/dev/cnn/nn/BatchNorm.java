@@ -3,6 +3,8 @@ package dev.cnn.nn;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.Parallel;
+import dev.cnn.core.kernel.Backend;
+import dev.cnn.core.kernel.BatchNormKernel;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +19,8 @@ import java.util.Map;
  * each {@code (channels,)}; state {@code movingMean} (0) and {@code movingVariance} (1), saved with the
  * model. Defaults: momentum 0.99, epsilon 1e-3. Statistics come from one pass: blocks of 32 rows summed
  * in float, blocks in double, rows split over the kernel threads with partial sums added in a fixed order
- * (results depend only on the thread count); the elementwise passes run in float. {@link #backward}
+ * (results depend only on the thread count); the elementwise passes run in float. The passes are
+ * {@link BatchNormKernel}'s (on the Vector API when it is in use, bit-identical to plain Java). {@link #backward}
  * follows the mode of the latest forward (in inference mode the statistics are constants).
  */
 public final class BatchNorm implements Layer {
@@ -171,60 +174,25 @@ public final class BatchNorm implements Layer {
             }
         }
         float[] h = xhat;
-        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * c;
-                for (int j = 0; j < c; j++) {
-                    float v = (a[base + j] - shift[j]) * scale[j];
-                    h[base + j] = v;
-                    o[base + j] = g[j] * v + b[j];
-                }
-            }
-        });
+        Backend backend = Backend.current();
+        Parallel.forRange(rows, ROWS_PER_TASK, 1,
+                (chunk, lo, hi) -> BatchNormKernel.normalize(backend, a, lo, hi, c, shift, scale, g, b, h, o));
         return y;
     }
 
     /**
      * Per channel, {@code [0][j] = Σ (a − shift)} and {@code [1][j] = Σ (a − shift)·w} over the rows ({@code w}
-     * null: {@code (a − shift)²}; {@code shift} null: 0). Blocks of 32 rows are summed in float, blocks added in
-     * double; rows are split over the kernel threads and the chunks added in chunk order, so the sums depend
-     * only on the thread count.
+     * null: {@code (a − shift)²}; {@code shift} null: 0), by {@link BatchNormKernel#sums}: blocks of 32 rows
+     * summed in float, blocks added in double; rows are split over the kernel threads and the chunks added in
+     * chunk order, so the sums depend only on the thread count.
      */
     private static double[][] pairSums(float[] a, float[] shift, float[] w, int rows, int c) {
         int chunks = Math.max(1, Parallel.chunks(rows, ROWS_PER_TASK));
         double[][][] partial = new double[chunks][2][c];
-        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
-            double[] p1 = partial[chunk][0];
-            double[] p2 = partial[chunk][1];
-            float[] f1 = new float[c];
-            float[] f2 = new float[c];
-            float[] s = shift != null ? shift : new float[c];
-            for (int r0 = lo; r0 < hi; r0 += 32) {
-                int r1 = Math.min(hi, r0 + 32);
-                for (int r = r0; r < r1; r++) {
-                    int base = r * c;
-                    if (w == null) {
-                        for (int j = 0; j < c; j++) {
-                            float v = a[base + j] - s[j];
-                            f1[j] += v;
-                            f2[j] += v * v;
-                        }
-                    } else {
-                        for (int j = 0; j < c; j++) {
-                            float v = a[base + j] - s[j];
-                            f1[j] += v;
-                            f2[j] += v * w[base + j];
-                        }
-                    }
-                }
-                for (int j = 0; j < c; j++) {
-                    p1[j] += f1[j];
-                    p2[j] += f2[j];
-                    f1[j] = 0;
-                    f2[j] = 0;
-                }
-            }
-        });
+        float[] s = shift != null ? shift : new float[c];
+        Backend backend = Backend.current();
+        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) ->
+                BatchNormKernel.sums(backend, a, s, w, lo, hi, c, partial[chunk][0], partial[chunk][1]));
         for (int k = 1; k < chunks; k++) {
             for (int j = 0; j < c; j++) {
                 partial[0][0][j] += partial[k][0][j];
@@ -269,14 +237,9 @@ public final class BatchNorm implements Layer {
             }
         }
         float[] h = xhat;
-        Parallel.forRange(rows, ROWS_PER_TASK, 1, (chunk, lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * c;
-                for (int j = 0; j < c; j++) {
-                    o[base + j] = coefA[j] * d[base + j] - coefB[j] - coefC[j] * h[base + j];
-                }
-            }
-        });
+        Backend backend = Backend.current();
+        Parallel.forRange(rows, ROWS_PER_TASK, 1,
+                (chunk, lo, hi) -> BatchNormKernel.inputGradient(backend, d, h, lo, hi, c, coefA, coefB, coefC, o));
         return dx;
     }
 
