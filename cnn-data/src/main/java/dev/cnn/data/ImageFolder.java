@@ -171,6 +171,14 @@ public final class ImageFolder {
     }
 
     /**
+     * The gray value (0 to 255) {@link #toBytes} gives a colour pixel for one channel: the ITU-R 601 weights,
+     * {@code round(0.299·red + 0.587·green + 0.114·blue)}, each component 0 to 255.
+     */
+    public static int gray(int red, int green, int blue) {
+        return (int) Math.round(0.299 * red + 0.587 * green + 0.114 * blue);
+    }
+
+    /**
      * Writes {@code img} as {@code h x w x channels} bytes at {@code off}. Grayscale images are read from
      * their raster as stored (not through {@code getRGB}, which would apply a gamma curve); colour images
      * are converted to gray with the ITU-R 601 weights 0.299, 0.587, 0.114 when one channel is asked for.
@@ -194,7 +202,7 @@ public final class ImageFolder {
                     int green = (rgb >> 8) & 0xff;
                     int blue = rgb & 0xff;
                     if (channels == 1) {
-                        out[o++] = (byte) Math.round(0.299 * red + 0.587 * green + 0.114 * blue);
+                        out[o++] = (byte) gray(red, green, blue);
                     } else {
                         out[o++] = (byte) red;
                         out[o++] = (byte) green;

@@ -1,5 +1,6 @@
 package dev.cnn.spark;
 
+import dev.cnn.data.ImageFolder;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -98,9 +99,8 @@ final class Inputs {
     /**
      * One image of Spark's image data source as a {@code (h, w, c)} sample. The rule is {@code ImageFolder}'s:
      * a grayscale image is taken as stored (copied into every channel of an RGB model); a colour image gives
-     * red, green, blue (alpha dropped), or for a one-channel model the gray value
-     * {@code round(0.299 R + 0.587 G + 0.114 B)}. Images of another size than the model's are refused, not
-     * resized.
+     * red, green, blue (alpha dropped), or for a one-channel model {@link ImageFolder#gray}. Images of another
+     * size than the model's are refused, not resized.
      */
     private static void image(Row im, StructType type, String column, int[] shape, double scale, float[] x, int off) {
         String origin = im.isNullAt(type.fieldIndex("origin")) ? "(no origin)" : im.getString(type.fieldIndex("origin"));
@@ -145,7 +145,7 @@ final class Inputs {
             int green = d[k + 1] & 0xff;
             int red = d[k + 2] & 0xff;
             if (channels == 1) {
-                x[o++] = (float) ((Math.round(0.299 * red + 0.587 * green + 0.114 * blue) & 0xff) * scale);
+                x[o++] = (float) (ImageFolder.gray(red, green, blue) * scale);
             } else {
                 x[o++] = (float) (red * scale);
                 x[o++] = (float) (green * scale);

@@ -176,8 +176,9 @@ public final class SparkTrainer {
             }
             return List.of(n).iterator();
         }).collect();
+        int[] shardSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
         long total = 0;
-        for (int n : sizes) {
+        for (int n : shardSizes) {
             total += n;
         }
         if (total == 0) {
@@ -197,8 +198,8 @@ public final class SparkTrainer {
                 for (int k = model.batchesDoneInEpoch(); k < steps; k++) {
                     model.copyParametersTo(weights);
                     Broadcast<float[]> w = jsc.broadcast(weights.clone());
-                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, sizes, encoding, col,
-                            field, labelCol);
+                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, shardSizes, encoding,
+                            col, field, labelCol);
                     double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
                     w.destroy();
                     double count = sum[sum.length - 1];
@@ -248,6 +249,11 @@ public final class SparkTrainer {
         }
     }
 
+    /** Where step {@code step}'s slice of a shard of {@code n} rows starts in its epoch order ({@code steps} steps). */
+    private static int sliceStart(int step, int n, int steps) {
+        return (int) ((long) step * n / steps);
+    }
+
     private static double[] add(double[] a, double[] b) {
         for (int i = 0; i < a.length; i++) {
             a[i] += b[i];
@@ -273,7 +279,7 @@ public final class SparkTrainer {
         private final String labelCol;
 
         StepFunction(long trainerId, Broadcast<byte[]> initial, Broadcast<float[]> weights, long seed, int epoch, int step,
-                     int steps, List<Integer> sizes, Encoding enc, int col, StructField field, String labelCol) {
+                     int steps, int[] sizes, Encoding enc, int col, StructField field, String labelCol) {
             this.trainerId = trainerId;
             this.initial = initial;
             this.weights = weights;
@@ -281,7 +287,7 @@ public final class SparkTrainer {
             this.epoch = epoch;
             this.step = step;
             this.steps = steps;
-            this.sizes = sizes.stream().mapToInt(Integer::intValue).toArray();
+            this.sizes = sizes;
             this.enc = enc;
             this.col = col;
             this.field = field;
@@ -300,15 +306,15 @@ public final class SparkTrainer {
             int outputs = enc.outputs;
             int n = shard.rows();
             int[] order = shardOrder(seed, epoch, partition, n);
-            int lo = (int) ((long) step * n / steps);
-            int hi = (int) ((long) (step + 1) * n / steps);
+            int lo = sliceStart(step, n, steps);
+            int hi = sliceStart(step + 1, n, steps);
             if (hi <= lo) {
                 return java.util.Collections.emptyIterator();
             }
             int count = hi - lo;
             long firstSample = 0; // this slice's first row in the step's global batch: the slices before it
             for (int q = 0; q < partition; q++) {
-                firstSample += (long) (step + 1) * sizes[q] / steps - (long) step * sizes[q] / steps;
+                firstSample += sliceStart(step + 1, sizes[q], steps) - sliceStart(step, sizes[q], steps);
             }
             float[] x = new float[count * size];
             float[] y = new float[count * outputs];

@@ -57,11 +57,8 @@ class SparkTrainerTest {
     @Test
     void distributedStepsEqualOneProcessOnTheSameGlobalBatches() throws Exception {
         List<Row> rows = rows(100, 8);
-        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
-                .add("label", DataTypes.IntegerType);
         for (int partitions = 1; partitions <= 3; partitions++) {
-            org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
-                    new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+            org.apache.spark.sql.Dataset<Row> df = frame(rows, partitions);
             Model distributed = model();
             Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
             Path ckpt = dir.resolve("p" + partitions + ".cnn");
@@ -72,33 +69,18 @@ class SparkTrainerTest {
 
             // the same global batches in one process: each step concatenates every shard's slice
             trainOnGlobalBatches(single, df.javaRDD().glom().collect(), 4, 2, 10);
-            float[] a = new float[single.flatSize()];
-            float[] b = new float[a.length];
-            single.copyParametersTo(a);
-            distributed.copyParametersTo(b);
-            double worst = 0;
-            for (int i = 0; i < a.length; i++) {
-                worst = Math.max(worst, Math.abs(a[i] - b[i]));
-            }
+            float[] a = parameters(single);
+            float[] b = parameters(distributed);
+            double worst = largestDifference(a, b);
             System.out.printf("%d partitions (%s rows): largest |distributed - single| after 20 Adam steps %.3g%n",
                     partitions, df.javaRDD().glom().map(List::size).collect(), worst);
             assertArrayEquals(a, b, 1e-5f, partitions + " partitions");
             Model saved = Model.load(ckpt);
-            float[] c = new float[a.length];
-            saved.copyParametersTo(c);
-            assertArrayEquals(b, c, 0f, "the final checkpoint holds the trained weights");
+            assertArrayEquals(b, parameters(saved), 0f, "the final checkpoint holds the trained weights");
             assertEquals(20, saved.optimizer().steps());
             assertTrue(Files.size(ckpt) > 0);
-            Tensor allX = Tensor.zeros(100, 5);
-            Tensor allY = Tensor.zeros(100, 3);
-            for (int i = 0; i < 100; i++) {
-                List<Double> f = rows.get(i).getList(0);
-                for (int k = 0; k < 5; k++) {
-                    allX.set(f.get(k).floatValue(), i, k);
-                }
-                allY.set(1f, i, rows.get(i).getInt(1));
-            }
-            double local = distributed.evaluate(dev.cnn.core.Dataset.of(allX, allY), 256).loss();
+            Tensor[] all = batch(rows);
+            double local = distributed.evaluate(dev.cnn.core.Dataset.of(all[0], all[1]), 256).loss();
             assertEquals(local, h.validationLoss().get(1), 1e-9 * local, "validation loss of the last epoch, from Spark");
         }
     }
@@ -119,20 +101,48 @@ class SparkTrainerTest {
                         batch.add(shards.get(p).get(order[i]));
                     }
                 }
-                Tensor x = Tensor.zeros(batch.size(), 5);
-                Tensor y = Tensor.zeros(batch.size(), 3);
-                for (int i = 0; i < batch.size(); i++) {
-                    List<Double> f = batch.get(i).getList(0);
-                    for (int k = 0; k < 5; k++) {
-                        x.set(f.get(k).floatValue(), i, k);
-                    }
-                    y.set(1f, i, batch.get(i).getInt(1));
-                }
-                single.trainBatch(x, y);
+                Tensor[] xy = batch(batch);
+                single.trainBatch(xy[0], xy[1]);
                 single.recordBatch();
             }
             single.recordEpoch(Double.NaN, Double.NaN, Double.NaN);
         }
+    }
+
+    /** Rows of 5 features and a class of 3 as inputs {@code [0]} and one-hot targets {@code [1]}. */
+    private static Tensor[] batch(List<Row> rows) {
+        Tensor x = Tensor.zeros(rows.size(), 5);
+        Tensor y = Tensor.zeros(rows.size(), 3);
+        for (int i = 0; i < rows.size(); i++) {
+            List<Double> f = rows.get(i).getList(0);
+            for (int k = 0; k < 5; k++) {
+                x.set(f.get(k).floatValue(), i, k);
+            }
+            y.set(1f, i, rows.get(i).getInt(1));
+        }
+        return new Tensor[] {x, y};
+    }
+
+    /** {@code rows} as a DataFrame ({@code input} array&lt;double&gt;, {@code label} int) in {@code partitions} partitions. */
+    private static org.apache.spark.sql.Dataset<Row> frame(List<Row> rows, int partitions) {
+        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        return spark.createDataFrame(
+                new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+    }
+
+    private static float[] parameters(Model m) {
+        float[] p = new float[m.flatSize()];
+        m.copyParametersTo(p);
+        return p;
+    }
+
+    private static double largestDifference(float[] a, float[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
     }
 
     private static List<Row> rows(int n, long seed) {
@@ -154,11 +164,8 @@ class SparkTrainerTest {
     @Test
     void dropoutMasksEachRowAsOneProcessOnTheGlobalBatchWould() throws Exception {
         List<Row> rows = rows(90, 11);
-        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
-                .add("label", DataTypes.IntegerType);
         for (int partitions = 1; partitions <= 3; partitions++) {
-            org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
-                    new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+            org.apache.spark.sql.Dataset<Row> df = frame(rows, partitions);
             Model distributed = Model.builder(5).seed(3).add("fc1", new FullyConnected(16))
                     .add("drop", new dev.cnn.nn.Dropout(0.4)).add("tanh", Activation.tanh())
                     .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
@@ -166,14 +173,9 @@ class SparkTrainerTest {
             SparkTrainer.builder(distributed).globalBatchSize(15).epochs(2).seed(6).build().fit(df, null);
             List<List<Row>> shards = df.javaRDD().glom().collect();
             trainOnGlobalBatches(single, shards, 6, 2, 6);
-            float[] a = new float[single.flatSize()];
-            float[] b = new float[a.length];
-            single.copyParametersTo(a);
-            distributed.copyParametersTo(b);
-            double worst = 0;
-            for (int i = 0; i < a.length; i++) {
-                worst = Math.max(worst, Math.abs(a[i] - b[i]));
-            }
+            float[] a = parameters(single);
+            float[] b = parameters(distributed);
+            double worst = largestDifference(a, b);
             System.out.printf("dropout 0.4, %d partitions: largest |distributed - single| after 12 Adam steps %.3g%n",
                     partitions, worst);
             assertArrayEquals(a, b, 1e-5f, partitions + " partitions, dropout 0.4");
@@ -193,21 +195,14 @@ class SparkTrainerTest {
             }
             rows.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(f).toSeq(), i % 3));
         }
-        StructType schema = new StructType().add("input", DataTypes.createArrayType(DataTypes.DoubleType))
-                .add("label", DataTypes.IntegerType);
-        org.apache.spark.sql.Dataset<Row> df = spark.createDataFrame(
-                new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, 2), schema);
+        org.apache.spark.sql.Dataset<Row> df = frame(rows, 2);
         Model clean = model();
         SparkTrainer.builder(clean).globalBatchSize(12).epochs(1).build().fit(df, null);
         Model failed = model();
         SparkTrainer.FAIL_ONCE.set("0/3/1");
         SparkTrainer.builder(failed).globalBatchSize(12).epochs(1).build().fit(df, null);
         assertEquals(null, SparkTrainer.FAIL_ONCE.get(), "the injected failure happened");
-        float[] a = new float[clean.flatSize()];
-        float[] b = new float[a.length];
-        clean.copyParametersTo(a);
-        failed.copyParametersTo(b);
-        assertArrayEquals(a, b, 0f, "bit-identical after a retried task");
+        assertArrayEquals(parameters(clean), parameters(failed), 0f, "bit-identical after a retried task");
     }
 
     @Test
