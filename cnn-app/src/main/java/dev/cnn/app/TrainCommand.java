@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Datasets directory (default: $CNN_DATA, else ~/.cache/cnn/datasets; MNIST is downloaded there when missing and online).")
     Path data;
 
-    @Option(names = "--epochs", description = "Epochs, 1 to " + MAX_EPOCHS + " (task default: digits 3, housing 100, mnist 6; "
+    @Option(names = "--epochs", description = "Epochs, 1 to " + MAX_EPOCHS + " (task default: digits 2, housing 100, mnist 6; "
             + "with --resume: the epochs left of the saved plan).")
     Integer epochs;
 
