@@ -78,8 +78,11 @@ final class DirectConv extends BufferedConv {
         // flat tiles: the padded image read as one long row, dropping the positions in padding columns.
         // Flat wastes less when a row is much narrower than a tile (a 14-wide row of paired positions).
         final int tilesPerRow = (outW + span - 1) / span;
-        final boolean flat = wp < tilesPerRow * span;
-        final int wq = flat ? wp : Math.max(wp, span + kw - 1);
+        // half tiles (7 pairs, kernels 5 wide): a row of at most 14 paired positions computes no position twice
+        final boolean half = per == 2 && kw == 5 && (outW + VectorConv.P - 1) / VectorConv.P * VectorConv.P
+                < Math.min(tilesPerRow * span, wp);
+        final boolean flat = !half && wp < tilesPerRow * span;
+        final int wq = flat ? wp : Math.max(wp, (half ? VectorConv.P : span) + kw - 1);
         final int slack = flat ? (span + kwe) * cIn : 0;
         float[] wk = VectorConv.packWeights(wmat, rows, nc, wDirect);
         wDirect = wk;
@@ -128,6 +131,10 @@ final class DirectConv extends BufferedConv {
                     }
                     continue;
                 }
+                if (half) {
+                    halfRows(img, outH, outW, cIn, kh, cOut, wq, xp, wk, bk, tile, y, add);
+                    continue;
+                }
                 for (int oh = 0; oh < outH; oh++) {
                     int rowOut = (img * outH + oh) * outW;
                     for (int x0 = 0; x0 < outW; x0 += span) {
@@ -165,6 +172,35 @@ final class DirectConv extends BufferedConv {
                 }
             }
         });
+    }
+
+    /**
+     * One padded image of {@link #convDirect} in half tiles of paired positions ({@code per == 2}, a kernel 5 wide,
+     * {@code 2·cOut} at most one vector): {@value VectorConv#P} positions per tile, written straight to {@code y}
+     * when the pairs fill whole vectors, else through {@code tile}.
+     */
+    private static void halfRows(int img, int outH, int outW, int cIn, int kh, int cOut, int wq, float[] xp, float[] wk,
+                                 float[] bk, float[] tile, float[] y, boolean add) {
+        final int lanes = VectorConv.L;
+        final int span = VectorConv.P;
+        final boolean whole = 2 * cOut == lanes;
+        for (int oh = 0; oh < outH; oh++) {
+            int rowOut = (img * outH + oh) * outW;
+            for (int x0 = 0; x0 < outW; x0 += span) {
+                int xs = Math.min(x0, Math.max(0, outW - span));
+                int from = x0 - xs;
+                int count = Math.min(span, outW - xs);
+                int base = (oh * wq + xs) * cIn;
+                if (whole && from == 0 && count == span) {
+                    VectorConv.halfPairTile5(xp, base, wq * cIn, kh, cIn, wk, 0, y, (rowOut + xs) * cOut, lanes, bk, 0, add);
+                    continue;
+                }
+                VectorConv.halfPairTile5(xp, base, wq * cIn, kh, cIn, wk, 0, tile, 0, lanes, bk, 0, false);
+                for (int t = from; t < count; t++) {
+                    ConvSupport.copyOut(tile, t, 2, cOut, 1, y, (rowOut + xs + t) * cOut, add);
+                }
+            }
+        }
     }
 
     /**
@@ -213,7 +249,7 @@ final class DirectConv extends BufferedConv {
         final boolean copyDy = owp != outW;
         final int sums = groups * tb * lanes; // then one db vector per group, then one nothing reads
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w), sums + (groups + 1) * lanes);
+        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w + lanes), sums + (groups + 1) * lanes); // w + lanes: repeat's reads
         ensureImages(chunks, cIn * plane);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
             float[] e = images[chunk];

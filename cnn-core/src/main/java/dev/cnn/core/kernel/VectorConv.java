@@ -2,6 +2,7 @@ package dev.cnn.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,8 +31,30 @@ final class VectorConv {
     static final int SMALL_TAPS = 13;
     /** Taps (floats of a kernel row) per weight-gradient tile. */
     static final int WEIGHT_TAPS = 3 * L;
+    /**
+     * {@code SPREAD[rep][k]} (for {@code rep} dividing {@link #L}) moves lanes {@code k·m .. k·m + m - 1},
+     * {@code m = L / rep}, of a vector into {@code rep} lanes each, in order; null rows for other {@code rep}.
+     */
+    private static final VectorShuffle<Float>[][] SPREAD = spreadShuffles();
 
     private VectorConv() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[][] spreadShuffles() {
+        VectorShuffle<Float>[][] table = new VectorShuffle[L + 1][];
+        for (int rep = 1; rep <= L; rep++) {
+            if (L % rep == 0) {
+                int m = L / rep;
+                table[rep] = new VectorShuffle[rep];
+                for (int k = 0; k < rep; k++) {
+                    int first = k * m;
+                    final int r = rep;
+                    table[rep][k] = VectorShuffle.fromOp(S, lane -> first + lane / r);
+                }
+            }
+        }
+        return table;
     }
 
     /**
@@ -88,6 +111,26 @@ final class VectorConv {
         } else {
             tileAny(xp, base, per * cIn, rowStride, kh, (kw + per - 1) * cIn, wk, w0, out, oo, os);
         }
+    }
+
+    /**
+     * Half a {@link #tile} of paired positions with a kernel 5 wide: {@value #P} / 2 pairs ({@value #P} neighbouring
+     * positions), for output rows of at most {@value #P} positions that a whole tile of pairs would overhang.
+     * Arguments and results as {@link #tile} with {@code per == 2}, {@code kw == 5}; the positions get the same
+     * operations in the same order.
+     */
+    static void halfPairTile5(float[] xp, int base, int rowStride, int kh, int cIn, float[] wk, int w0,
+                              float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        if (!fromOut) {
+            for (int p = 0; p < P / 2; p++) {
+                if (bias == null) {
+                    Arrays.fill(out, oo + p * os, oo + p * os + L, 0f);
+                } else {
+                    System.arraycopy(bias, bo, out, oo + p * os, L);
+                }
+            }
+        }
+        pair5Half(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
     }
 
     /**
@@ -837,11 +880,30 @@ final class VectorConv {
     }
 
     /**
-     * {@code dst[dstOff + i·rep + j] = src[srcOff + i]} for {@code i < count}, {@code j < rep}.
+     * {@code dst[dstOff + i·rep + j] = src[srcOff + i]} for {@code i < count}, {@code j < rep}. When {@code rep}
+     * divides {@link #L}, {@code src} must hold {@link #L} floats past {@code srcOff + count} (read, not used).
      */
     static void repeat(float[] src, int srcOff, int count, int rep, float[] dst, int dstOff) {
         int o = dstOff;
-        for (int i = 0; i < count; i++) {
+        int i = 0;
+        if (rep <= L && L % rep == 0) {
+            VectorShuffle<Float>[] spread = SPREAD[rep];
+            int m = L / rep; // source values per output vector
+            for (; i + m <= count; i += L) {
+                FloatVector v = FloatVector.fromArray(S, src, srcOff + i);
+                // output vector k holds source values k·m .. k·m + m - 1 of this source vector, each rep times
+                int whole = Math.min(rep, (count - i) / m);
+                for (int k = 0; k < whole; k++) {
+                    v.rearrange(spread[k]).intoArray(dst, o);
+                    o += L;
+                }
+                if (whole < rep) {
+                    i += whole * m;
+                    break;
+                }
+            }
+        }
+        for (; i < count; i++) {
             float v = src[srcOff + i];
             for (int j = 0; j < rep; j++) {
                 dst[o + j] = v;
