@@ -2,6 +2,7 @@ package dev.cnn.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,9 @@ final class VectorPool {
             Arrays.fill(KEEP[c], 0, c, 1f);
         }
     }
+
+    /** Lanes {@code 0 .. L/2 - 1} of a vector, then the same lanes again. */
+    private static final VectorShuffle<Float> LOW_HALF_TWICE = VectorShuffle.fromOp(S, lane -> lane % (L / 2));
 
     private VectorPool() {
     }
@@ -78,6 +82,19 @@ final class VectorPool {
                     add(x, dx, b + cb, m, d);
                     add(x, dx, b + c + cb, m, d);
                 }
+            }
+            return;
+        }
+        if (2 * c == L && sw == 2) {
+            // the window's two columns are one vector: compare it with the maximum in both halves, so each
+            // position reads and writes dx once per window row and no write overlaps the next read
+            for (int ow = 0; ow < n; ow++) {
+                int a = r0 + ow * L;
+                int o = yo + ow * c;
+                FloatVector m = FloatVector.fromArray(S, y, o).rearrange(LOW_HALF_TWICE);
+                FloatVector d = FloatVector.fromArray(S, dy, o).rearrange(LOW_HALF_TWICE);
+                add(x, dx, a, m, d);
+                add(x, dx, a + rowStride, m, d);
             }
             return;
         }
