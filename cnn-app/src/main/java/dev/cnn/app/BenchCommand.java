@@ -110,24 +110,10 @@ final class BenchCommand implements Callable<Integer> {
                         + "%.1f%% outside; %,.0f bytes allocated per step (calling thread)%n", b[0], 100 * b[1],
                         100 * (1 - b[1]), b[2]);
             }
-            Map<String, double[]> profile = StepBreakdown.mnistLayerProfile(Math.max(20, (int) (runs * seconds * 15)));
-            if (common.json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("workload", "mnist-net train step profile");
-                profile.forEach((layer, v) -> m.put(layer, v.length == 1 ? v[0] : Map.of("forward", v[0], "backward", v[1])));
-                m.put("threads", Threads.count());
-                System.out.println(gson.toJson(m));
-            } else {
-                System.out.printf("mnist-net train step (lenet 32-64-256-10, batch 64): %.2f ms; share per layer "
-                        + "(forward + backward):%n", profile.get("stepMs")[0]);
-                profile.forEach((layer, v) -> {
-                    if (v.length == 2) {
-                        System.out.printf("  %-8s %5.1f%% + %5.1f%%%n", layer, 100 * v[0], 100 * v[1]);
-                    } else if (layer.equals("other")) {
-                        System.out.printf("  %-8s %5.1f%% (loss, optimizer, batch handling)%n", layer, 100 * v[0]);
-                    }
-                });
-            }
+            printProfile(Task.DIGITS, "digits-net", "lenet 8-16-64-1, batch 32",
+                    StepBreakdown.layerProfile(Task.DIGITS, Math.max(50, (int) (runs * seconds * 100))));
+            printProfile(Task.MNIST, "mnist-net", "lenet 32-64-256-10, batch 64",
+                    StepBreakdown.layerProfile(Task.MNIST, Math.max(20, (int) (runs * seconds * 15))));
             Map<String, Double> shares = StepBreakdown.imagesNetShares(Math.max(50, (int) (runs * seconds * 100)));
             if (common.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -147,6 +133,27 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** One network's per-layer profile of a training step, as text or as a JSON line. */
+    private void printProfile(Task task, String name, String network, Map<String, double[]> profile) {
+        if (common.json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("workload", name + " train step profile");
+            profile.forEach((layer, v) -> m.put(layer, v.length == 1 ? v[0] : Map.of("forward", v[0], "backward", v[1])));
+            m.put("threads", Threads.count());
+            System.out.println(new Gson().toJson(m));
+            return;
+        }
+        System.out.printf("%s train step (%s, as cnn train %s trains it): %.2f ms; share per layer (forward + backward):%n",
+                name, network, task.id, profile.get("stepMs")[0]);
+        profile.forEach((layer, v) -> {
+            if (v.length == 2) {
+                System.out.printf("  %-8s %5.1f%% + %5.1f%%%n", layer, 100 * v[0], 100 * v[1]);
+            } else if (layer.equals("other")) {
+                System.out.printf("  %-8s %5.1f%% (loss, optimizer, batch handling)%n", layer, 100 * v[0]);
+            }
+        });
     }
 
     private double[] measure(Workload w) {

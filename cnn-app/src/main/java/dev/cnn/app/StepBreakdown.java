@@ -128,10 +128,10 @@ final class StepBreakdown {
         }
     }
 
-    /** 64 one-hot labels over {@code classes} classes ({@code i % classes}), or 0/1 alternating for one output. */
-    private static Tensor labels(int classes) {
-        Tensor y = Tensor.zeros(64, classes);
-        for (int i = 0; i < 64; i++) {
+    /** {@code batch} one-hot labels over {@code classes} classes ({@code i % classes}), or 0/1 alternating for one output. */
+    private static Tensor labels(int batch, int classes) {
+        Tensor y = Tensor.zeros(batch, classes);
+        for (int i = 0; i < batch; i++) {
             if (classes == 1) {
                 y.set(i % 2, i, 0);
             } else {
@@ -148,7 +148,7 @@ final class StepBreakdown {
      */
     static Map<String, Double> imagesNetShares(int steps) {
         TimedModel m = new TimedModel(Task.imageNet(new int[] {28, 28, 1}, 2, Init.HE, 1).build(), Loss.BINARY_CROSS_ENTROPY);
-        long total = m.run(new NumpyRandom(1).rand(64, 28, 28, 1), labels(1), Math.max(50, steps / 2), steps)[0];
+        long total = m.run(new NumpyRandom(1).rand(64, 28, 28, 1), labels(64, 1), Math.max(50, steps / 2), steps)[0];
         Map<String, Double> shares = new java.util.LinkedHashMap<>();
         double inLayers = 0;
         for (Timed t : m.timed) {
@@ -161,17 +161,22 @@ final class StepBreakdown {
     }
 
     /**
-     * Per-layer profile of a training step of the {@code cnn train mnist} network (lenet 32-64-256-10, softmax,
-     * batch 64, Adam): for each layer in order, {@code [forward share, backward share]} of the whole step; the
+     * Per-layer profile of a training step of the {@code cnn train} network of {@code task} ({@link Task#DIGITS}:
+     * lenet 8-16-64-1, sigmoid, batch 32; {@link Task#MNIST}: lenet 32-64-256-10, softmax, batch 64; Adam), as
+     * the task trains it: for each layer in order, {@code [forward share, backward share]} of the whole step; the
      * entry {@code "other"} holds the rest (loss, optimizer, batch handling) and {@code "stepMs"} the step in ms,
      * each as a one-element array.
      */
-    static Map<String, double[]> mnistLayerProfile(int steps) {
+    static Map<String, double[]> layerProfile(Task task, int steps) {
         NumpyRandom rng = new NumpyRandom(1);
-        Model plain = Task.lenet(rng, Init.HE, 32, 64, 256, 10).add("softmax", Activation.softmax())
-                .loss(Loss.CATEGORICAL_CROSS_ENTROPY).build();
-        TimedModel m = new TimedModel(plain, Loss.CATEGORICAL_CROSS_ENTROPY);
-        long total = m.run(rng.rand(64, 28, 28, 1), labels(10), Math.max(30, steps / 2), steps)[0];
+        boolean digits = task == Task.DIGITS;
+        int classes = digits ? 1 : 10;
+        Loss loss = digits ? Loss.BINARY_CROSS_ENTROPY : Loss.CATEGORICAL_CROSS_ENTROPY;
+        Model plain = (digits ? Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
+                : Task.lenet(rng, Init.HE, 32, 64, 256, 10).add("softmax", Activation.softmax())).loss(loss).build();
+        TimedModel m = new TimedModel(plain, loss);
+        long total = m.run(rng.rand(task.batchSize, 28, 28, 1), labels(task.batchSize, classes), Math.max(30, steps / 2),
+                steps)[0];
         Map<String, double[]> profile = new java.util.LinkedHashMap<>();
         double inLayers = 0;
         for (int i = 0; i < m.timed.length; i++) {
@@ -192,7 +197,7 @@ final class StepBreakdown {
         Model plain = Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
                 .loss(Loss.BINARY_CROSS_ENTROPY).build();
         TimedModel m = new TimedModel(plain, Loss.BINARY_CROSS_ENTROPY);
-        long[] r = m.run(rng.rand(64, 28, 28, 1), labels(1), Math.max(50, steps / 2), steps);
+        long[] r = m.run(rng.rand(64, 28, 28, 1), labels(64, 1), Math.max(50, steps / 2), steps);
         long kernel = 0;
         for (Timed t : m.timed) {
             kernel += t.isKernel() ? t.nanos : 0;
