@@ -110,9 +110,9 @@ final class BenchCommand implements Callable<Integer> {
                         + "%.1f%% outside; %,.0f bytes allocated per step (calling thread)%n", b[0], 100 * b[1],
                         100 * (1 - b[1]), b[2]);
             }
-            printProfile(Task.DIGITS, "digits-net", "lenet 8-16-64-1, batch 32",
+            printProfile(gson, Task.DIGITS, "digits-net", "lenet 8-16-64-1, batch 32",
                     StepBreakdown.layerProfile(Task.DIGITS, Math.max(50, (int) (runs * seconds * 100))));
-            printProfile(Task.MNIST, "mnist-net", "lenet 32-64-256-10, batch 64",
+            printProfile(gson, Task.MNIST, "mnist-net", "lenet 32-64-256-10, batch 64",
                     StepBreakdown.layerProfile(Task.MNIST, Math.max(20, (int) (runs * seconds * 15))));
             Map<String, Double> shares = StepBreakdown.imagesNetShares(Math.max(50, (int) (runs * seconds * 100)));
             if (common.json) {
@@ -136,13 +136,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One network's per-layer profile of a training step, as text or as a JSON line. */
-    private void printProfile(Task task, String name, String network, Map<String, double[]> profile) {
+    private void printProfile(Gson gson, Task task, String name, String network, Map<String, double[]> profile) {
         if (common.json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("workload", name + " train step profile");
             profile.forEach((layer, v) -> m.put(layer, v.length == 1 ? v[0] : Map.of("forward", v[0], "backward", v[1])));
             m.put("threads", Threads.count());
-            System.out.println(new Gson().toJson(m));
+            System.out.println(gson.toJson(m));
             return;
         }
         System.out.printf("%s train step (%s, as cnn train %s trains it): %.2f ms; share per layer (forward + backward):%n",

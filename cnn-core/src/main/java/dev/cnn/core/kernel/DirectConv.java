@@ -82,7 +82,8 @@ final class DirectConv extends BufferedConv {
         final boolean half = per == 2 && kw == 5 && (outW + VectorConv.P - 1) / VectorConv.P * VectorConv.P
                 < Math.min(tilesPerRow * span, wp);
         final boolean flat = !half && wp < tilesPerRow * span;
-        final int wq = flat ? wp : Math.max(wp, (half ? VectorConv.P : span) + kw - 1);
+        final int rowSpan = half ? VectorConv.P : span;
+        final int wq = flat ? wp : Math.max(wp, rowSpan + kw - 1);
         final int slack = flat ? (span + kwe) * cIn : 0;
         float[] wk = VectorConv.packWeights(wmat, rows, nc, wDirect);
         wDirect = wk;
@@ -131,24 +132,20 @@ final class DirectConv extends BufferedConv {
                     }
                     continue;
                 }
-                if (half) {
-                    halfRows(img, outH, outW, cIn, kh, cOut, wq, xp, wk, bk, tile, y, add);
-                    continue;
-                }
                 for (int oh = 0; oh < outH; oh++) {
                     int rowOut = (img * outH + oh) * outW;
-                    for (int x0 = 0; x0 < outW; x0 += span) {
-                        int xs = Math.min(x0, Math.max(0, outW - span));
+                    for (int x0 = 0; x0 < outW; x0 += rowSpan) {
+                        int xs = Math.min(x0, Math.max(0, outW - rowSpan));
                         int from = x0 - xs;
-                        int count = Math.min(span, outW - xs);
+                        int count = Math.min(rowSpan, outW - xs);
                         int base = (oh * wq + xs) * cIn;
-                        boolean direct = whole && from == 0 && count == span;
+                        boolean direct = whole && from == 0 && count == rowSpan;
                         for (int g = 0; g < groups; g++) {
                             if (direct) {
-                                VectorConv.tile(xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, y,
+                                rowTile(half, xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, y,
                                         (rowOut + xs) * cOut + g * lanes, os, bk, g * lanes, add);
                             } else {
-                                VectorConv.tile(xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, tile,
+                                rowTile(half, xp, base, per, wq * cIn, kh, kw, cIn, wk, g * rows * lanes, tile,
                                         g * VectorConv.P * lanes, lanes, bk, g * lanes, false);
                             }
                         }
@@ -174,32 +171,13 @@ final class DirectConv extends BufferedConv {
         });
     }
 
-    /**
-     * One padded image of {@link #convDirect} in half tiles of paired positions ({@code per == 2}, a kernel 5 wide,
-     * {@code 2·cOut} at most one vector): {@value VectorConv#P} positions per tile, written straight to {@code y}
-     * when the pairs fill whole vectors, else through {@code tile}.
-     */
-    private static void halfRows(int img, int outH, int outW, int cIn, int kh, int cOut, int wq, float[] xp, float[] wk,
-                                 float[] bk, float[] tile, float[] y, boolean add) {
-        final int lanes = VectorConv.L;
-        final int span = VectorConv.P;
-        final boolean whole = 2 * cOut == lanes;
-        for (int oh = 0; oh < outH; oh++) {
-            int rowOut = (img * outH + oh) * outW;
-            for (int x0 = 0; x0 < outW; x0 += span) {
-                int xs = Math.min(x0, Math.max(0, outW - span));
-                int from = x0 - xs;
-                int count = Math.min(span, outW - xs);
-                int base = (oh * wq + xs) * cIn;
-                if (whole && from == 0 && count == span) {
-                    VectorConv.halfPairTile5(xp, base, wq * cIn, kh, cIn, wk, 0, y, (rowOut + xs) * cOut, lanes, bk, 0, add);
-                    continue;
-                }
-                VectorConv.halfPairTile5(xp, base, wq * cIn, kh, cIn, wk, 0, tile, 0, lanes, bk, 0, false);
-                for (int t = from; t < count; t++) {
-                    ConvSupport.copyOut(tile, t, 2, cOut, 1, y, (rowOut + xs + t) * cOut, add);
-                }
-            }
+    /** {@link VectorConv#tile}, or its half ({@link VectorConv#halfPairTile5}) for the half tiles of {@link #convDirect}. */
+    private static void rowTile(boolean half, float[] xp, int base, int per, int rowStride, int kh, int kw, int cIn,
+                                float[] wk, int w0, float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
+        if (half) {
+            VectorConv.halfPairTile5(xp, base, rowStride, kh, cIn, wk, w0, out, oo, os, bias, bo, fromOut);
+        } else {
+            VectorConv.tile(xp, base, per, rowStride, kh, kw, cIn, wk, w0, out, oo, os, bias, bo, fromOut);
         }
     }
 
