@@ -81,8 +81,8 @@ public final class Pool2D implements Layer {
             return null;
         }
         dy.requireShape(type() + " output gradient", geometry.outputShape());
-        Tensor dx = dIn.zeros(x.shape());
-        PoolKernel.backward(backend, geometry, mode, x.data(), y.data(), dy.data(), dx.data());
+        Tensor dx = dIn.get(x.shape());
+        PoolKernel.backward(backend, geometry, mode, x.data(), y.data(), dy.data(), dx.data(), false);
         return dx;
     }
 

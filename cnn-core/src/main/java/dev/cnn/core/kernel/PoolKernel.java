@@ -40,11 +40,28 @@ public final class PoolKernel {
     /** As {@link #backward(PoolGeometry, PoolMode, float[], float[], float[], float[])}, on {@code backend}. */
     public static void backward(Backend backend, PoolGeometry g, PoolMode mode, float[] x, float[] y, float[] dy,
                                 float[] dx) {
+        backward(backend, g, mode, x, y, dy, dx, true);
+    }
+
+    /**
+     * The gradient for {@code x} added into {@code dx} ({@code accumulate}) or written to it: then {@code dx}'s
+     * previous contents are ignored, each image's part is zeroed by the thread that pools it just before its
+     * windows add into it, so the caller need not clear the whole array first.
+     */
+    public static void backward(Backend backend, PoolGeometry g, PoolMode mode, float[] x, float[] y, float[] dy,
+                                float[] dx, boolean accumulate) {
         check(g, x, y);
         check(g, dx, dy);
         int vec = vectorPositions(backend, g, mode == PoolMode.MAX);
-        Parallel.forRange(g.n(), grain(g), 1,
-                (chunk, lo, hi) -> range(g, mode == PoolMode.MAX, x, y, dy, dx, lo, hi, vec, false));
+        int image = g.h() * g.w() * g.c();
+        Parallel.forRange(g.n(), grain(g), 1, (chunk, lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (!accumulate) {
+                    Arrays.fill(dx, i * image, (i + 1) * image, 0f);
+                }
+                range(g, mode == PoolMode.MAX, x, y, dy, dx, i, i + 1, vec, false);
+            }
+        });
     }
 
     /**

@@ -221,6 +221,10 @@ class KernelsVsReferenceTest {
             Tensor dx = Tensor.zeros(g.inputShape());
             PoolKernel.backward(g, mode, x.data(), y.data(), dy.data(), dx.data());
             assertClose(what + " backward", StepByStep.poolBackward(dy, ref.cache()), dx);
+            // written instead of added: stale contents (NaN, also where no window reaches) are replaced
+            Tensor written = Tensor.full(Float.NaN, g.inputShape());
+            PoolKernel.backward(Backend.current(), g, mode, x.data(), y.data(), dy.data(), written.data(), false);
+            assertArrayEquals(dx.data(), written.data(), what + " backward written");
         }
     }
 
@@ -252,6 +256,9 @@ class KernelsVsReferenceTest {
                 Tensor dx = Tensor.full(1f, g.inputShape());
                 PoolKernel.backward(g, PoolMode.MAX, x.data(), y.data(), dy.data(), dx.data());
                 assertClose(g + " backward added to ones", shifted(StepByStep.poolBackward(dy, ref.cache()), 1f), dx);
+                Tensor written = Tensor.full(Float.NaN, g.inputShape());
+                PoolKernel.backward(Backend.current(), g, PoolMode.MAX, x.data(), y.data(), dy.data(), written.data(), false);
+                assertClose(g + " backward written", StepByStep.poolBackward(dy, ref.cache()), written);
             }
         }
     }
