@@ -148,22 +148,25 @@ public final class Gemm {
         }
         float[] bp = packBuffer(k, n, width, pack);
         long flops = 2L * m * n * Math.max(k, 1);
+        int tr = be.tileRows();
+        int threads = Parallel.threads();
+        if (panels >= 4 * threads && m < 4 * tr * threads) {
+            // few rows (a batch): each thread packs the panels of columns it multiplies, so they are still in its
+            // cache, and runs every row over them, instead of reading panels another thread packed
+            int grain = (int) Math.max(1, Math.min(panels, (2_000_000L * panels) / Math.max(flops, 1)));
+            Parallel.forRange(panels, grain, 1, (chunk, lo, hi) -> {
+                packPanels(b, bOff, brs, bcs, k, n, width, bp, lo, hi);
+                be.rows(0, m, lo, hi, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate);
+            });
+            return bp;
+        }
         // B is packed panel by panel in parallel (a transposed B is a gather: as slow as a small product)
         // (a thread takes at least ~400,000 floats of panels: smaller packs stay on the calling thread)
         int panelGrain = (int) Math.max(1, 400_000L / Math.max(1L * k * width, 1));
         Parallel.forRange(panels, panelGrain, 1, (chunk, lo, hi) -> packPanels(b, bOff, brs, bcs, k, n, width, bp, lo, hi));
-        int tr = be.tileRows();
-        int threads = Parallel.threads();
-        if (m >= 2 * tr * threads || panels < threads) {
-            int grain = (int) Math.max(tr, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
-            Parallel.forRange(m, grain, tr, (chunk, lo, hi) ->
-                    be.rows(lo, hi, 0, panels, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate));
-        } else {
-            // few rows (a batch): threads take whole panels of columns instead of partial tiles of rows
-            int grain = (int) Math.max(1, Math.min(panels, (2_000_000L * panels) / Math.max(flops, 1)));
-            Parallel.forRange(panels, grain, 1, (chunk, lo, hi) ->
-                    be.rows(0, m, lo, hi, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate));
-        }
+        int grain = (int) Math.max(tr, Math.min(m, (2_000_000L * m) / Math.max(flops, 1)));
+        Parallel.forRange(m, grain, tr, (chunk, lo, hi) ->
+                be.rows(lo, hi, 0, panels, n, k, a, aOff, ars, null, kOff, acs, bp, width, c, cOff, ldc, bias, accumulate));
         return bp;
     }
 

@@ -102,6 +102,44 @@ class GemmTest {
         assertArrayEquals(c1, c2);
     }
 
+    /**
+     * A batch of rows against many columns (as a fully connected layer's products), where threads split the
+     * columns and each packs the panels it multiplies: the same bits as one thread, B row-major or transposed,
+     * with bias or accumulating, and the reference within tolerance.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void batchRowsSplitByColumnPanelsEqualOneThread(int threads) {
+        Random r = new Random(4 + threads);
+        for (int trial = 0; trial < 8; trial++) {
+            int m = 1 + r.nextInt(4 * 12 * threads - 1);
+            int n = 4 * threads * 32 + 1 + r.nextInt(300);
+            int k = 1 + r.nextInt(300);
+            boolean tb = trial % 2 == 1;
+            boolean acc = trial % 4 >= 2;
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            float[] bias = acc ? null : random(r, n);
+            float[] start = random(r, m * n);
+            float[][] c = {start.clone(), start.clone()};
+            for (int t = 0; t < 2; t++) {
+                Parallel.setThreads(t == 0 ? 1 : threads);
+                Gemm.gemm(m, n, k, a, 0, k, 1, b, 0, tb ? 1 : n, tb ? k : 1, c[t], 0, n, bias, acc);
+            }
+            String what = "m=" + m + " n=" + n + " k=" + k + " tb=" + tb + " acc=" + acc;
+            assertArrayEquals(c[0], c[1], what);
+            for (int i = 0; i < m; i += 7) {
+                for (int j = 0; j < n; j += 5) {
+                    double s = acc ? start[i * n + j] : bias[j];
+                    for (int p = 0; p < k; p++) {
+                        s += (double) a[i * k + p] * (tb ? b[j * k + p] : b[p * n + j]);
+                    }
+                    assertTrue(Math.abs(s - c[1][i * n + j]) <= 4e-4 * Math.sqrt(k), what + " at " + i + "," + j);
+                }
+            }
+        }
+    }
+
     static float[] random(Random r, int n) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) {
