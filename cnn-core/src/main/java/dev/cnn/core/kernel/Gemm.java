@@ -13,8 +13,9 @@ import org.apache.logging.log4j.Logger;
  * {@code b[bOff + p·bRowStride + j·bColStride]}; C is row-major with leading dimension {@code ldc}.
  *
  * <p>B is packed into panels (in parallel), then rows of C are split across {@link Parallel#threads()}
- * threads, or, for products with fewer than two register tiles of rows per thread, the column panels
- * are; each element of C is summed by one thread in a fixed order, so results are deterministic. The
+ * threads; for a batch of rows (fewer than four register tiles per thread) against at least four column
+ * panels per thread, the panels are split instead, each thread packing the ones it multiplies. Each element
+ * of C is summed by one thread in a fixed order, so results are deterministic. The
  * Vector API backend is used when {@code jdk.incubator.vector} is present (and the system property
  * {@code cnn.vector} is not {@code false}); otherwise a plain-Java backend.
  */
