@@ -2,7 +2,6 @@ package dev.cnn.app;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
-import dev.cnn.nn.Activation;
 import dev.cnn.nn.Adam;
 import dev.cnn.nn.Conv2D;
 import dev.cnn.nn.FullyConnected;
@@ -168,15 +167,11 @@ final class StepBreakdown {
      * each as a one-element array.
      */
     static Map<String, double[]> layerProfile(Task task, int steps) {
-        NumpyRandom rng = new NumpyRandom(1);
-        boolean digits = task == Task.DIGITS;
-        int classes = digits ? 1 : 10;
-        Loss loss = digits ? Loss.BINARY_CROSS_ENTROPY : Loss.CATEGORICAL_CROSS_ENTROPY;
-        Model plain = (digits ? Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
-                : Task.lenet(rng, Init.HE, 32, 64, 256, 10).add("softmax", Activation.softmax())).loss(loss).build();
-        TimedModel m = new TimedModel(plain, loss);
-        long total = m.run(rng.rand(task.batchSize, 28, 28, 1), labels(task.batchSize, classes), Math.max(30, steps / 2),
-                steps)[0];
+        Model plain = task.build(task.init, new Adam(), 1, new int[] {28, 28, 1}, 10);
+        TimedModel m = new TimedModel(plain, plain.loss());
+        int outputs = plain.outputShape()[0];
+        long total = m.run(new NumpyRandom(1).rand(task.batchSize, 28, 28, 1), labels(task.batchSize, outputs),
+                Math.max(30, steps / 2), steps)[0];
         Map<String, double[]> profile = new java.util.LinkedHashMap<>();
         double inLayers = 0;
         for (int i = 0; i < m.timed.length; i++) {
@@ -193,11 +188,9 @@ final class StepBreakdown {
 
     /** {@code [step ms, kernel share of the step, bytes allocated per step]} over {@code steps} steps after warm-up. */
     static double[] measure(int steps) {
-        NumpyRandom rng = new NumpyRandom(1);
-        Model plain = Task.lenet(rng, Init.HE, 8, 16, 64, 1).add("sigmoid", Activation.sigmoid())
-                .loss(Loss.BINARY_CROSS_ENTROPY).build();
-        TimedModel m = new TimedModel(plain, Loss.BINARY_CROSS_ENTROPY);
-        long[] r = m.run(rng.rand(64, 28, 28, 1), labels(64, 1), Math.max(50, steps / 2), steps);
+        Model plain = Task.DIGITS.build(Task.DIGITS.init, new Adam(), 1, new int[] {28, 28, 1}, 2);
+        TimedModel m = new TimedModel(plain, plain.loss());
+        long[] r = m.run(new NumpyRandom(1).rand(64, 28, 28, 1), labels(64, 1), Math.max(50, steps / 2), steps);
         long kernel = 0;
         for (Timed t : m.timed) {
             kernel += t.isKernel() ? t.nanos : 0;

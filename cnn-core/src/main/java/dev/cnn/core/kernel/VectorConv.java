@@ -87,15 +87,7 @@ final class VectorConv {
     static void tile(float[] xp, int base, int per, int rowStride, int kh, int kw, int cIn, float[] wk, int w0,
                      float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
         if (!fromOut) {
-            // the kernels always start from out: a single source for the accumulators keeps C2 from
-            // merging two kinds of vector values before the loop
-            for (int p = 0; p < P; p++) {
-                if (bias == null) {
-                    Arrays.fill(out, oo + p * os, oo + p * os + L, 0f);
-                } else {
-                    System.arraycopy(bias, bo, out, oo + p * os, L);
-                }
-            }
+            start(out, oo, os, P, bias, bo);
         }
         if (per == 1 && kw == 5) {
             tile5(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
@@ -122,15 +114,24 @@ final class VectorConv {
     static void halfPairTile5(float[] xp, int base, int rowStride, int kh, int cIn, float[] wk, int w0,
                               float[] out, int oo, int os, float[] bias, int bo, boolean fromOut) {
         if (!fromOut) {
-            for (int p = 0; p < P / 2; p++) {
-                if (bias == null) {
-                    Arrays.fill(out, oo + p * os, oo + p * os + L, 0f);
-                } else {
-                    System.arraycopy(bias, bo, out, oo + p * os, L);
-                }
-            }
+            start(out, oo, os, P / 2, bias, bo);
         }
         pair5Half(xp, base, cIn, rowStride, kh, wk, w0, out, oo, os);
+    }
+
+    /**
+     * Sets the {@code rows} tile rows {@code out[oo + p·os ..+ L]} to the bias ({@code bias[bo ..+ L]}) or zero. The
+     * kernels always start from out: a single source for the accumulators keeps C2 from merging two kinds of vector
+     * values before the loop.
+     */
+    private static void start(float[] out, int oo, int os, int rows, float[] bias, int bo) {
+        for (int p = 0; p < rows; p++) {
+            if (bias == null) {
+                Arrays.fill(out, oo + p * os, oo + p * os + L, 0f);
+            } else {
+                System.arraycopy(bias, bo, out, oo + p * os, L);
+            }
+        }
     }
 
     /**
