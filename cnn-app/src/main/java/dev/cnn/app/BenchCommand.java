@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--breakdown", description = "Also show how a lenet-2v5 training step divides between the "
             + "kernel layers and everything else and what it allocates, each layer's forward and backward share of "
-            + "an mnist step, and the images network's step by layer type.")
+            + "a digits step and an mnist step, and the images network's step by layer type.")
     boolean breakdown;
 
     /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
