@@ -78,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
                     Gemm.backendName(), runs, seconds);
             System.out.printf("%-28s %14s %14s %14s  %s%n", "workload", "median", "min", "max", "unit");
         }
-        Gson gson = new Gson();
+        Gson gson = Json.LINE;
         for (Workload wl : w) {
             double[] r = measure(wl);
             if (common.json) {

@@ -44,6 +44,10 @@ final class Metrics {
     static Result test(Model model, TaskData data) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("samples", data.test.size());
+        m.put("scope", data.scope);
+        if (data.scored != null) {
+            m.put("scored", data.scored);
+        }
         if (data.targetScaler != null) {
             Tensor p = finite(model.predict(data.test, 1024));
             float[] pred = data.targetScaler.invert(p.data().clone());
@@ -134,16 +138,18 @@ final class Metrics {
 
     /** A few human-readable lines. */
     static String describe(Task task, Map<String, Object> m) {
+        String scope = "all".equals(m.get("scope")) ? "" : m.getOrDefault("scope", "test") + " ";
+        String scored = m.containsKey("scored") ? String.format("%nscored %s", m.get("scored")) : "";
         if (task == Task.HOUSING) {
-            return String.format("test RMSE $%,.0f, MAE $%,.0f over %s houses", (Double) m.get("rmse"),
-                    (Double) m.get("mae"), m.get("samples"));
+            return String.format("%sRMSE $%,.0f, MAE $%,.0f over %s houses%s", scope, (Double) m.get("rmse"),
+                    (Double) m.get("mae"), m.get("samples"), scored);
         }
         if (m.containsKey("rmse")) {
-            return String.format("validation RMSE %.6g, MAE %.6g (%s) over %s rows", (Double) m.get("rmse"),
-                    (Double) m.get("mae"), m.get("unit"), m.get("samples"));
+            return String.format("%sRMSE %.6g, MAE %.6g (%s) over %s rows%s", scope, (Double) m.get("rmse"),
+                    (Double) m.get("mae"), m.get("unit"), m.get("samples"), scored);
         }
-        StringBuilder sb = new StringBuilder(String.format("%s accuracy %.4f%% (%s wrong of %s), loss %.5f",
-                task == Task.IMAGES || task == Task.TABLE ? "validation" : "test", 100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss")));
+        StringBuilder sb = new StringBuilder(String.format("%saccuracy %.4f%% (%s wrong of %s), loss %.5f%s",
+                scope, 100 * (Double) m.get("accuracy"), m.get("errors"), m.get("samples"), (Double) m.get("loss"), scored));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> classes = (Map<String, Map<String, Object>>) m.get("classes");
         for (Map.Entry<String, Map<String, Object>> e : classes.entrySet()) {

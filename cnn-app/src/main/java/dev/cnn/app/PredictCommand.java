@@ -51,7 +51,7 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> results = task == Task.HOUSING ? prices(model, saved)
                 : task == Task.TABLE ? rows(model, saved) : classes(model, saved);
         if (common.json) {
-            Gson gson = new Gson();
+            Gson gson = Json.LINE;
             for (Map<String, Object> r : results) {
                 System.out.println(gson.toJson(r));
             }

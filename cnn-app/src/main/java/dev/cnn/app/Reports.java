@@ -1,6 +1,5 @@
 package dev.cnn.app;
 
-import com.google.gson.GsonBuilder;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.data.ImageSet;
 import dev.cnn.nn.History;
@@ -32,7 +31,7 @@ final class Reports {
     }
 
     static void writeJson(Path file, Object value) throws IOException {
-        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(value);
+        String json = Json.PRETTY.toJson(value);
         AtomicFile.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8));
     }
 

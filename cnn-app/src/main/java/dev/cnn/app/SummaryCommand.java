@@ -1,6 +1,5 @@
 package dev.cnn.app;
 
-import com.google.gson.GsonBuilder;
 import dev.cnn.nn.Model;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -30,7 +29,7 @@ final class SummaryCommand implements Callable<Integer> {
         info.put("metadata", m.metadata());
         if (common.json) {
             info.put("summary", m.summary());
-            System.out.println(new com.google.gson.Gson().toJson(info));
+            System.out.println(Json.LINE.toJson(info));
             return 0;
         }
         System.out.print(m.summary());
@@ -41,8 +40,7 @@ final class SummaryCommand implements Callable<Integer> {
                     m.loss().isClassification() ? "accuracy" : "rmse (scaled)", m.history().validationMetric().get(e));
         }
         System.out.println("metadata:");
-        System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                .toJson(m.metadata()));
+        System.out.println(Json.PRETTY.toJson(m.metadata()));
         return 0;
     }
 }

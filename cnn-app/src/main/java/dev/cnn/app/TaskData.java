@@ -35,6 +35,10 @@ final class TaskData {
     int[] testIndices;
     /** Housing: the target scaling, to report dollars. */
     Standardizer targetScaler;
+    /** What {@link #test} is: {@code "test"}, {@code "validation"} (of the training source) or {@code "all"} (new data). */
+    String scope = "test";
+    /** What is scored, for people: "200 of 2000 images of DIR (the validation split)". */
+    String scored;
 
     private TaskData(Task task, Dataset train, Dataset validation, Dataset test) {
         this.task = task;
@@ -125,6 +129,8 @@ final class TaskData {
         Dataset all = Dataset.of(Tensor.wrap(x, n, k), targets);
         Dataset val = Dataset.subset(all, s.validation());
         TaskData d = new TaskData(Task.TABLE, Dataset.subset(all, s.train()), val, val);
+        d.scope = "validation";
+        d.scored = val.size() + " of " + n + " rows of " + file + " (the validation split)";
         d.targetScaler = fy;
         d.metadata.put("task", Task.TABLE.id);
         d.metadata.put("source", file.toAbsolutePath().normalize().toString());
@@ -161,6 +167,8 @@ final class TaskData {
         Splits.Split s = Splits.stratified(images.labels(), valFraction, seed);
         Dataset val = Dataset.subset(all, s.validation());
         TaskData d = new TaskData(Task.IMAGES, Dataset.subset(all, s.train()), val, val);
+        d.scope = "validation";
+        d.scored = val.size() + " of " + images.count() + " images of " + root + " (the validation split)";
         d.testImages = images;
         d.testIndices = s.validation();
         d.metadata.put("task", Task.IMAGES.id);
@@ -217,6 +225,7 @@ final class TaskData {
             val = Dataset.subset(all, s.validation());
         }
         TaskData d = new TaskData(task, trainSet, val, testSet);
+        d.scored = testSet.size() + " MNIST test images" + (task == Task.DIGITS ? " of 2 and 5" : "");
         d.testImages = test;
         d.testIndices = testIdx;
         d.metadata.put("task", task.id);
@@ -264,6 +273,7 @@ final class TaskData {
         fy.apply(testY);
         TaskData d = new TaskData(Task.HOUSING, trainSet, val,
                 new TableDataset(testX, testY, HousingFeatures.COUNT));
+        d.scored = test.rows() + " houses of " + housingFile(root, "test").getFileName();
         d.targetScaler = fy;
         d.metadata.put("task", Task.HOUSING.id);
         d.metadata.put("rawColumns", HousingFeatures.RAW);
@@ -271,6 +281,97 @@ final class TaskData {
         d.metadata.put("target", "median_house_value");
         d.metadata.put("featureScaler", fx.toMap());
         d.metadata.put("targetScaler", fy.toMap());
+        return d;
+    }
+
+    /**
+     * Every image under {@code dir} ({@code dir/<class>/<images>}, the class folders named as the model's
+     * classes, any subset of them), read as the model reads images, for scoring a saved image model on data
+     * it was not trained beside.
+     */
+    static TaskData imageFolder(Path dir, Task task, SavedTask saved, int[] inputShape) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new DataException(dir + ": an image model is scored on a folder of class folders (DIR/<class>/*.png|jpg), "
+                    + "but this is not a directory");
+        }
+        ImageSet loaded = ImageFolder.load(dir, inputShape[2]);
+        if (loaded.height() != inputShape[0] || loaded.width() != inputShape[1]) {
+            throw new DataException(dir + ": the images are " + loaded.width() + "x" + loaded.height()
+                    + " pixels but the model takes " + inputShape[1] + "x" + inputShape[0]);
+        }
+        ImageSet images;
+        try {
+            images = loaded.relabel(saved.classNames());
+        } catch (DataException e) {
+            throw new DataException(dir + ": " + e.getMessage() + " the model was trained on", e);
+        }
+        Dataset all = saved.classNames().size() == 2 ? images.binary(0, 1) : images.oneHot();
+        TaskData d = new TaskData(task, null, null, all);
+        d.scope = "all";
+        d.scored = images.count() + " of " + images.count() + " images in " + dir;
+        d.testImages = images;
+        d.testIndices = Metrics.identity(images.count());
+        d.metadata.put("classNames", saved.classNames());
+        return d;
+    }
+
+    /**
+     * Every row of {@code file} for a saved table model: its feature columns by name (any order, other
+     * columns ignored) and its target column, scaled with the model's statistics.
+     */
+    static TaskData tableRows(Path file, SavedTask saved, Map<String, Object> meta) throws IOException {
+        @SuppressWarnings("unchecked")
+        List<String> features = (List<String>) meta.get("features");
+        String target = String.valueOf(meta.get("target"));
+        CsvTable t = CsvTable.read(file, features, target);
+        int n = t.rows();
+        float[] x = t.features().clone();
+        saved.featureScaler().apply(x);
+        Tensor targets;
+        TaskData d;
+        if (saved.targetScaler() != null) {
+            float[] y = t.target().clone();
+            saved.targetScaler().apply(y);
+            targets = Tensor.wrap(y, n, 1);
+        } else {
+            List<String> names = saved.classNames();
+            targets = names.size() == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, names.size());
+            for (int i = 0; i < n; i++) {
+                float v = t.target()[i];
+                int c = v == Math.rint(v) ? names.indexOf(Long.toString((long) v)) : -1;
+                if (c < 0) {
+                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': " + v
+                            + " is not one of the model's classes " + names);
+                }
+                if (names.size() == 2) {
+                    targets.set(c, i, 0);
+                } else {
+                    targets.set(1f, i, c);
+                }
+            }
+        }
+        d = new TaskData(Task.TABLE, null, null, Dataset.of(Tensor.wrap(x, n, features.size()), targets));
+        d.targetScaler = saved.targetScaler();
+        d.scope = "all";
+        d.scored = n + " of " + n + " rows of " + file;
+        d.metadata.put("target", target);
+        if (saved.targetScaler() == null) {
+            d.metadata.put("classNames", saved.classNames());
+        }
+        return d;
+    }
+
+    /** Every row of a CSV file with the raw California housing columns, for a saved housing model. */
+    static TaskData housingRows(Path file, SavedTask saved) throws IOException {
+        CsvTable t = CsvTable.read(file, HousingFeatures.RAW, "median_house_value");
+        float[] x = HousingFeatures.transform(t.features(), t.rows());
+        float[] y = t.target().clone();
+        saved.featureScaler().apply(x);
+        saved.targetScaler().apply(y);
+        TaskData d = new TaskData(Task.HOUSING, null, null, new TableDataset(x, y, HousingFeatures.COUNT));
+        d.targetScaler = saved.targetScaler();
+        d.scope = "all";
+        d.scored = t.rows() + " of " + t.rows() + " houses in " + file;
         return d;
     }
 

@@ -1,6 +1,5 @@
 package dev.cnn.app;
 
-import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.Threads;
@@ -236,9 +235,10 @@ final class TrainCommand implements Callable<Integer> {
             throw CommonOptions.usage(spec, "--batch-size " + plan.settings().batchSize() + " is larger than the "
                     + d.train.size() + " training samples");
         }
-        LOG.info("{}: {} training, {} validation, {} test samples; {} parameters; {} threads, {} kernels", task.id,
-                d.train.size(), d.validation == null ? 0 : d.validation.size(), d.test.size(), model.parameterCount(),
-                Threads.count(), Gemm.backendName());
+        String held = d.validation == d.test ? d.test.size() + " validation samples (also what the model is scored on)"
+                : (d.validation == null ? 0 : d.validation.size()) + " validation, " + d.test.size() + " test samples";
+        LOG.info("{}: {} training, {}; {} parameters; {} threads, {} kernels", task.id, d.train.size(), held,
+                model.parameterCount(), Threads.count(), Gemm.backendName());
         if (!common.quiet && !common.json) {
             System.out.print(model.summary());
         }
@@ -503,7 +503,7 @@ final class TrainCommand implements Callable<Integer> {
                     captions);
         }
         if (common.json) {
-            System.out.println(new Gson().toJson(report));
+            System.out.println(Json.LINE.toJson(report));
         } else {
             System.out.println(task.id + ": " + Metrics.describe(task, result.metrics()));
             System.out.printf("training took %.1f s; model, metrics.json and plots in %s%n", seconds, dir);

@@ -187,6 +187,17 @@ class CliTest {
         assertEquals(q.out().lines().filter(l -> l.startsWith("table:")).findFirst().orElseThrow(),
                 e.out().lines().findFirst().orElseThrow());
 
+        assertTrue(e.out().contains("scored 30 of 300 rows of " + file + " (the validation split)"), e.out());
+        Path fresh = Files.writeString(dir.resolve("fresh.csv"), "size,b,a,kind\n25.0,0.5,2.7,2\n5.6,0.1,0.6,0\n"
+                + "14.0,0.5,1.6,1\n");
+        Run newRows = cnn("evaluate", reg.toString(), fresh.toString());
+        assertEquals(0, newRows.code(), newRows.err());
+        assertTrue(newRows.out().startsWith("table: RMSE ") && newRows.out().contains("(size) over 3 rows")
+                && newRows.out().contains("scored 3 of 3 rows of " + fresh), newRows.out());
+        Run newClasses = cnn("evaluate", cls.toString(), fresh.toString(), "--json");
+        assertEquals(0, newClasses.code(), newClasses.err());
+        assertTrue(newClasses.out().contains("\"samples\":3,\"scope\":\"all\""), newClasses.out());
+
         Run noTarget = cnn("train", "table", file.toString());
         assertEquals(2, noTarget.code());
         assertTrue(noTarget.err().contains("--target COLUMN"), noTarget.err());
@@ -226,6 +237,34 @@ class CliTest {
         Run e = cnn("evaluate", model.toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("validation accuracy 100.0000% (0 wrong of 10)"), e.out());
+        assertTrue(e.out().contains("scored 10 of 40 images of " + folder + " (the validation split)"), e.out());
+
+        // new data: every image in it is scored, and the output says how many
+        Path heldOut = dir.resolve("held-out");
+        Files.createDirectories(heldOut.resolve("light"));
+        for (int i = 0; i < 7; i++) {
+            Files.copy(folder.resolve("light").resolve(i + ".png"), heldOut.resolve("light").resolve(i + ".png"));
+        }
+        Run all = cnn("evaluate", model.toString(), heldOut.toString(), "--json");
+        assertEquals(0, all.code(), all.err());
+        assertTrue(all.out().contains("\"samples\":7,\"scope\":\"all\""), all.out());
+        Run viaOption = cnn("evaluate", model.toString(), "--data", heldOut.toString());
+        assertEquals(0, viaOption.code(), viaOption.err());
+        assertTrue(viaOption.out().contains("accuracy 100.0000% (0 wrong of 7)")
+                && viaOption.out().contains("scored 7 of 7 images in " + heldOut), viaOption.out());
+        Files.createDirectories(heldOut.resolve("round"));
+        Files.copy(folder.resolve("dark").resolve("0.png"), heldOut.resolve("round").resolve("0.png"));
+        Run unknownClass = cnn("evaluate", model.toString(), heldOut.toString());
+        assertEquals(1, unknownClass.code());
+        assertTrue(unknownClass.err().contains("class 'round' is not one of the 2 classes [dark, light] the model was "
+                + "trained on"), unknownClass.err());
+
+        Files.createDirectories(folder.resolve("empty"));
+        Run empty = cnn("train", "images", folder.toString(), "--out", dir.resolve("e.cnn").toString());
+        assertEquals(1, empty.code());
+        assertTrue(empty.err().contains("class folder 'empty' has no .png, .jpg or .jpeg files"), empty.err());
+        Files.delete(folder.resolve("empty"));
+
         Run missing = cnn("train", "images");
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("train images needs the image folder"), missing.err());

@@ -73,15 +73,18 @@ public final class ImageFolder {
         List<Integer> labels = new ArrayList<>();
         for (Path d : classDirs) {
             names.add(d.getFileName().toString());
+            int before = files.size();
             try (Stream<Path> s = Files.list(d)) {
                 for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
                     files.add(f);
                     labels.add(names.size() - 1);
                 }
             }
-        }
-        if (files.isEmpty()) {
-            throw new DataException(root + ": no .png, .jpg or .jpeg files in the class folders");
+            if (files.size() == before) {
+                // a class with no images would train as a class never seen, scored with precision and recall NaN
+                throw new DataException(d + ": class folder '" + d.getFileName() + "' has no .png, .jpg or .jpeg files; "
+                        + "add images or remove the folder");
+            }
         }
         int h = -1;
         int w = -1;

@@ -39,6 +39,29 @@ public final class ImageSet {
         this.classNames = List.copyOf(classNames);
     }
 
+    /**
+     * The same images labelled in another class list, matched by name: a folder of held-out images whose
+     * class folders are some of a model's classes, in the model's order. The pixels are shared.
+     *
+     * @param names the class names to label in (each of this set's classes must be one of them)
+     * @throws DataException naming a class of this set that {@code names} lacks
+     */
+    public ImageSet relabel(List<String> names) throws DataException {
+        int[] map = new int[classNames.size()];
+        for (int c = 0; c < map.length; c++) {
+            map[c] = names.indexOf(classNames.get(c));
+            if (map[c] < 0) {
+                throw new DataException("class '" + classNames.get(c) + "' is not one of the " + names.size()
+                        + " classes " + names);
+            }
+        }
+        int[] l = new int[count];
+        for (int i = 0; i < count; i++) {
+            l[i] = map[labels[i]];
+        }
+        return new ImageSet(pixels, l, height, width, channels, names);
+    }
+
     /** Number of images. */
     public int count() {
         return count;

@@ -78,7 +78,32 @@ public final class ModelIO {
     private static final int MAX_HISTORY = 1_000_000;
     /** The .npy header of an entry, beyond its data. */
     private static final long NPY_HEADER_SLACK = 64 * 1024;
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    /**
+     * Strict JSON, so any parser reads config.json: a number that is not finite (a validation loss of an epoch
+     * trained without validation data) is written as {@code null} and read back as NaN.
+     */
+    private static final Gson GSON;
+
+    static {
+        com.google.gson.TypeAdapter<Number> finiteOrNull = new com.google.gson.TypeAdapter<>() {
+            @Override
+            public void write(com.google.gson.stream.JsonWriter out, Number v) throws IOException {
+                if (v == null || !Double.isFinite(v.doubleValue())) {
+                    out.nullValue();
+                } else {
+                    out.value(v);
+                }
+            }
+
+            @Override
+            public Number read(com.google.gson.stream.JsonReader in) {
+                throw new UnsupportedOperationException("written only");
+            }
+        };
+        GSON = new GsonBuilder().setPrettyPrinting().serializeNulls()
+                .registerTypeAdapter(Double.class, finiteOrNull).registerTypeAdapter(double.class, finiteOrNull)
+                .registerTypeAdapter(Float.class, finiteOrNull).registerTypeAdapter(float.class, finiteOrNull).create();
+    }
 
     private ModelIO() {
     }
@@ -748,7 +773,7 @@ public final class ModelIO {
             for (JsonElement v : a) {
                 if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
                     r.add(v.getAsDouble());
-                } else if (v.isJsonPrimitive() && v.getAsString().equals("NaN")) {
+                } else if (v.isJsonNull() || v.isJsonPrimitive() && v.getAsString().equals("NaN")) {
                     r.add(Double.NaN);
                 } else {
                     throw new ModelFormatException(where + ": '" + key + "' must hold numbers, got " + v);

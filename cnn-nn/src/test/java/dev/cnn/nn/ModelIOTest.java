@@ -61,6 +61,29 @@ class ModelIOTest {
     }
 
     @Test
+    void configJsonIsStrictJsonWhenThereIsNoValidationData() throws IOException {
+        Model m = ModelTest.smallCnn(4);
+        m.metadata().put("ratio", Double.NaN);
+        m.train(ModelTest.halves(16, 2), TrainOptions.defaults().withEpochs(1).withBatchSize(8).withVerbose(false));
+        assertTrue(Double.isNaN(m.history().validationLoss().get(0)));
+        Path p = dir.resolve("noval.cnn");
+        m.save(p);
+        String json;
+        try (ZipFile z = new ZipFile(p.toFile()); InputStream in = z.getInputStream(z.getEntry("config.json"))) {
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        com.google.gson.stream.JsonReader strict = new com.google.gson.stream.JsonReader(new java.io.StringReader(json));
+        strict.setStrictness(com.google.gson.Strictness.STRICT);
+        com.google.gson.JsonObject c = com.google.gson.JsonParser.parseReader(strict).getAsJsonObject();
+        assertTrue(c.getAsJsonObject("training").getAsJsonObject("history").getAsJsonArray("validationLoss").get(0)
+                .isJsonNull(), json);
+        assertTrue(c.getAsJsonObject("metadata").get("ratio").isJsonNull(), json);
+        Model back = Model.load(p);
+        assertTrue(Double.isNaN(back.history().validationLoss().get(0)));
+        assertEquals(m.history().trainLoss(), back.history().trainLoss());
+    }
+
+    @Test
     void saveLoadTrainOneMoreEpochMatchesTrainingWithoutTheRoundTrip() throws IOException {
         Dataset d = ModelTest.halves(40, 2);
         TrainOptions one = TrainOptions.defaults().withEpochs(1).withBatchSize(8).withShuffle(true, 9).withVerbose(false);
