@@ -8,10 +8,10 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * One training run at a time per output: an OS lock on a file ({@code .cnn-train.lock} in the output
@@ -30,9 +30,18 @@ final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Takes the lock {@code file}, or fails saying that another run is writing {@code what}. */
+    /**
+     * Takes the lock {@code file}, or fails saying that another run is writing {@code what}.
+     *
+     * <p>The lock is a POSIX record lock on Linux, which the process loses when it closes <em>any</em> handle
+     * on the file: so the file is never opened a second time while locked. Since the holder deletes the file
+     * when it ends, the inode we locked may no longer be the one at {@code file}: the identity of the file
+     * at the path (its {@code fileKey}, device and inode) is compared before the open and after the lock,
+     * by {@code stat} alone, and on a difference the lock is taken again.
+     */
     static RunLock acquire(Path file, Path what) throws IOException {
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Object before = fileKey(file);
             FileChannel ch;
             try {
                 ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -50,26 +59,27 @@ final class RunLock implements AutoCloseable {
                 throw new IOException("another cnn run is writing " + what + " (it holds " + file
                         + "); wait until it ends or choose another --out");
             }
-            // the previous holder may have removed the file between our open and our lock: then ours is stale
-            if (sameFile(ch, file) || attempt == 5) {
+            if (before != null && before.equals(fileKey(file))) {
+                byte[] holder = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap(holder), 0);
                 return new RunLock(file, ch, l);
             }
+            // created by us just now (take it again, now that it exists) or replaced between the open and the lock
             l.release();
             ch.close();
         }
+        throw new IOException("cannot take the lock file " + file + ": it keeps being replaced; is another cnn run "
+                + "starting and stopping there?");
     }
 
-    /** Whether {@code file} is still the file {@code ch} locked: ours carries a token only we wrote. */
-    private static boolean sameFile(FileChannel ch, Path file) {
+    /** The identity (device and inode) of the file at {@code file}, or null when there is none; never opens it. */
+    private static Object fileKey(Path file) {
         try {
-            byte[] token = (ProcessHandle.current().pid() + " " + System.nanoTime() + "\n").getBytes(StandardCharsets.US_ASCII);
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap(token), 0);
-            return Arrays.equals(token, Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            return false;
+            Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key != null ? key : Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            return true; // cannot tell: trust the lock
+            return null;
         }
     }
 
