@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.logging.log4j.LogManager;
@@ -23,9 +22,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cnn predict MODEL INPUT...}: classes for images, prices for CSV rows. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Predict with a saved model.",
-            "Image models (digits, mnist) take PNG/JPG files of the model's input size, converted to grayscale.",
-            "The housing model takes CSV files with a header naming the raw columns (longitude, latitude, ...)."})
+        description = {"Predict with a saved model: a class and its probability per image, or a value or class per CSV row.",
+            "Image models (digits, mnist, images) take PNG or JPEG files of the model's input size, read as the model was "
+                    + "trained (grayscale or RGB), and folders of them (searched recursively).",
+            "Table and housing models take CSV files with a header naming the training columns (any order; other "
+                    + "columns are ignored), and folders of them.",
+            "A bad input is reported on its own line and the others are still predicted; the exit code is then 1."})
 final class PredictCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(PredictCommand.class);
     /**
@@ -42,12 +44,27 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    /** Inputs that could not be predicted, one line each: the file and what was wrong. */
+    private final List<String> failures = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         common.applyThreads();
         Model model = Model.load(modelFile);
         SavedTask saved = SavedTask.of(model, modelFile);
         Task task = saved.task();
+        boolean csvModel = task == Task.HOUSING || task == Task.TABLE;
+        List<Path> files = InputFiles.expand(inputs, csvModel, InputFiles.takes(task, model, saved), failures);
+        List<Path> accepted = new ArrayList<>();
+        for (Path f : files) {
+            String refusal = InputFiles.refusal(f, task, model, saved);
+            if (refusal != null) {
+                failures.add(f + ": " + refusal);
+            } else {
+                accepted.add(f);
+            }
+        }
+        inputs = accepted;
         List<Map<String, Object>> results = task == Task.HOUSING ? prices(model, saved)
                 : task == Task.TABLE ? rows(model, saved) : classes(model, saved);
         if (common.json) {
@@ -71,53 +88,141 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
+        System.out.flush();
+        for (String f : failures) {
+            System.err.println("cnn: error: " + f.replace('\n', ' '));
+        }
+        if (!failures.isEmpty()) {
+            System.err.println("cnn: " + failures.size() + " of " + (failures.size() + inputs.size()) + " inputs could "
+                    + "not be predicted" + (inputs.isEmpty() ? "" : "; the others were"));
+            return 1;
+        }
         return 0;
     }
 
-    private List<Map<String, Object>> classes(Model model, SavedTask saved) throws DataException {
+    private List<Map<String, Object>> classes(Model model, SavedTask saved) {
         int[] shape = model.inputShape();
         int h = shape[0];
         int w = shape[1];
         int c = shape[2];
         List<String> names = saved.classNames();
         double scale = saved.inputScale();
-        float[] x = new float[Math.multiplyExact(inputs.size(), h * w * c)];
-        byte[] px = new byte[h * w * c];
-        for (int i = 0; i < inputs.size(); i++) {
-            Path f = inputs.get(i);
-            int[] size = ImageFolder.dimensions(f); // from the header, before anything is decoded
-            if (size[0] != w || size[1] != h) {
-                throw new DataException(f + ": image is " + size[0] + "x" + size[1] + " but the model takes " + w + "x" + h);
-            }
-            BufferedImage img = ImageFolder.decode(f);
-            if (img.getHeight() != h || img.getWidth() != w) {
-                throw new DataException(f + ": image is " + img.getWidth() + "x" + img.getHeight() + " but the model takes "
-                        + w + "x" + h);
-            }
-            ImageFolder.toBytes(img, c, px, 0);
-            for (int p = 0; p < px.length; p++) {
-                x[i * px.length + p] = (float) ((px[p] & 0xff) * scale);
-            }
-        }
-        Tensor out = model.predict(Tensor.wrap(x, inputs.size(), h, w, c));
-        int k = out.dim(1);
-        for (int i = 0; i < out.size(); i++) {
-            if (!Float.isFinite(out.data()[i])) {
-                throw new IllegalStateException(inputs.get(i / k) + ": the model gave a non-finite output (" + out.data()[i]
-                        + "); the model file is damaged or was not trained");
-            }
-        }
         List<Map<String, Object>> r = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
+        List<Path> good = new ArrayList<>();
+        int batch = 256; // images decoded and predicted together: bounded memory for a folder of any size
+        for (int from = 0; from < inputs.size(); from += batch) {
+            List<Path> chunk = inputs.subList(from, Math.min(inputs.size(), from + batch));
+            List<Path> read = new ArrayList<>();
+            float[] x = new float[Math.multiplyExact(chunk.size(), h * w * c)];
+            byte[] px = new byte[h * w * c];
+            for (Path f : chunk) {
+                try {
+                    BufferedImage img = ImageFolder.decode(f);
+                    if (img.getHeight() != h || img.getWidth() != w) {
+                        throw new DataException(f + ": the image is " + img.getWidth() + "x" + img.getHeight()
+                                + " pixels but the model takes " + w + "x" + h);
+                    }
+                    ImageFolder.toBytes(img, c, px, 0);
+                } catch (DataException e) {
+                    failures.add(e.getMessage());
+                    continue;
+                }
+                int at = read.size() * px.length;
+                for (int p = 0; p < px.length; p++) {
+                    x[at + p] = (float) ((px[p] & 0xff) * scale);
+                }
+                read.add(f);
+            }
+            if (read.isEmpty()) {
+                continue;
+            }
+            Tensor out = model.predict(Tensor.wrap(java.util.Arrays.copyOf(x, read.size() * px.length), read.size(), h, w, c));
+            int k = out.dim(1);
+            for (int i = 0; i < read.size(); i++) {
+                boolean finite = true;
+                for (int j = 0; j < k; j++) {
+                    finite &= Float.isFinite(out.get(i, j));
+                }
+                int best = k == 1 ? (out.get(i, 0) >= 0.5f ? 1 : 0) : Tensor.argmax(out.data(), i * k, k);
+                double p = k == 1 ? (best == 1 ? out.get(i, 0) : 1 - out.get(i, 0)) : out.get(i, best);
+                if (!finite) {
+                    failures.add(read.get(i) + ": the model gave a non-finite output; the model file is damaged or was "
+                            + "not trained");
+                    continue;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("input", read.get(i).toString());
+                m.put("class", names.get(best));
+                m.put("probability", p);
+                r.add(m);
+                good.add(read.get(i));
+            }
+        }
+        inputs = good;
+        return r;
+    }
+
+    /** A table model: one prediction per CSV row; the feature columns by name, a target column if present ignored. */
+    private List<Map<String, Object>> rows(Model model, SavedTask saved) {
+        return perFile(f -> tableRows(f, model, saved));
+    }
+
+    private List<Map<String, Object>> prices(Model model, SavedTask saved) {
+        return perFile(f -> housingRows(f, model, saved));
+    }
+
+    /** What one CSV file gives, or the reason it gives nothing. */
+    private interface FileRows {
+        List<Map<String, Object>> of(Path f) throws DataException;
+    }
+
+    /** {@code rows} of every input in order; an input that fails is a line in {@link #failures} and gives no rows. */
+    private List<Map<String, Object>> perFile(FileRows rows) {
+        List<Map<String, Object>> all = new ArrayList<>();
+        List<Path> good = new ArrayList<>();
+        for (Path f : inputs) {
+            try {
+                all.addAll(rows.of(f));
+                good.add(f);
+            } catch (DataException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        inputs = good;
+        return all;
+    }
+
+    private static List<Map<String, Object>> tableRows(Path f, Model model, SavedTask saved) throws DataException {
+        @SuppressWarnings("unchecked")
+        List<String> features = (List<String>) model.metadata().get("features");
+        CsvTable t = read(f, features);
+        float[] x = saved.featureScaler().apply(t.features().clone());
+        Tensor out = model.predict(Tensor.wrap(x, t.rows(), features.size()));
+        int k = out.dim(1);
+        List<Map<String, Object>> r = new ArrayList<>();
+        for (int i = 0; i < t.rows(); i++) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("input", inputs.get(i).toString());
-            if (k == 1) {
+            m.put("input", f.toString());
+            m.put("line", i + 2);
+            for (int j = 0; j < k; j++) {
+                if (!Float.isFinite(out.get(i, j))) {
+                    throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite output; the model "
+                            + "file is damaged or was not trained");
+                }
+            }
+            if (saved.targetScaler() != null) {
+                double v = saved.targetScaler().invert(out.get(i, 0), 0);
+                if (!Double.isFinite(v)) {
+                    throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite value");
+                }
+                m.put("value", v);
+            } else if (k == 1) {
                 double p = out.get(i, 0);
-                m.put("class", names.get(p >= 0.5 ? 1 : 0));
+                m.put("class", saved.classNames().get(p >= 0.5 ? 1 : 0));
                 m.put("probability", p >= 0.5 ? p : 1 - p);
             } else {
                 int best = Tensor.argmax(out.data(), i * k, k);
-                m.put("class", names.get(best));
+                m.put("class", saved.classNames().get(best));
                 m.put("probability", (double) out.get(i, best));
             }
             r.add(m);
@@ -125,79 +230,49 @@ final class PredictCommand implements Callable<Integer> {
         return r;
     }
 
-    /** A table model: one prediction per CSV row; the feature columns by name, a target column if present ignored. */
-    private List<Map<String, Object>> rows(Model model, SavedTask saved) throws Exception {
-        @SuppressWarnings("unchecked")
-        List<String> features = (List<String>) model.metadata().get("features");
+    private static List<Map<String, Object>> housingRows(Path f, Model model, SavedTask saved) throws DataException {
+        Standardizer fx = saved.featureScaler();
+        Standardizer fy = saved.targetScaler();
+        // the target column, if present, is ignored: read every raw column as a feature
+        CsvTable t = read(f, HousingFeatures.RAW);
+        float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
+        warnFarFromTraining(f, x, t.rows());
+        Tensor out;
+        try {
+            out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
+        } catch (IllegalStateException overflow) {
+            throw new DataException(f + ": " + overflow.getMessage() + " (sample i is line i+2 of the file)");
+        }
         List<Map<String, Object>> r = new ArrayList<>();
-        for (Path f : inputs) {
-            CsvTable t = CsvTable.read(f, features, features.get(0));
-            float[] x = saved.featureScaler().apply(t.features().clone());
-            Tensor out = model.predict(Tensor.wrap(x, t.rows(), features.size()));
-            int k = out.dim(1);
-            for (int i = 0; i < t.rows(); i++) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("input", f.toString());
-                m.put("line", i + 2);
-                if (saved.targetScaler() != null) {
-                    double v = saved.targetScaler().invert(out.get(i, 0), 0);
-                    if (!Double.isFinite(v)) {
-                        throw new IllegalStateException(f + " line " + (i + 2) + ": the model gave a non-finite value");
-                    }
-                    m.put("value", v);
-                } else if (k == 1) {
-                    double p = out.get(i, 0);
-                    m.put("class", saved.classNames().get(p >= 0.5 ? 1 : 0));
-                    m.put("probability", p >= 0.5 ? p : 1 - p);
-                } else {
-                    int best = Tensor.argmax(out.data(), i * k, k);
-                    m.put("class", saved.classNames().get(best));
-                    m.put("probability", (double) out.get(i, best));
-                }
-                r.add(m);
+        for (int i = 0; i < t.rows(); i++) {
+            float z = out.get(i, 0);
+            double price = fy.invert(z, 0);
+            if (!Double.isFinite(price)) {
+                throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite price (" + price
+                        + "); the model file is damaged or was not trained");
             }
+            if (Math.abs(z) > EXTRAPOLATION_SIGMAS) {
+                LOG.warn("{} line {}: the predicted price ${} is {} standard deviations from the training prices; "
+                        + "do not trust it", f, i + 2, String.format("%,.0f", price), String.format("%.1f", Math.abs(z)));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("input", f.toString());
+            m.put("line", i + 2);
+            m.put("price", price);
+            r.add(m);
         }
         return r;
     }
 
-    private List<Map<String, Object>> prices(Model model, SavedTask saved) throws Exception {
-        Standardizer fx = saved.featureScaler();
-        Standardizer fy = saved.targetScaler();
-        List<Map<String, Object>> r = new ArrayList<>();
-        for (Path f : inputs) {
-            if (!f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
-                throw new DataException(f + ": the housing model takes CSV files with a header row");
-            }
-            // the target column, if present, is ignored: read every raw column as a feature
-            CsvTable t = CsvTable.read(f, HousingFeatures.RAW, HousingFeatures.RAW.get(0));
-            float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
-            warnFarFromTraining(f, x, t.rows());
-            Tensor out;
-            try {
-                out = model.predict(Tensor.wrap(x, t.rows(), HousingFeatures.COUNT));
-            } catch (IllegalStateException overflow) {
-                throw new IllegalStateException(f + ": " + overflow.getMessage() + " (sample i is line i+2 of the file)",
-                        overflow);
-            }
-            for (int i = 0; i < t.rows(); i++) {
-                float z = out.get(i, 0);
-                double price = fy.invert(z, 0);
-                if (!Double.isFinite(price)) {
-                    throw new IllegalStateException(f + " line " + (i + 2) + ": the model gave a non-finite price (" + price
-                            + "); the model file is damaged or was not trained");
-                }
-                if (Math.abs(z) > EXTRAPOLATION_SIGMAS) {
-                    LOG.warn("{} line {}: the predicted price ${} is {} standard deviations from the training prices; "
-                            + "do not trust it", f, i + 2, String.format("%,.0f", price), String.format("%.1f", Math.abs(z)));
-                }
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("input", f.toString());
-                m.put("line", i + 2);
-                m.put("price", price);
-                r.add(m);
-            }
+    /** The {@code features} columns of the CSV file {@code f} (its first feature stands in as the unused target). */
+    private static CsvTable read(Path f, List<String> features) throws DataException {
+        try {
+            return CsvTable.read(f, features, features.get(0));
+        } catch (DataException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new DataException(f + ": cannot read (" + dev.cnn.core.AtomicFile.reason(e) + ")");
         }
-        return r;
     }
 
     /** Warns, once per row, about the feature farthest from the training data when it is an extrapolation. */

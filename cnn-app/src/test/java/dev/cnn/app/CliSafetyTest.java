@@ -221,6 +221,86 @@ class CliSafetyTest {
         assertTrue(r.out().contains("5% of it"), r.out());
     }
 
+    /**
+     * Every model kind against every input kind: either a prediction, or one line per bad input that names
+     * the file and what the model takes, exit code 1, and never a JDK exception's text.
+     */
+    @Test
+    void everyModelKindAgainstEveryInputKindIsAPredictionOrOneClearLine() throws Exception {
+        Path digits = digits(List.of("2", "5"), 1.0 / 255);
+        Path housing = housingModel(new Standardizer(new double[HousingFeatures.COUNT], ones(HousingFeatures.COUNT))
+                .toMap(), 0.01f);
+        Model t = Model.builder(2).add("fc", new FullyConnected(Tensor.full(0.5f, 2, 1), Tensor.zeros(1)))
+                .loss(Loss.MEAN_SQUARED_ERROR).build();
+        t.metadata().put("task", "table");
+        t.metadata().put("target", "y");
+        t.metadata().put("features", List.of("a", "b"));
+        t.metadata().put("featureScaler", Map.of("mean", List.of(0.0, 0.0), "std", List.of(1.0, 1.0)));
+        t.metadata().put("targetScaler", Map.of("mean", List.of(0.0), "std", List.of(1.0)));
+        Path table = dir.resolve("table.cnn");
+        t.save(table);
+
+        Path image = png();
+        Path housingCsv = data.resolve("california_housing/california_housing_test.csv");
+        Path tableCsv = Files.writeString(dir.resolve("rows.csv"), "b,a\n1,2\n3,4\n");
+        Path npy = dir.resolve("x.npy");
+        dev.cnn.core.Npy.write(npy, Tensor.zeros(1, 28, 28, 1));
+        Path imageDir = Files.createDirectories(dir.resolve("pictures/nested"));
+        Files.copy(image, imageDir.resolve("a.png"));
+        Path empty = Files.write(dir.resolve("empty.png"), new byte[0]);
+        Path text = Files.writeString(dir.resolve("notes.png"), "not an image\n");
+        Path missing = dir.resolve("missing.png");
+        Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("image", image);
+        inputs.put("housing csv", housingCsv);
+        inputs.put("table csv", tableCsv);
+        inputs.put("npy", npy);
+        inputs.put("image folder", dir.resolve("pictures"));
+        inputs.put("csv folder", data);
+        inputs.put("empty file", empty);
+        inputs.put("text as png", text);
+        inputs.put("missing", missing);
+        Map<String, List<String>> predictable = Map.of(
+                digits.toString(), List.of("image", "image folder"),
+                housing.toString(), List.of("housing csv", "csv folder"),
+                table.toString(), List.of("table csv"));
+        int pairs = 0;
+        for (Path model : List.of(digits, housing, table)) {
+            for (Map.Entry<String, Path> in : inputs.entrySet()) {
+                CliTest.Run r = cnn("predict", model.toString(), in.getValue().toString());
+                String what = model.getFileName() + " x " + in.getKey() + ": " + r.err();
+                if (predictable.get(model.toString()).contains(in.getKey())) {
+                    assertEquals(0, r.code(), what);
+                    assertFalse(r.out().isBlank(), what);
+                    continue;
+                }
+                pairs++;
+                assertEquals(1, r.code(), what);
+                assertTrue(r.out().isBlank(), what);
+                List<String> lines = r.err().strip().lines().toList();
+                for (String line : lines.subList(0, lines.size() - 1)) { // a line per bad file, then the count
+                    assertTrue(line.startsWith("cnn: error: " + in.getValue()), what);
+                }
+                assertTrue(lines.get(lines.size() - 1).matches("cnn: \\d+ of \\d+ inputs could not be predicted"), what);
+                for (String jdk : List.of("null", "Exception", "java.", "Index ", "cannot be cast", "Cannot ")) {
+                    assertFalse(r.err().contains(jdk), jdk + " in " + what);
+                }
+                if (!in.getKey().contains("csv") || model == digits) {
+                    assertTrue(r.err().contains("model takes") || r.err().contains("no such file")
+                            || r.err().contains("no column named"), what);
+                }
+            }
+        }
+        assertEquals(22, pairs);
+
+        // several inputs, one of them bad: the good ones are predicted, the bad one named, exit 1
+        CliTest.Run mixed = cnn("predict", digits.toString(), image.toString(), text.toString(), imageDir.toString());
+        assertEquals(1, mixed.code());
+        assertEquals(2, mixed.out().strip().lines().count(), mixed.out());
+        assertTrue(mixed.err().contains("cnn: error: " + text + ": not a PNG or JPEG image")
+                && mixed.err().contains("1 of 3 inputs could not be predicted; the others were"), mixed.err());
+    }
+
     private static double[] ones(int n) {
         double[] a = new double[n];
         Arrays.fill(a, 1);

@@ -112,7 +112,8 @@ class CliTest {
         ImageIO.write(new BufferedImage(30, 28, BufferedImage.TYPE_BYTE_GRAY), "png", big.toFile());
         Run bad = cnn("predict", model.toString(), big.toString());
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("big.png: image is 30x28 but the model takes 28x28"), bad.err());
+        assertTrue(bad.err().contains("big.png: the image is 30x28 pixels but this digits model takes PNG or JPEG images of "
+                + "28x28 pixels (grayscale)"), bad.err());
     }
 
     @Test
