@@ -60,6 +60,44 @@ public interface Dataset {
         return x;
     }
 
+    /** Every sample as one batch {@code (size, sampleShape...)}. A new tensor. */
+    default Tensor inputs() {
+        return inputs(0, size());
+    }
+
+    /** Every target as one batch {@code (size, targetShape...)}. A new tensor. */
+    default Tensor targets() {
+        int[] idx = new int[size()];
+        for (int k = 0; k < idx.length; k++) {
+            idx[k] = k;
+        }
+        Tensor x = Tensor.zeros(Tensor.withBatch(idx.length, sampleShape()));
+        Tensor y = Tensor.zeros(Tensor.withBatch(idx.length, targetShape()));
+        fill(idx, 0, idx.length, x.data(), y.data());
+        return y;
+    }
+
+    /** Samples {@code from} (inclusive) to {@code to} (exclusive), in order, as a dataset (a view, no copy). */
+    default Dataset range(int from, int to) {
+        if (from < 0 || to > size() || from > to) {
+            throw new IllegalArgumentException("samples " + from + ".." + to + " are out of range for a dataset of "
+                    + size());
+        }
+        int[] idx = new int[to - from];
+        for (int k = 0; k < idx.length; k++) {
+            idx[k] = from + k;
+        }
+        return subset(this, idx);
+    }
+
+    /** The first {@code n} samples (all of them when there are fewer), as a view: {@code data.take(100)}. */
+    default Dataset take(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("cannot take " + n + " samples");
+        }
+        return range(0, Math.min(n, size()));
+    }
+
     private int checkIndex(int i) {
         if (i < 0 || i >= size()) {
             throw new IllegalArgumentException("sample " + i + " is out of range for a dataset of " + size() + " samples");

@@ -35,4 +35,25 @@ public final class History {
     public int epochs() {
         return trainLoss.size();
     }
+
+    /** For people: {@code History(2 epochs; train loss 0.3012 -> 0.0154; validation loss 0.0127, metric 0.9979)}. */
+    @Override
+    public String toString() {
+        int n = epochs();
+        if (n == 0) {
+            return "History(no epochs)";
+        }
+        StringBuilder sb = new StringBuilder("History(").append(n).append(n == 1 ? " epoch" : " epochs")
+                .append("; train loss ");
+        if (n > 1) {
+            sb.append(String.format(java.util.Locale.ROOT, "%.4g -> ", trainLoss.get(0)));
+        }
+        sb.append(String.format(java.util.Locale.ROOT, "%.4g", trainLoss.get(n - 1)));
+        double v = validationLoss.get(n - 1);
+        if (!Double.isNaN(v)) {
+            sb.append(String.format(java.util.Locale.ROOT, "; validation loss %.4g, metric %.4g", v,
+                    validationMetric.get(n - 1)));
+        }
+        return sb.append(')').toString();
+    }
 }
