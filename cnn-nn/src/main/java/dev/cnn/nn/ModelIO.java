@@ -177,11 +177,36 @@ public final class ModelIO {
             }
         }
         for (Map.Entry<String, Tensor> e : model.optimizer().state().entrySet()) {
-            if (stateOwner(model.trainableParameters(), e.getKey()) != null) { // frozen layers keep no state
+            Parameter owner = stateOwner(model.trainableParameters(), e.getKey());
+            if (owner != null) { // frozen layers keep no state
+                checkStateShape(e.getKey(), e.getValue().shape(), owner);
                 put(zip, "optimizer/" + e.getKey() + ".npy", Npy.toBytes(e.getValue()));
             }
         }
         zip.finish();
+    }
+
+    /**
+     * What a model file keeps of an optimizer: per trainable parameter, state entries of one value per element
+     * of the parameter, shaped as the parameter or flat. Anything else is refused when saving, so that what
+     * is saved always loads back.
+     */
+    private static void checkStateShape(String key, int[] shape, Parameter owner) {
+        if (!stateShapeAllowed(shape, owner)) {
+            throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + Tensor.shapeText(shape)
+                    + ", which a model file cannot keep: optimizer state is saved as one value per element of its "
+                    + "parameter, shaped " + allowedStateShapes(owner));
+        }
+    }
+
+    private static String allowedStateShapes(Parameter owner) {
+        int[] shape = owner.value().shape();
+        return shape.length == 1 ? Tensor.shapeText(shape)
+                : Tensor.shapeText(shape) + " (the parameter's shape) or (" + owner.value().size() + ",)";
+    }
+
+    private static boolean stateShapeAllowed(int[] shape, Parameter owner) {
+        return Arrays.equals(shape, owner.value().shape()) || Arrays.equals(shape, new int[] {owner.value().size()});
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
@@ -478,7 +503,13 @@ public final class ModelIO {
             if (owner == null) {
                 throw new ModelFormatException(source + ": entry " + n + " is state of no trainable parameter of the model");
             }
-            state.put(key, entries.tensor(n, new int[] {owner.value().size()}));
+            Tensor t = entries.tensor(n, null, owner.value().size());
+            if (!stateShapeAllowed(t.shape(), owner)) {
+                throw new ModelFormatException(source + ": entry " + n + " has shape " + Tensor.shapeText(t.shape())
+                        + " but optimizer state has one value per element of its parameter, shaped "
+                        + allowedStateShapes(owner));
+            }
+            state.put(key, t);
         }
         try {
             opt.restore(oc.longValue("steps"), state);
@@ -577,13 +608,18 @@ public final class ModelIO {
 
         /** The entry as a tensor of exactly {@code shape}, every value finite. */
         Tensor tensor(String name, int[] shape) throws IOException {
-            ZipEntry e = zip.getEntry(name);
-            if (e == null) {
-                throw new ModelFormatException(source + ": missing entry " + name);
-            }
             long values = 1;
             for (int d : shape) {
                 values *= d;
+            }
+            return tensor(name, shape, values);
+        }
+
+        /** Entry {@code name} of {@code shape} (null: any shape), read with a bound of {@code values} values. */
+        Tensor tensor(String name, int[] shape, long values) throws IOException {
+            ZipEntry e = zip.getEntry(name);
+            if (e == null) {
+                throw new ModelFormatException(source + ": missing entry " + name);
             }
             Tensor t;
             try (EntryStream in = new EntryStream(zip, e, source, NPY_HEADER_SLACK + 8 * values, budget)) {

@@ -89,11 +89,19 @@ class CustomTypesTest {
     /** p ← p − lr·sign(v) with v ← 0.5·v + g: a stateful optimizer the library does not know. */
     static final class SignMomentum implements Optimizer {
         private final double lr;
+        /** How state() shapes each velocity: "flat", "parameter" (the parameter's own shape) or "scalar" (wrong). */
+        private final String stateShape;
         private final Map<String, float[]> velocity = new LinkedHashMap<>();
+        private final Map<String, int[]> shapes = new LinkedHashMap<>();
         private long steps;
 
         SignMomentum(double lr) {
+            this(lr, "flat");
+        }
+
+        SignMomentum(double lr, String stateShape) {
             this.lr = lr;
+            this.stateShape = stateShape;
         }
 
         @Override
@@ -107,6 +115,7 @@ class CustomTypesTest {
                 float[] p = e.getValue().value().data();
                 float[] g = e.getValue().grad().data();
                 float[] v = velocity.computeIfAbsent(e.getKey(), k -> new float[p.length]);
+                shapes.put(e.getKey(), e.getValue().value().shape());
                 for (int i = 0; i < p.length; i++) {
                     v[i] = 0.5f * v[i] + g[i];
                     p[i] -= (float) lr * Math.signum(v[i]);
@@ -132,13 +141,17 @@ class CustomTypesTest {
 
         @Override
         public Map<String, Object> config() {
-            return Map.of("learningRate", lr);
+            return Map.of("learningRate", lr, "stateShape", stateShape);
         }
 
         @Override
         public Map<String, Tensor> state() {
             Map<String, Tensor> s = new LinkedHashMap<>();
-            velocity.forEach((k, v) -> s.put(k + ".velocity", Tensor.wrap(v, v.length)));
+            velocity.forEach((k, v) -> s.put(k + ".velocity", switch (stateShape) {
+                case "parameter" -> Tensor.wrap(v, shapes.get(k));
+                case "scalar" -> Tensor.full(v[0], 1);
+                default -> Tensor.wrap(v, v.length);
+            }));
             return s;
         }
 
@@ -151,17 +164,53 @@ class CustomTypesTest {
                     throw new IllegalArgumentException("unexpected state " + k);
                 }
                 velocity.put(k.substring(0, k.length() - ".velocity".length()), v.data().clone());
+                shapes.put(k.substring(0, k.length() - ".velocity".length()), v.shape());
             });
         }
     }
 
     private static Model model(long seed) {
+        return model(seed, "flat");
+    }
+
+    private static Model model(long seed, String stateShape) {
         NumpyRandom rng = new NumpyRandom(seed);
         return Model.builder(3)
                 .add("scale", new Scale(Tensor.full(1f, 3)))
                 .add("fc", new FullyConnected(3, 1, Init.XAVIER, rng))
                 .add("linear", Activation.linear())
-                .loss(new Huber(0.5)).optimizer(new SignMomentum(0.01)).build();
+                .loss(new Huber(0.5)).optimizer(new SignMomentum(0.01, stateShape)).build();
+    }
+
+    @Test
+    void optimizerStateShapedAsItsParameterLoadsBackAndAnyOtherShapeIsRefusedWhenSaving() throws IOException {
+        ModelTypes.registerLoss("example.Huber", c -> new Huber(c.number("delta")));
+        ModelTypes.registerLayer("example.Scale", (c, w) -> new Scale(w.get("s", c.integer("features", 1, 1 << 20))));
+        ModelTypes.registerOptimizer("example.SignMomentum",
+                c -> new SignMomentum(c.number("learningRate"), c.string("stateShape")));
+        NumpyRandom d = new NumpyRandom(8);
+        Dataset data = Dataset.of(d.randn(16, 3), d.randn(16, 1));
+        TrainOptions opts = TrainOptions.defaults().withEpochs(2).withBatchSize(4).withVerbose(false);
+        Model straight = model(1, "parameter");
+        straight.train(data, opts.withEpochs(4));
+        Model first = model(1, "parameter");
+        first.train(data, opts);
+        Path p = dir.resolve("shaped.cnn");
+        first.save(p);
+        Model back = Model.load(p);
+        assertArrayEquals(new int[] {3, 1}, back.optimizer().state().get("fc.W.velocity").shape(),
+                "the state comes back in the shape the optimizer wrote");
+        back.train(data, opts);
+        assertArrayEquals(straight.parameters().get("fc.W").value().data(), back.parameters().get("fc.W").value().data());
+
+        Model wrong = model(1, "scalar");
+        wrong.train(data, opts);
+        Path q = dir.resolve("scalar.cnn");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wrong.save(q));
+        assertTrue(e.getMessage().contains("optimizer state 'scale.s.velocity' has shape (1,), which a model file "
+                + "cannot keep: optimizer state is saved as one value per element of its parameter, shaped (3,)"),
+                e.getMessage());
+        assertTrue(!java.nio.file.Files.exists(q), "nothing written");
     }
 
     /** Huber loss: {@code d²/2} for |d| <= delta, {@code delta·(|d| - delta/2)} beyond, mean over elements. */
@@ -204,7 +253,8 @@ class CustomTypesTest {
     void aModelWithAUserLayerOptimizerAndLossSavesLoadsAndResumesExactly() throws IOException {
         ModelTypes.registerLoss("example.Huber", c -> new Huber(c.number("delta")));
         ModelTypes.registerLayer("example.Scale", (c, w) -> new Scale(w.get("s", c.integer("features", 1, 1 << 20))));
-        ModelTypes.registerOptimizer("example.SignMomentum", c -> new SignMomentum(c.number("learningRate")));
+        ModelTypes.registerOptimizer("example.SignMomentum",
+                c -> new SignMomentum(c.number("learningRate"), c.string("stateShape")));
         NumpyRandom d = new NumpyRandom(8);
         Dataset data = Dataset.of(d.randn(16, 3), d.randn(16, 1));
         TrainOptions opts = TrainOptions.defaults().withEpochs(2).withBatchSize(4).withVerbose(false);
