@@ -64,13 +64,26 @@ public final class Gemm {
         boolean wanted = !"false".equalsIgnoreCase(System.getProperty("cnn.vector", "true"));
         if (wanted && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             // once per process (class initialisation): the plain-Java kernels train ~17x slower
-            LOG.warn("the Vector API is not enabled, so cnn runs its plain-Java kernels (a training step ~17x slower): "
-                    + "start the JVM with --add-modules jdk.incubator.vector (or set JDK_JAVA_OPTIONS to it); "
-                    + "-Dcnn.vector=false silences this");
+            String message = "the Vector API is not enabled, so cnn runs its plain-Java kernels (a training step ~17x "
+                    + "slower): start the JVM with --add-modules jdk.incubator.vector (or set JDK_JAVA_OPTIONS to it); "
+                    + "-Dcnn.vector=false silences this";
+            if (log4jHasProvider()) {
+                LOG.warn(message);
+            } else {
+                // without a Log4j provider the API drops warnings: this one goes through the JDK's own logger
+                // (java.util.logging, to standard error unless configured otherwise), so the user still sees it
+                System.getLogger(Gemm.class.getName()).log(System.Logger.Level.WARNING, message);
+            }
         }
         GemmBackend b = wanted && VECTOR != null ? VECTOR : new ScalarGemm();
         LOG.debug("matrix kernels: {}", b.name());
         return b;
+    }
+
+    /** Whether Log4j found a logging implementation; without one it falls back to its simple logger (errors only). */
+    static boolean log4jHasProvider() {
+        return !org.apache.logging.log4j.LogManager.getFactory().getClass().getName()
+                .startsWith("org.apache.logging.log4j.simple.");
     }
 
     /** True when the Vector API backend can be used on this JVM. */
