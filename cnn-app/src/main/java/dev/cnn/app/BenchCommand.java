@@ -31,9 +31,11 @@ import picocli.CommandLine.Option;
  * as the median, min and max of several timed runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the standard workloads: lenet-2v5 training step and inference (images/s),",
-            "housing-mlp training step (samples/s); with --kernels also conv-layer, conv-first-layer (GFLOP/s),",
-            "pool (GB/s of input read) and matmul (GFLOP/s)."})
+        description = {"Benchmark the standard workloads: lenet-2v5 training step and inference (images/s) and "
+                + "housing-mlp training step (samples/s).",
+            "With --kernels also the convolution layers (GFLOP/s), pooling (GB/s of input read), the matrix products "
+                    + "(GFLOP/s), and a pure FMA loop on one core before and after them (the machine's peak in the same "
+                    + "minutes)."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
@@ -71,7 +73,13 @@ final class BenchCommand implements Callable<Integer> {
             w.addAll(models());
         }
         if (kernels || onlyKernels) {
+            if (FmaLoop.available()) { // the core's rate in the same minutes, before and after the kernels
+                w.add(0, fmaLoop("before"));
+            }
             w.addAll(kernelWorkloads());
+            if (FmaLoop.available()) {
+                w.add(fmaLoop("after"));
+            }
         }
         if (!common.json) {
             System.out.printf("threads %d, kernels %s, %d runs of %.1f s each after warm-up%n", Threads.count(),
@@ -193,6 +201,13 @@ final class BenchCommand implements Callable<Integer> {
             now = System.nanoTime();
         } while (now < end);
         return w.work() * calls / ((now - start) / 1e9);
+    }
+
+    /** A pure FMA loop on the calling thread: this core's peak, for reading the kernels' GFLOP/s against. */
+    private static Workload fmaLoop(String when) {
+        long iterations = 1_000_000;
+        return new Workload("fma-loop 1 core " + when, "GFLOP/s", FmaLoop.flops(iterations) / 1e9,
+                () -> FmaLoop.run(iterations));
     }
 
     /** The lenet-2v5 network of the digits task and the housing MLP, on seeded random data. */

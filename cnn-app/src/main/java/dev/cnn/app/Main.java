@@ -61,6 +61,21 @@ public final class Main implements Runnable {
             cmd.getErr().flush();
             return 1;
         });
+        // 'cnn nosuch --help' would print the top-level help and exit 0: an unknown command is a usage error,
+        // whatever follows it
+        for (String a : args) {
+            if (a.startsWith("-")) {
+                continue;
+            }
+            if (!cl.getSubcommands().containsKey(a)) {
+                cl.getErr().println("cnn: usage error: unknown command '" + a + "'; the commands are "
+                        + String.join(", ", cl.getSubcommands().keySet()));
+                cl.getErr().println("Try 'cnn --help' for more information.");
+                cl.getErr().flush();
+                return 2;
+            }
+            break;
+        }
         return cl.execute(args);
     }
 

@@ -54,10 +54,14 @@ final class Reports {
         save(chart, file);
     }
 
-    /** Predicted against actual values, with the y = x line. */
-    static void scatter(Path file, float[] predicted, float[] actual, String title) throws IOException {
-        XYChart chart = new XYChartBuilder().width(700).height(700).title(title).xAxisTitle("actual ($)")
-                .yAxisTitle("predicted ($)").build();
+    /**
+     * Predicted against actual values, with the y = x line; {@code quantity} names the axes ("price ($)",
+     * "size") and {@code samples} the points ("houses", "rows").
+     */
+    static void scatter(Path file, float[] predicted, float[] actual, String title, String quantity, String samples)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(700).height(700).title(title).xAxisTitle("actual " + quantity)
+                .yAxisTitle("predicted " + quantity).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(3);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -71,52 +75,106 @@ final class Reports {
             lo = Math.min(lo, Math.min(a[i], p[i]));
             hi = Math.max(hi, Math.max(a[i], p[i]));
         }
-        chart.addSeries("houses", a, p);
+        chart.addSeries(samples, a, p);
         XYSeries line = chart.addSeries("predicted = actual", new double[] {lo, hi}, new double[] {lo, hi});
         line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         line.setMarker(SeriesMarkers.NONE);
         save(chart, file);
     }
 
-    /** A grid of misclassified test images, each captioned (lines split at '\n') with its predicted and true label. */
+    /** Images are drawn at least this many pixels on their longer side (8x8 images become 56x56)... */
+    static final int MIN_CELL = 56;
+    /** ...and at most this many (larger ones are scaled down). */
+    static final int MAX_CELL = 160;
+
+    /**
+     * A grid of misclassified images, each captioned (lines split at '\n') with its predicted and true label:
+     * grayscale or in colour as the images are, scaled so that the longer side is {@link #MIN_CELL} to
+     * {@link #MAX_CELL} pixels, with columns as wide as their longest caption.
+     */
     static void misclassifiedGrid(Path file, ImageSet images, int[] testIndices, List<Integer> wrong,
                                   List<String> captions) throws IOException {
-        int scale = 3;
-        int cell = 28 * scale;
-        int captionH = 30;
-        int cols = Math.max(1, Math.min(10, wrong.size()));
-        int rows = Math.max(1, (wrong.size() + cols - 1) / cols);
+        BufferedImage out = misclassifiedGrid(images, testIndices, wrong, captions);
+        AtomicFile.write(file, os -> ImageIO.write(out, "png", os));
+    }
+
+    static BufferedImage misclassifiedGrid(ImageSet images, int[] testIndices, List<Integer> wrong, List<String> captions) {
+        int h = images.height();
+        int w = images.width();
+        int longer = Math.max(h, w);
+        double scale = longer < MIN_CELL ? Math.ceil((double) MIN_CELL / longer) : Math.min(1.0, (double) MAX_CELL / longer);
+        int dw = (int) Math.round(w * scale);
+        int dh = (int) Math.round(h * scale);
         int shown = Math.min(wrong.size(), 100);
-        rows = Math.min(rows, 10);
-        BufferedImage out = new BufferedImage(cols * (cell + 4) + 4, rows * (cell + captionH + 4) + 24,
-                BufferedImage.TYPE_INT_RGB);
+        Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 13);
+        java.awt.FontMetrics fm = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(font);
+        java.awt.FontMetrics tm = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics()
+                .getFontMetrics(titleFont);
+        int captionLines = 1;
+        int cellW = dw;
+        for (int n = 0; n < shown; n++) {
+            String[] lines = captions.get(n).split("\n");
+            captionLines = Math.max(captionLines, lines.length);
+            for (String l : lines) {
+                cellW = Math.max(cellW, fm.stringWidth(l));
+            }
+        }
+        int gap = 8;
+        int lineH = fm.getHeight();
+        int cellH = dh + 4 + captionLines * lineH;
+        String title = wrong.isEmpty() ? "no misclassified images: every one was predicted right"
+                : wrong.size() + " misclassified image" + (wrong.size() == 1 ? "" : "s")
+                        + (wrong.size() > shown ? " (the first " + shown + " shown)" : "");
+        int cols = Math.max(1, Math.min(10, shown));
+        int rows = (shown + cols - 1) / cols;
+        int titleH = tm.getHeight() + 8;
+        int width = Math.max(gap + cols * (cellW + gap), tm.stringWidth(title) + 2 * gap);
+        int height = titleH + rows * (cellH + gap) + gap;
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, scale >= 1
+                ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.fillRect(0, 0, width, height);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString(wrong.isEmpty() ? "no misclassified test images" : wrong.size() + " misclassified test images"
-                + (wrong.size() > shown ? " (first " + shown + " shown)" : ""), 4, 16);
+        g.setFont(titleFont);
+        g.drawString(title, gap, tm.getAscent() + 4);
+        g.setFont(font);
         for (int n = 0; n < shown; n++) {
-            byte[] px = images.image(testIndices[wrong.get(n)]);
-            int x0 = 4 + (n % cols) * (cell + 4);
-            int y0 = 24 + (n / cols) * (cell + captionH + 4);
-            for (int y = 0; y < images.height(); y++) {
-                for (int x = 0; x < images.width(); x++) {
-                    int v = 255 - (px[y * images.width() + x] & 0xff);
-                    g.setColor(new Color(v, v, v));
-                    g.fillRect(x0 + x * scale, y0 + y * scale, scale, scale);
-                }
-            }
+            int x0 = gap + (n % cols) * (cellW + gap);
+            int y0 = titleH + (n / cols) * (cellH + gap);
+            g.drawImage(picture(images, testIndices[wrong.get(n)]), x0, y0, dw, dh, null);
+            g.setColor(Color.LIGHT_GRAY);
+            g.drawRect(x0 - 1, y0 - 1, dw + 1, dh + 1);
             g.setColor(Color.RED.darker());
             String[] lines = captions.get(n).split("\n");
             for (int l = 0; l < lines.length; l++) {
-                g.drawString(lines[l], x0, y0 + cell + 12 + 13 * l);
+                g.drawString(lines[l], x0, y0 + dh + 4 + fm.getAscent() + lineH * l);
             }
         }
         g.dispose();
-        AtomicFile.write(file, os -> ImageIO.write(out, "png", os));
+        return out;
+    }
+
+    /** Image {@code i} as it is: gray for one channel, colour for three. */
+    private static BufferedImage picture(ImageSet images, int i) {
+        int h = images.height();
+        int w = images.width();
+        int c = images.channels();
+        byte[] px = images.image(i);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int o = (y * w + x) * c;
+                int r = px[o] & 0xff;
+                int gr = c == 3 ? px[o + 1] & 0xff : r;
+                int b = c == 3 ? px[o + 2] & 0xff : r;
+                img.setRGB(x, y, (r << 16) | (gr << 8) | b);
+            }
+        }
+        return img;
     }
 
     private static void save(XYChart chart, Path file) throws IOException {

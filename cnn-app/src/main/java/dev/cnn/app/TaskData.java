@@ -86,29 +86,37 @@ final class TaskData {
             throw new DataException("training on a table holds out a validation split to score on: --val-fraction must "
                     + "be > 0");
         }
-        CsvTable t = CsvTable.read(file, null, target);
-        int n = t.rows();
-        int k = t.columns();
-        float[] x = t.features().clone();
-        float[] y = t.target().clone();
+        List<String> featureNames;
+        float[] x;
+        float[] y;
         int[] labels = null;
-        int classes = 0;
+        List<String> classNames = null;
+        int n;
         if (classify) {
+            CsvTable.Labelled t = CsvTable.readLabelled(file, null, target);
+            n = t.rows();
+            featureNames = t.featureNames();
+            x = t.features().clone();
+            classNames = classNames(file, target, t.labels());
             labels = new int[n];
+            y = new float[n];
+            Map<String, Integer> index = new java.util.HashMap<>();
+            for (int c = 0; c < classNames.size(); c++) {
+                index.put(classNames.get(c), c);
+            }
             for (int i = 0; i < n; i++) {
-                float v = y[i];
-                if (v != Math.rint(v) || v < 0 || v > 999) {
-                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': class labels must be "
-                            + "whole numbers 0 to 999, got " + v);
-                }
-                labels[i] = (int) v;
-                classes = Math.max(classes, labels[i] + 1);
+                labels[i] = index.get(t.labels().get(i));
+                y[i] = labels[i];
             }
-            if (classes < 2) {
-                throw new DataException(file + ", column '" + target + "': every row has class 0; a classifier needs two "
-                        + "or more classes");
-            }
+        } else {
+            CsvTable t = CsvTable.read(file, null, target);
+            n = t.rows();
+            featureNames = t.featureNames();
+            x = t.features().clone();
+            y = t.target().clone();
         }
+        int k = featureNames.size();
+        int classes = classNames == null ? 0 : classNames.size();
         Splits.Split s = classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed);
         Standardizer fx = Standardizer.fit(rows(x, k, s.train()), k);
         fx.apply(x);
@@ -135,18 +143,56 @@ final class TaskData {
         d.metadata.put("task", Task.TABLE.id);
         d.metadata.put("source", file.toAbsolutePath().normalize().toString());
         d.metadata.put("target", target);
-        d.metadata.put("features", t.featureNames());
+        d.metadata.put("features", featureNames);
         d.metadata.put("featureScaler", fx.toMap());
         if (fy != null) {
             d.metadata.put("targetScaler", fy.toMap());
         } else {
-            List<String> names = new java.util.ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                names.add(Integer.toString(c));
-            }
-            d.metadata.put("classNames", names);
+            d.metadata.put("classNames", classNames);
         }
         return d;
+    }
+
+    /** Most classes {@code --classes} takes: a target with more distinct values is a number to regress on. */
+    static final int MAX_CLASSES = 100;
+
+    /**
+     * The classes of a label column, in order (numerically when every label is an integer, else by text):
+     * refused when there is one, when there are more than {@link #MAX_CLASSES}, or when the labels are
+     * numbers that are not whole (a continuous target), each with the way forward.
+     */
+    static List<String> classNames(Path file, String target, List<String> labels) throws DataException {
+        java.util.TreeSet<String> distinct = new java.util.TreeSet<>(labels);
+        boolean integers = true;
+        for (String l : distinct) {
+            try {
+                Long.parseLong(l);
+            } catch (NumberFormatException e) {
+                integers = false;
+                try {
+                    double v = Double.parseDouble(l);
+                    if (Double.isFinite(v)) {
+                        throw new DataException(file + ", column '" + target + "': " + l + " is not a whole number, so "
+                                + "the column looks continuous; leave out --classes to predict it as a number");
+                    }
+                } catch (NumberFormatException text) {
+                    // a text label
+                }
+            }
+        }
+        if (distinct.size() < 2) {
+            throw new DataException(file + ", column '" + target + "': every row has class " + distinct.first()
+                    + "; a classifier needs two or more classes");
+        }
+        if (distinct.size() > MAX_CLASSES) {
+            throw new DataException(file + ", column '" + target + "' has " + distinct.size() + " distinct values, more "
+                    + "than the " + MAX_CLASSES + " classes --classes takes; leave out --classes to predict it as a number");
+        }
+        List<String> names = new java.util.ArrayList<>(distinct);
+        if (integers) {
+            names.sort(java.util.Comparator.comparingLong(Long::parseLong));
+        }
+        return names;
     }
 
     /**
@@ -323,25 +369,28 @@ final class TaskData {
         @SuppressWarnings("unchecked")
         List<String> features = (List<String>) meta.get("features");
         String target = String.valueOf(meta.get("target"));
-        CsvTable t = CsvTable.read(file, features, target);
-        int n = t.rows();
-        float[] x = t.features().clone();
-        saved.featureScaler().apply(x);
+        int n;
+        float[] x;
         Tensor targets;
         TaskData d;
         if (saved.targetScaler() != null) {
+            CsvTable t = CsvTable.read(file, features, target);
+            n = t.rows();
+            x = t.features().clone();
             float[] y = t.target().clone();
             saved.targetScaler().apply(y);
             targets = Tensor.wrap(y, n, 1);
         } else {
+            CsvTable.Labelled t = CsvTable.readLabelled(file, features, target);
+            n = t.rows();
+            x = t.features().clone();
             List<String> names = saved.classNames();
             targets = names.size() == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, names.size());
             for (int i = 0; i < n; i++) {
-                float v = t.target()[i];
-                int c = v == Math.rint(v) ? names.indexOf(Long.toString((long) v)) : -1;
+                int c = names.indexOf(t.labels().get(i));
                 if (c < 0) {
-                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': " + v
-                            + " is not one of the model's classes " + names);
+                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': class '"
+                            + t.labels().get(i) + "' is not one of the model's classes " + names);
                 }
                 if (names.size() == 2) {
                     targets.set(c, i, 0);
@@ -350,6 +399,7 @@ final class TaskData {
                 }
             }
         }
+        saved.featureScaler().apply(x);
         d = new TaskData(Task.TABLE, null, null, Dataset.of(Tensor.wrap(x, n, features.size()), targets));
         d.targetScaler = saved.targetScaler();
         d.scope = "all";

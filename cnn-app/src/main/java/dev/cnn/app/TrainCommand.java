@@ -43,8 +43,10 @@ import picocli.CommandLine.Spec;
  * leaves the file at {@code --out} as it was.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a reference task, save the model and write metrics.json and plots beside it.",
-            "Tasks: digits (MNIST 2 vs 5, CNN), housing (California house prices, MLP), mnist (ten digits, CNN)."})
+        description = {"Train a model, save it and write metrics.json, train.log and plots beside it.",
+            "Tasks: digits (MNIST 2 vs 5, CNN), housing (California house prices, MLP), mnist (ten digits, CNN), "
+                    + "images DIR (your folder of class folders, CNN), table FILE.csv --target COLUMN (your CSV, MLP; "
+                    + "--classes for classification)."})
 final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(TrainCommand.class);
     /** Largest --epochs accepted: far beyond any useful run, far below an overflow. */
@@ -255,7 +257,9 @@ final class TrainCommand implements Callable<Integer> {
         if (model.optimizer().steps() == stepsBefore) {
             throw new IllegalStateException("no batch was trained; " + modelFile + " was left as it was");
         }
-        LOG.info("trained {} epochs in {} s; model saved to {}{}", model.history().epochs(), String.format("%.1f", seconds),
+        int trained = model.history().epochs();
+        LOG.info("trained {} epoch{} in {} s; model saved to {}{}", trained, trained == 1 ? "" : "s",
+                String.format("%.1f", seconds),
                 modelFile, existed ? " (replacing the previous file)" : "");
         report(task, plan, modelFile, dir, seconds);
         return 0;
@@ -289,8 +293,14 @@ final class TrainCommand implements Callable<Integer> {
         model.setL2(l2 != null ? l2 : 0);
         model.setClipGlobalNorm(clipNorm != null ? clipNorm : 0);
         model.metadata().putAll(d.metadata);
-        RunSettings settings = new RunSettings(epochCount, batchSize != null ? batchSize : task.batchSize, lr, opt.type(),
-                weights.name(), s, val);
+        int batch = batchSize != null ? batchSize : task.batchSize;
+        if (batchSize == null && batch > d.train.size()) {
+            // the default is for the reference data sets; a smaller folder or table trains in whole-set batches
+            LOG.info("{} training samples, fewer than the default batch size {}: training in batches of {}",
+                    d.train.size(), batch, d.train.size());
+            batch = d.train.size();
+        }
+        RunSettings settings = new RunSettings(epochCount, batch, lr, opt.type(), weights.name(), s, val);
         model.metadata().put("settings", settings.toMap());
         return new Plan(model, d, settings, epochCount);
     }
@@ -411,7 +421,8 @@ final class TrainCommand implements Callable<Integer> {
                 .withShuffle(true, s.seed()).withValidation(plan.data().validation).withVerbose(true)
                 .withCheckpoint(modelFile, saveEvery)
                 .withSchedule(new CosineDecay(s.learningRate(), s.epochs(), LEARNING_RATE_FLOOR))
-                .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), tty && !common.quiet));
+                .withListener(new ConsoleProgress(System.err, model.epochsDone() + plan.epochs(), common.quiet
+                        ? ConsoleProgress.Mode.OFF : tty ? ConsoleProgress.Mode.BAR : ConsoleProgress.Mode.LINES));
         if (patience != null && plan.data().validation != null) {
             opts = opts.withEarlyStopping(EarlyStopping.onValidationLoss(patience));
         }
@@ -486,11 +497,13 @@ final class TrainCommand implements Callable<Integer> {
         Reports.lossCurve(dir.resolve("loss.png"), model.history(), task.id + ": loss per epoch");
         if (task == Task.HOUSING) {
             Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predicted(), result.targets(),
-                    "housing: test predictions (RMSE $" + String.format("%,.0f", (Double) result.metrics().get("rmse")) + ")");
+                    "housing: test predictions (RMSE $" + String.format("%,.0f", (Double) result.metrics().get("rmse")) + ")",
+                    "price ($)", "houses");
         } else if (d.targetScaler != null) {
             Reports.scatter(dir.resolve("predicted-vs-actual.png"), result.predicted(), result.targets(),
-                    task.id + ": validation predictions (RMSE " + String.format("%.4g", (Double) result.metrics().get("rmse"))
-                            + ")");
+                    task.id + ": validation predictions of " + d.metadata.get("target") + " (RMSE "
+                            + String.format("%.4g", (Double) result.metrics().get("rmse")) + ")",
+                    String.valueOf(d.metadata.get("target")), "rows");
         } else if (d.testImages != null) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) d.metadata.get("classNames");

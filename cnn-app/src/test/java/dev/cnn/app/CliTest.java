@@ -72,6 +72,45 @@ class CliTest {
         assertEquals(2, cnn("train").code());
         assertEquals(2, cnn("frobnicate").code());
         assertEquals(2, cnn("bench", "--runs", "many").code());
+        Run unknown = cnn("nosuch", "--help");
+        assertEquals(2, unknown.code(), "an unknown command is a usage error whatever follows it");
+        assertTrue(unknown.err().startsWith("cnn: usage error: unknown command 'nosuch'; the commands are train, "
+                + "evaluate, predict"), unknown.err());
+        assertEquals("", unknown.out());
+    }
+
+    @Test
+    void helpTextsDescribeWhatEachCommandTakes() {
+        String train = cnn("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(train.contains("images DIR") && train.contains("table FILE.csv"), train);
+        String evaluate = cnn("evaluate", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(evaluate.contains("the target's units: dollars for housing"), evaluate);
+        String predict = cnn("predict", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(predict.contains("(digits, mnist, images)") && predict.contains("grayscale or RGB")
+                && predict.contains("Table and housing models"), predict);
+        String bench = cnn("bench", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(bench.contains("a pure FMA loop on one core before and after them"), bench);
+    }
+
+    @Test
+    void progressShowsTheTimeLeftAndPlainLinesWhenNotATerminal() {
+        ByteArrayOutputStream bar = new ByteArrayOutputStream();
+        ConsoleProgress p = new ConsoleProgress(new PrintStream(bar, true, StandardCharsets.UTF_8), 3,
+                ConsoleProgress.Mode.BAR);
+        p.onEpochStart(0, 2);
+        p.onBatchEnd(0, 0, 2, 8, 0.5);
+        p.onBatchEnd(0, 1, 2, 8, 0.25);
+        String s = bar.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("epoch 1/3 [") && s.contains("2/2") && s.contains("loss 0.37500") && s.contains(" s left"), s);
+        assertEquals("0 s", ConsoleProgress.duration(0.2));
+        assertEquals("2 min 05 s", ConsoleProgress.duration(125));
+        assertEquals("1 h 03 min", ConsoleProgress.duration(3790));
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        ConsoleProgress q = new ConsoleProgress(new PrintStream(lines, true, StandardCharsets.UTF_8), 3,
+                ConsoleProgress.Mode.LINES);
+        q.onEpochStart(0, 2);
+        q.onBatchEnd(0, 0, 2, 8, 0.5);
+        assertEquals("", lines.toString(StandardCharsets.UTF_8), "a line every 10 s, not every batch");
     }
 
     @Test
@@ -204,7 +243,46 @@ class CliTest {
         assertTrue(noTarget.err().contains("--target COLUMN"), noTarget.err());
         Run badLabel = cnn("train", "table", file.toString(), "--target", "size", "--classes", "--out", reg.toString());
         assertEquals(1, badLabel.code());
-        assertTrue(badLabel.err().contains("column 'size': class labels must be whole numbers"), badLabel.err());
+        assertTrue(badLabel.err().contains("is not a whole number, so the column looks continuous; leave out --classes"),
+                badLabel.err());
+    }
+
+    @Test
+    void classLabelsMayBeAnyTextOrIntegersAndAreRefusedWhenTheyLookContinuous() throws Exception {
+        NumpyRandom rng = new NumpyRandom(5);
+        StringBuilder csv = new StringBuilder("w,h,animal,grade,id\n");
+        for (int i = 0; i < 200; i++) {
+            double w = rng.nextDouble();
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%s,%d,%d%n", w, rng.nextDouble(),
+                    w < 0.5 ? "cat" : "dog", w < 0.5 ? 1 : 2, i));
+        }
+        Path file = Files.writeString(dir.resolve("animals.csv"), csv);
+        Path model = dir.resolve("animals/model.cnn");
+        Run r = cnn("train", "table", file.toString(), "--target", "animal", "--classes", "--epochs", "60", "--out",
+                model.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("cat", "dog"), Model.load(model).metadata().get("classNames"));
+        assertEquals(1, Model.load(model).outputShape()[0], "two classes: one sigmoid output");
+        Path rows = Files.writeString(dir.resolve("ask.csv"), "h,w,grade,id\n0.5,0.95,2,100\n0.5,0.05,1,100\n");
+        Run p = cnn("predict", model.toString(), rows.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("line 2: class dog") && p.out().contains("line 3: class cat"), p.out());
+
+        // the same rows without the text column (a text feature is not read as one yet)
+        Path numeric = Files.writeString(dir.resolve("numeric.csv"), csv.toString().replaceAll(",(cat|dog|animal),", ","));
+        Path grades = dir.resolve("grades/model.cnn");
+        Run g = cnn("train", "table", numeric.toString(), "--target", "grade", "--classes", "--epochs", "1", "--out",
+                grades.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, g.code(), g.err());
+        assertEquals(List.of("1", "2"), Model.load(grades).metadata().get("classNames"), "labels 1 and 2: two classes");
+
+        Run ids = cnn("train", "table", numeric.toString(), "--target", "id", "--classes", "--out", grades.toString());
+        assertEquals(1, ids.code());
+        assertTrue(ids.err().contains("column 'id' has 200 distinct values, more than the 100 classes --classes takes"),
+                ids.err());
+        Run cont = cnn("train", "table", numeric.toString(), "--target", "w", "--classes", "--out", grades.toString());
+        assertEquals(1, cont.code());
+        assertTrue(cont.err().contains("column 'w': 0.") && cont.err().contains("looks continuous"), cont.err());
     }
 
     /** 20 dark and 20 light 8x8 grayscale PNGs in class folders. */
@@ -265,6 +343,13 @@ class CliTest {
         assertEquals(1, empty.code());
         assertTrue(empty.err().contains("class folder 'empty' has no .png, .jpg or .jpeg files"), empty.err());
         Files.delete(folder.resolve("empty"));
+
+        // 30 training images, the default batch size is 32: it adapts, and says so
+        Run small = cnn("train", "images", folder.toString(), "--epochs", "1", "--val-fraction", "0.25", "--out",
+                dir.resolve("small/model.cnn").toString(), "--threads", "1");
+        assertEquals(0, small.code(), small.err());
+        assertTrue(small.err().contains("30 training samples, fewer than the default batch size 32: training in batches "
+                + "of 30"), small.err());
 
         Run missing = cnn("train", "images");
         assertEquals(2, missing.code());

@@ -49,6 +49,50 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      * {@code targetColumn} null means the last column.
      */
     public static CsvTable read(Path file, List<String> featureColumns, String targetColumn) throws IOException {
+        return (CsvTable) read(file, featureColumns, targetColumn, false);
+    }
+
+    /**
+     * A table whose target is a class label: numeric features as in {@link CsvTable}, and per row the target
+     * cell's text (trimmed; an integral number in its plain form, {@code "2.0"} as {@code "2"}).
+     *
+     * @param featureNames the feature columns, in order
+     * @param targetName   the label column
+     * @param features     {@code rows x featureNames.size()} values, row-major
+     * @param labels       one label per row
+     */
+    public record Labelled(List<String> featureNames, String targetName, float[] features, List<String> labels) {
+        /** Number of data rows. */
+        public int rows() {
+            return labels.size();
+        }
+    }
+
+    /**
+     * Reads {@code file} with the target column as class labels (any text, or integers); {@code featureColumns}
+     * null means every column except the target, {@code targetColumn} null means the last column. An empty
+     * label is an error naming the line.
+     */
+    public static Labelled readLabelled(Path file, List<String> featureColumns, String targetColumn) throws IOException {
+        return (Labelled) read(file, featureColumns, targetColumn, true);
+    }
+
+    /** A label as it is saved and compared: trimmed, and an integral number in its plain form ("2.0" is "2"). */
+    public static String canonicalLabel(String cell) {
+        String t = cell.trim();
+        try {
+            double v = Double.parseDouble(t);
+            if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+                return Long.toString((long) v);
+            }
+        } catch (NumberFormatException e) {
+            // text: kept as it is
+        }
+        return t;
+    }
+
+    private static Object read(Path file, List<String> featureColumns, String targetColumn, boolean labels)
+            throws IOException {
         CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
                 .setIgnoreEmptyLines(true).get();
         try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
@@ -73,6 +117,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             }
             FloatList x = new FloatList();
             FloatList y = new FloatList();
+            List<String> texts = new ArrayList<>();
             try {
                 for (CSVRecord rec : parser) {
                     long line = parser.getCurrentLineNumber();
@@ -83,17 +128,26 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
                     for (int i = 0; i < featureIndex.length; i++) {
                         x.add(number(file, line, header.get(featureIndex[i]), rec.get(featureIndex[i])));
                     }
-                    y.add(number(file, line, target, rec.get(targetIndex)));
+                    if (labels) {
+                        String cell = rec.get(targetIndex);
+                        if (cell == null || cell.isBlank()) {
+                            throw new DataException(file + " line " + line + " column '" + target + "': empty class label");
+                        }
+                        texts.add(canonicalLabel(cell));
+                    } else {
+                        y.add(number(file, line, target, rec.get(targetIndex)));
+                    }
                 }
             } catch (UncheckedIOException | IllegalStateException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 throw new DataException(file + " line " + parser.getCurrentLineNumber() + ": malformed CSV: "
                         + cause.getMessage(), e);
             }
-            if (y.size == 0) {
+            if (y.size == 0 && texts.isEmpty()) {
                 throw new DataException(file + ": no data rows after the header");
             }
-            return new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
+            return labels ? new Labelled(List.copyOf(features), target, x.toArray(), List.copyOf(texts))
+                    : new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
         } catch (CharacterCodingException e) {
