@@ -47,14 +47,7 @@ public interface Dataset {
 
     /** Samples {@code from} (inclusive) to {@code to} (exclusive) as one batch {@code (to - from, sampleShape...)}. */
     default Tensor inputs(int from, int to) {
-        if (from < 0 || to > size() || from > to) {
-            throw new IllegalArgumentException("samples " + from + ".." + to + " are out of range for a dataset of "
-                    + size());
-        }
-        int[] idx = new int[to - from];
-        for (int k = 0; k < idx.length; k++) {
-            idx[k] = from + k;
-        }
+        int[] idx = indices(from, to, size());
         Tensor x = Tensor.zeros(Tensor.withBatch(idx.length, sampleShape()));
         fill(idx, 0, idx.length, x.data(), null);
         return x;
@@ -67,10 +60,7 @@ public interface Dataset {
 
     /** Every target as one batch {@code (size, targetShape...)}. A new tensor. */
     default Tensor targets() {
-        int[] idx = new int[size()];
-        for (int k = 0; k < idx.length; k++) {
-            idx[k] = k;
-        }
+        int[] idx = indices(0, size(), size());
         Tensor x = Tensor.zeros(Tensor.withBatch(idx.length, sampleShape()));
         Tensor y = Tensor.zeros(Tensor.withBatch(idx.length, targetShape()));
         fill(idx, 0, idx.length, x.data(), y.data());
@@ -79,15 +69,7 @@ public interface Dataset {
 
     /** Samples {@code from} (inclusive) to {@code to} (exclusive), in order, as a dataset (a view, no copy). */
     default Dataset range(int from, int to) {
-        if (from < 0 || to > size() || from > to) {
-            throw new IllegalArgumentException("samples " + from + ".." + to + " are out of range for a dataset of "
-                    + size());
-        }
-        int[] idx = new int[to - from];
-        for (int k = 0; k < idx.length; k++) {
-            idx[k] = from + k;
-        }
-        return subset(this, idx);
+        return subset(this, indices(from, to, size()));
     }
 
     /** The first {@code n} samples (all of them when there are fewer), as a view: {@code data.take(100)}. */
@@ -96,6 +78,19 @@ public interface Dataset {
             throw new IllegalArgumentException("cannot take " + n + " samples");
         }
         return range(0, Math.min(n, size()));
+    }
+
+    /** {@code from, from + 1, ..., to - 1}, checked against a dataset of {@code size} samples. */
+    private static int[] indices(int from, int to, int size) {
+        if (from < 0 || to > size || from > to) {
+            throw new IllegalArgumentException("samples " + from + ".." + to + " are out of range for a dataset of "
+                    + size);
+        }
+        int[] idx = new int[to - from];
+        for (int k = 0; k < idx.length; k++) {
+            idx[k] = from + k;
+        }
+        return idx;
     }
 
     private int checkIndex(int i) {

@@ -182,14 +182,24 @@ class CustomTypesTest {
                 .loss(new Huber(0.5)).optimizer(new SignMomentum(0.01, stateShape)).build();
     }
 
-    @Test
-    void optimizerStateShapedAsItsParameterLoadsBackAndAnyOtherShapeIsRefusedWhenSaving() throws IOException {
+    /** The user's types, registered as a program using them would at start-up. */
+    private static void registerTypes() {
         ModelTypes.registerLoss("example.Huber", c -> new Huber(c.number("delta")));
         ModelTypes.registerLayer("example.Scale", (c, w) -> new Scale(w.get("s", c.integer("features", 1, 1 << 20))));
         ModelTypes.registerOptimizer("example.SignMomentum",
                 c -> new SignMomentum(c.number("learningRate"), c.string("stateShape")));
+    }
+
+    /** 16 samples of 3 features and one target. */
+    private static Dataset data() {
         NumpyRandom d = new NumpyRandom(8);
-        Dataset data = Dataset.of(d.randn(16, 3), d.randn(16, 1));
+        return Dataset.of(d.randn(16, 3), d.randn(16, 1));
+    }
+
+    @Test
+    void optimizerStateShapedAsItsParameterLoadsBackAndAnyOtherShapeIsRefusedWhenSaving() throws IOException {
+        registerTypes();
+        Dataset data = data();
         TrainOptions opts = TrainOptions.defaults().withEpochs(2).withBatchSize(4).withVerbose(false);
         Model straight = model(1, "parameter");
         straight.train(data, opts.withEpochs(4));
@@ -251,12 +261,8 @@ class CustomTypesTest {
 
     @Test
     void aModelWithAUserLayerOptimizerAndLossSavesLoadsAndResumesExactly() throws IOException {
-        ModelTypes.registerLoss("example.Huber", c -> new Huber(c.number("delta")));
-        ModelTypes.registerLayer("example.Scale", (c, w) -> new Scale(w.get("s", c.integer("features", 1, 1 << 20))));
-        ModelTypes.registerOptimizer("example.SignMomentum",
-                c -> new SignMomentum(c.number("learningRate"), c.string("stateShape")));
-        NumpyRandom d = new NumpyRandom(8);
-        Dataset data = Dataset.of(d.randn(16, 3), d.randn(16, 1));
+        registerTypes();
+        Dataset data = data();
         TrainOptions opts = TrainOptions.defaults().withEpochs(2).withBatchSize(4).withVerbose(false);
         Model straight = model(1);
         straight.train(data, opts.withEpochs(4));
