@@ -88,8 +88,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(modelFile + " has no 'settings' in its metadata, so its validation "
                             + "split of " + trainedOn + " cannot be drawn again; give other data to score");
                 }
-                return task == Task.TABLE ? TaskData.table(trainedOn, String.valueOf(model.metadata().get("target")),
-                        model.metadata().containsKey("classNames"), saved.settings().valFraction(), saved.settings().seed())
+                return task == Task.TABLE ? TaskData.tableAgain(trainedOn, model.metadata(), saved.settings().valFraction(),
+                        saved.settings().seed())
                         : TaskData.forTraining(task, trainedOn, saved.settings().valFraction(), saved.settings().seed(), false);
             }
         }

@@ -107,8 +107,12 @@ final class InputFiles {
                     HousingFeatures.RAW) + ")";
         }
         if (task == Task.TABLE) {
-            @SuppressWarnings("unchecked")
-            List<String> features = (List<String>) model.metadata().get("features");
+            List<String> features;
+            try {
+                features = TaskData.encoding(model.metadata()).columnNames();
+            } catch (dev.cnn.data.DataException e) {
+                return "CSV files (" + e.getMessage() + ")";
+            }
             String cols = features.size() <= 8 ? String.join(", ", features)
                     : String.join(", ", features.subList(0, 8)) + ", ... (" + features.size() + " in all)";
             return "CSV files with a header naming its columns (" + cols + ")";

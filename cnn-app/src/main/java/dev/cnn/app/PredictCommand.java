@@ -193,17 +193,23 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static List<Map<String, Object>> tableRows(Path f, Model model, SavedTask saved) throws DataException {
-        @SuppressWarnings("unchecked")
-        List<String> features = (List<String>) model.metadata().get("features");
-        CsvTable t = read(f, features);
-        float[] x = saved.featureScaler().apply(t.features().clone());
-        Tensor out = model.predict(Tensor.wrap(x, t.rows(), features.size()));
+        dev.cnn.data.TableEncoding enc = TaskData.encoding(model.metadata());
+        CsvTable.Text t;
+        try {
+            t = CsvTable.readText(f, TaskData.delimiter(model.metadata()));
+        } catch (DataException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new DataException(f + ": cannot read (" + dev.cnn.core.AtomicFile.reason(e) + ")");
+        }
+        float[] x = TaskData.tableFeatures(t, enc, saved.featureScaler());
+        Tensor out = model.predict(Tensor.wrap(x, t.size(), enc.width()));
         int k = out.dim(1);
         List<Map<String, Object>> r = new ArrayList<>();
-        for (int i = 0; i < t.rows(); i++) {
+        for (int i = 0; i < t.size(); i++) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("input", f.toString());
-            m.put("line", i + 2);
+            m.put("line", t.lines()[i]);
             for (int j = 0; j < k; j++) {
                 if (!Float.isFinite(out.get(i, j))) {
                     throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite output; the model "

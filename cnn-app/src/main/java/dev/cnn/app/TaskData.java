@@ -11,6 +11,7 @@ import dev.cnn.data.MnistDownload;
 import dev.cnn.data.Splits;
 import dev.cnn.data.Standardizer;
 import dev.cnn.data.TableDataset;
+import dev.cnn.data.TableEncoding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.stream.IntStream;
  * inputs later (class names, scaling statistics). Images of the test set are kept for reports.
  */
 final class TaskData {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(TaskData.class);
     final Task task;
     final Dataset train;
     final Dataset validation;
@@ -77,49 +79,92 @@ final class TaskData {
     }
 
     /**
-     * A user's CSV table: {@code target} is predicted from every other column, all standardised with the
-     * training rows' statistics (and the target too for regression). With {@code classify} the target holds
-     * class labels 0..k-1 (k >= 2; stratified split). The model is scored on the validation split.
+     * A user's CSV table: {@code target} is predicted from every other column, numeric columns as they are and
+     * text columns one-hot ({@link TableEncoding}), all standardised with the training rows' statistics (and
+     * the target too for regression). With {@code classify} the target holds class labels (any text or
+     * integers; stratified split). Empty cells are handled as {@code missing} says. The model is scored on
+     * the validation split.
      */
-    static TaskData table(Path file, String target, boolean classify, double valFraction, long seed) throws IOException {
+    static TaskData table(Path file, String target, boolean classify, double valFraction, long seed, char delimiter,
+                          TableEncoding.Missing missing) throws IOException {
         if (!(valFraction > 0)) {
             throw new DataException("training on a table holds out a validation split to score on: --val-fraction must "
                     + "be > 0");
         }
-        List<String> featureNames;
-        float[] x;
-        float[] y;
+        CsvTable.Text t = CsvTable.readText(file, delimiter);
+        int ti = t.column(target);
+        List<String> sources = new java.util.ArrayList<>(t.header());
+        sources.remove(ti);
+        if (sources.isEmpty()) {
+            throw new DataException(file + ": no columns besides the target '" + target + "' to predict it from");
+        }
+        TableEncoding enc = TableEncoding.fit(t, sources, missing);
+        int[] at = t.columns(sources);
+        int k = enc.width();
+        float[] x = new float[Math.multiplyExact(t.size(), k)];
+        float[] y = new float[t.size()];
+        List<String> labelTexts = new java.util.ArrayList<>();
+        int n = 0;
+        int dropped = 0;
+        for (int r = 0; r < t.size(); r++) {
+            String cell = t.rows().get(r)[ti];
+            if (cell.isEmpty()) {
+                if (missing == TableEncoding.Missing.ERROR) {
+                    throw new DataException(file + " " + t.where(r) + ", column '" + target + "': empty target cell "
+                            + "(--missing drop leaves such rows out)");
+                }
+                dropped++;
+                continue;
+            }
+            if (!classify) {
+                try {
+                    y[n] = Float.parseFloat(cell);
+                } catch (NumberFormatException e) {
+                    y[n] = Float.NaN;
+                }
+                if (!Float.isFinite(y[n])) {
+                    throw new DataException(file + " " + t.where(r) + ", column '" + target + "': '" + cell + "' is not a "
+                            + "finite number; if the column holds class labels, add --classes");
+                }
+            }
+            if (!enc.encode(t, r, at, x, n * k)) {
+                dropped++;
+                continue;
+            }
+            if (classify) {
+                labelTexts.add(CsvTable.canonicalLabel(cell));
+            }
+            n++;
+        }
+        if (dropped > 0) {
+            LOG.info("{}: left out {} of {} rows with empty cells (--missing {})", file, dropped, t.size(),
+                    missing.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (n < 2) {
+            throw new DataException(file + ": " + n + " rows left to train on" + (dropped > 0 ? " after leaving out the "
+                    + dropped + " with empty cells" : ""));
+        }
+        x = java.util.Arrays.copyOf(x, n * k);
+        y = java.util.Arrays.copyOf(y, n);
+        List<String> featureNames = enc.featureNames();
         int[] labels = null;
         List<String> classNames = null;
-        int n;
         if (classify) {
-            CsvTable.Labelled t = CsvTable.readLabelled(file, null, target);
-            n = t.rows();
-            featureNames = t.featureNames();
-            x = t.features().clone();
-            classNames = classNames(file, target, t.labels());
+            classNames = classNames(file, target, labelTexts);
             labels = new int[n];
-            y = new float[n];
             Map<String, Integer> index = new java.util.HashMap<>();
             for (int c = 0; c < classNames.size(); c++) {
                 index.put(classNames.get(c), c);
             }
             for (int i = 0; i < n; i++) {
-                labels[i] = index.get(t.labels().get(i));
+                labels[i] = index.get(labelTexts.get(i));
                 y[i] = labels[i];
             }
-        } else {
-            CsvTable t = CsvTable.read(file, null, target);
-            n = t.rows();
-            featureNames = t.featureNames();
-            x = t.features().clone();
-            y = t.target().clone();
         }
-        int k = featureNames.size();
         int classes = classNames == null ? 0 : classNames.size();
         Splits.Split s = classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed);
         Standardizer fx = Standardizer.fit(rows(x, k, s.train()), k);
-        fx.apply(x);
+        meanForMissing(fx.apply(x));
         Standardizer fy = null;
         Tensor targets;
         if (!classify) {
@@ -144,6 +189,10 @@ final class TaskData {
         d.metadata.put("source", file.toAbsolutePath().normalize().toString());
         d.metadata.put("target", target);
         d.metadata.put("features", featureNames);
+        d.metadata.put("encoding", enc.toMap());
+        if (delimiter != ',') {
+            d.metadata.put("delimiter", String.valueOf(delimiter));
+        }
         d.metadata.put("featureScaler", fx.toMap());
         if (fy != null) {
             d.metadata.put("targetScaler", fy.toMap());
@@ -151,6 +200,58 @@ final class TaskData {
             d.metadata.put("classNames", classNames);
         }
         return d;
+    }
+
+    /** A saved table model's data again (to resume it or re-draw its validation split), read as it was in training. */
+    static TaskData tableAgain(Path file, Map<String, Object> meta, double valFraction, long seed) throws IOException {
+        return table(file, String.valueOf(meta.get("target")), meta.containsKey("classNames"), valFraction, seed,
+                delimiter(meta), encoding(meta).missing());
+    }
+
+    /** Standardised features with NaN for missing cells: each NaN becomes 0, the training mean. */
+    static float[] meanForMissing(float[] standardized) {
+        for (int i = 0; i < standardized.length; i++) {
+            if (Float.isNaN(standardized[i])) {
+                standardized[i] = 0;
+            }
+        }
+        return standardized;
+    }
+
+    /** How a saved table model reads CSV columns: its 'encoding', or (older files) every feature a numeric column. */
+    @SuppressWarnings("unchecked")
+    static TableEncoding encoding(Map<String, Object> meta) throws DataException {
+        Object e = meta.get("encoding");
+        if (e == null) {
+            return TableEncoding.numeric((List<String>) meta.get("features"));
+        }
+        try {
+            return TableEncoding.fromMap(e);
+        } catch (IllegalArgumentException ex) {
+            throw new DataException("the model's metadata 'encoding': " + ex.getMessage());
+        }
+    }
+
+    /** The CSV delimiter a saved table model was trained with ({@code ','} unless it says otherwise). */
+    static char delimiter(Map<String, Object> meta) {
+        return meta.get("delimiter") instanceof String d && d.length() == 1 ? d.charAt(0) : ',';
+    }
+
+    /**
+     * The feature rows of a CSV file for a saved table model, encoded and standardised as in training; one
+     * {@code float[]} of {@code rows x width}. Under the model's {@code --missing drop} an empty cell is an
+     * error here (a row to predict cannot be left out).
+     */
+    static float[] tableFeatures(CsvTable.Text t, TableEncoding enc, Standardizer fx) throws DataException {
+        TableEncoding strict = enc.missing() == TableEncoding.Missing.DROP
+                ? new TableEncoding(enc.columns(), TableEncoding.Missing.ERROR) : enc;
+        int[] at = t.columns(enc.columnNames());
+        int k = enc.width();
+        float[] x = new float[Math.multiplyExact(t.size(), k)];
+        for (int r = 0; r < t.size(); r++) {
+            strict.encode(t, r, at, x, r * k);
+        }
+        return meanForMissing(fx.apply(x));
     }
 
     /** Most classes {@code --classes} takes: a target with more distinct values is a number to regress on. */
@@ -366,41 +467,47 @@ final class TaskData {
      * columns ignored) and its target column, scaled with the model's statistics.
      */
     static TaskData tableRows(Path file, SavedTask saved, Map<String, Object> meta) throws IOException {
-        @SuppressWarnings("unchecked")
-        List<String> features = (List<String>) meta.get("features");
         String target = String.valueOf(meta.get("target"));
-        int n;
-        float[] x;
-        Tensor targets;
-        TaskData d;
-        if (saved.targetScaler() != null) {
-            CsvTable t = CsvTable.read(file, features, target);
-            n = t.rows();
-            x = t.features().clone();
-            float[] y = t.target().clone();
-            saved.targetScaler().apply(y);
-            targets = Tensor.wrap(y, n, 1);
-        } else {
-            CsvTable.Labelled t = CsvTable.readLabelled(file, features, target);
-            n = t.rows();
-            x = t.features().clone();
-            List<String> names = saved.classNames();
-            targets = names.size() == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, names.size());
-            for (int i = 0; i < n; i++) {
-                int c = names.indexOf(t.labels().get(i));
-                if (c < 0) {
-                    throw new DataException(file + " row " + (i + 1) + ", column '" + target + "': class '"
-                            + t.labels().get(i) + "' is not one of the model's classes " + names);
+        TableEncoding enc = encoding(meta);
+        CsvTable.Text t = CsvTable.readText(file, delimiter(meta));
+        int ti = t.column(target);
+        int n = t.size();
+        float[] x = tableFeatures(t, enc, saved.featureScaler());
+        List<String> names = saved.classNames();
+        Tensor targets = saved.targetScaler() != null || names.size() == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, names.size());
+        for (int i = 0; i < n; i++) {
+            String cell = t.rows().get(i)[ti];
+            if (cell.isEmpty()) {
+                throw new DataException(file + " " + t.where(i) + ", column '" + target + "': empty target cell; a row "
+                        + "is scored against its target");
+            }
+            if (saved.targetScaler() != null) {
+                float v;
+                try {
+                    v = Float.parseFloat(cell);
+                } catch (NumberFormatException e) {
+                    v = Float.NaN;
                 }
-                if (names.size() == 2) {
-                    targets.set(c, i, 0);
-                } else {
-                    targets.set(1f, i, c);
+                if (!Float.isFinite(v)) {
+                    throw new DataException(file + " " + t.where(i) + ", column '" + target + "': '" + cell
+                            + "' is not a finite number");
                 }
+                targets.set((float) ((v - saved.targetScaler().mean(0)) / saved.targetScaler().std(0)), i, 0);
+                continue;
+            }
+            String label = CsvTable.canonicalLabel(cell);
+            int c = names.indexOf(label);
+            if (c < 0) {
+                throw new DataException(file + " " + t.where(i) + ", column '" + target + "': class '" + label
+                        + "' is not one of the model's classes " + names);
+            }
+            if (names.size() == 2) {
+                targets.set(c, i, 0);
+            } else {
+                targets.set(1f, i, c);
             }
         }
-        saved.featureScaler().apply(x);
-        d = new TaskData(Task.TABLE, null, null, Dataset.of(Tensor.wrap(x, n, features.size()), targets));
+        TaskData d = new TaskData(Task.TABLE, null, null, Dataset.of(Tensor.wrap(x, n, enc.width()), targets));
         d.targetScaler = saved.targetScaler();
         d.scope = "all";
         d.scored = n + " of " + n + " rows of " + file;

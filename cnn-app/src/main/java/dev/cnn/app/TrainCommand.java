@@ -5,6 +5,7 @@ import dev.cnn.core.Tensor;
 import dev.cnn.core.Threads;
 import dev.cnn.core.kernel.Gemm;
 import dev.cnn.data.Augmentation;
+import dev.cnn.data.TableEncoding;
 import dev.cnn.nn.CosineDecay;
 import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Init;
@@ -63,14 +64,22 @@ final class TrainCommand implements Callable<Integer> {
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "DIR|FILE", description = "images: a folder with one sub-folder "
             + "of .png/.jpg/.jpeg images per class, all of one size (grayscale or RGB as the first image); table: a CSV "
-            + "file with a header row and numeric cells.")
+            + "file with a header row; numeric columns are used as they are, text columns as categories.")
     Path source;
+
+    @Option(names = "--missing", paramLabel = "error|drop|mean", description = "table: what an empty cell means: an "
+            + "error naming it (the default), leave the row out, or the column's training mean (a category: none of them).")
+    String missing;
+
+    @Option(names = "--delimiter", paramLabel = "CHAR", description = "table: the character between cells (default ','; "
+            + "'tab' or '\\t' for tab-separated files).")
+    String delimiterOption;
 
     @Option(names = "--target", paramLabel = "COLUMN", description = "table: the column to predict from all the others.")
     String target;
 
-    @Option(names = "--classes", description = "table: the target holds class labels 0..k-1 (classification) instead of "
-            + "a number to predict (regression).")
+    @Option(names = "--classes", description = "table: the target holds class labels (text or integers, at most "
+            + "100 classes) to classify instead of a number to predict (regression).")
     boolean classify;
 
     @Mixin
@@ -214,6 +223,19 @@ final class TrainCommand implements Callable<Integer> {
         if (augment != null) {
             augmentation(augment);
         }
+        if (missing != null) {
+            try {
+                TableEncoding.Missing.parse(missing);
+            } catch (IllegalArgumentException e) {
+                throw CommonOptions.usage(spec, "--missing: " + e.getMessage());
+            }
+        }
+        if (delimiterOption != null) {
+            delimiter();
+        }
+        if ((missing != null || delimiterOption != null) && !"table".equalsIgnoreCase(taskName)) {
+            throw CommonOptions.usage(spec, "--missing and --delimiter are for train table");
+        }
         if (network != null && resume != null) {
             throw CommonOptions.usage(spec, "--model starts a new network; --resume continues a saved one: use one of them");
         }
@@ -265,6 +287,19 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The --delimiter character: ',' by default; 'tab' or '\t' for a tab. */
+    private char delimiter() {
+        if (delimiterOption == null) {
+            return ',';
+        }
+        String d = delimiterOption.equalsIgnoreCase("tab") || delimiterOption.equals("\\t") ? "\t" : delimiterOption;
+        if (d.length() != 1 || d.charAt(0) == '"' || d.charAt(0) == '\n' || d.charAt(0) == '\r') {
+            throw CommonOptions.usage(spec, "--delimiter must be one character other than a quote or a line break (or "
+                    + "'tab'), got '" + delimiterOption + "'");
+        }
+        return d.charAt(0);
+    }
+
     /** A new model from the options (or the task's defaults). */
     private Plan fresh(Task task, Path root) throws IOException {
         int epochCount = epochs != null ? epochs : task.epochs;
@@ -273,7 +308,8 @@ final class TrainCommand implements Callable<Integer> {
         double lr = learningRate != null ? learningRate : DEFAULT_LEARNING_RATE;
         Optimizer opt = Optimizer.named(optimizer != null ? optimizer : "adam", lr);
         Init weights = init != null ? initFor(init) : Init.HE;
-        TaskData d = task == Task.TABLE ? TaskData.table(root, target, classify, val, s)
+        TaskData d = task == Task.TABLE ? TaskData.table(root, target, classify, val, s, delimiter(),
+                missing != null ? TableEncoding.Missing.parse(missing) : TableEncoding.Missing.ERROR)
                 : TaskData.forTraining(task, root, val, s, !common.quiet);
         int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
         Model model = network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
@@ -343,8 +379,7 @@ final class TrainCommand implements Callable<Integer> {
             throw CommonOptions.usage(spec, "--epochs " + epochCount + " on top of the " + model.epochsDone()
                     + " epochs done is too many");
         }
-        TaskData d = task == Task.TABLE ? TaskData.table(root, String.valueOf(model.metadata().get("target")),
-                model.metadata().containsKey("classNames"), s.valFraction(), s.seed())
+        TaskData d = task == Task.TABLE ? TaskData.tableAgain(root, model.metadata(), s.valFraction(), s.seed())
                 : TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
         LOG.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
                 model.batchesDoneInEpoch(), epochCount);

@@ -248,6 +248,58 @@ class CliTest {
     }
 
     @Test
+    void textColumnsAreCategoriesAndEmptyCellsAreHandledAsAsked() throws Exception {
+        NumpyRandom rng = new NumpyRandom(6);
+        StringBuilder csv = new StringBuilder("size;color;price\n");
+        String[] colors = {"red", "green", "blue"};
+        for (int i = 0; i < 240; i++) {
+            double size = rng.nextDouble();
+            int c = i % 3;
+            String sizeCell = i % 10 == 0 ? "" : String.format(java.util.Locale.ROOT, "%.4f", size);
+            csv.append(sizeCell).append(';').append(colors[c]).append(';')
+                    .append(String.format(java.util.Locale.ROOT, "%.4f%n", 3 * size + 2 * c));
+        }
+        Path file = Files.writeString(dir.resolve("shop.csv"), csv);
+        Path model = dir.resolve("shop/model.cnn");
+        Run strict = cnn("train", "table", file.toString(), "--target", "price", "--delimiter", ";", "--out",
+                model.toString(), "--quiet");
+        assertEquals(1, strict.code());
+        assertTrue(strict.err().contains("shop.csv line 2, column 'size': empty cell (train with --missing drop or "
+                + "--missing mean to allow them)"), strict.err());
+
+        Run dropped = cnn("train", "table", file.toString(), "--target", "price", "--delimiter", ";", "--missing", "drop",
+                "--epochs", "1", "--out", dir.resolve("drop/model.cnn").toString(), "--threads", "1");
+        assertEquals(0, dropped.code(), dropped.err());
+        assertTrue(dropped.err().contains("left out 24 of 240 rows with empty cells (--missing drop)"), dropped.err());
+
+        Run mean = cnn("train", "table", file.toString(), "--target", "price", "--delimiter", ";", "--missing", "mean",
+                "--epochs", "60", "--out", model.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, mean.code(), mean.err());
+        Model m = Model.load(model);
+        assertEquals(List.of("size", "color=blue", "color=green", "color=red"), m.metadata().get("features"));
+        Path rows = Files.writeString(dir.resolve("ask.csv"), "color;size\nblue;0.5\ngreen;\npurple;0.5\n");
+        Run p = cnn("predict", model.toString(), rows.toString());
+        assertEquals(1, p.code());
+        assertTrue(p.err().contains("ask.csv line 4, column 'color': category 'purple' was not seen in training (known: "
+                + "blue, green, red)"), p.err());
+        Path good = Files.writeString(dir.resolve("good.csv"), "color;size\nblue;0.5\ngreen;\n");
+        Run q = cnn("predict", model.toString(), good.toString(), "--json");
+        assertEquals(0, q.code(), q.err());
+        List<String> lines = q.out().lines().toList();
+        assertEquals(2, lines.size(), q.out());
+        double blue = Double.parseDouble(lines.get(0).replaceAll(".*\"value\":([-0-9.Ee]+).*", "$1"));
+        assertEquals(3 * 0.5 + 2 * 2, blue, 0.5, "price of a blue size-0.5 item: " + q.out());
+        Run e = cnn("evaluate", model.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("scored 24 of 240 rows"), e.out());
+        Run badDelimiter = cnn("train", "table", file.toString(), "--target", "price", "--delimiter", "ab");
+        assertEquals(2, badDelimiter.code());
+        Run badMissing = cnn("train", "table", file.toString(), "--target", "price", "--missing", "zero");
+        assertEquals(2, badMissing.code());
+        assertTrue(badMissing.err().contains("--missing: expected error, drop or mean, got 'zero'"), badMissing.err());
+    }
+
+    @Test
     void classLabelsMayBeAnyTextOrIntegersAndAreRefusedWhenTheyLookContinuous() throws Exception {
         NumpyRandom rng = new NumpyRandom(5);
         StringBuilder csv = new StringBuilder("w,h,animal,grade,id\n");

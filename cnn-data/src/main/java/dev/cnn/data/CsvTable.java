@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -49,32 +50,62 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      * {@code targetColumn} null means the last column.
      */
     public static CsvTable read(Path file, List<String> featureColumns, String targetColumn) throws IOException {
-        return (CsvTable) read(file, featureColumns, targetColumn, false);
-    }
-
-    /**
-     * A table whose target is a class label: numeric features as in {@link CsvTable}, and per row the target
-     * cell's text (trimmed; an integral number in its plain form, {@code "2.0"} as {@code "2"}).
-     *
-     * @param featureNames the feature columns, in order
-     * @param targetName   the label column
-     * @param features     {@code rows x featureNames.size()} values, row-major
-     * @param labels       one label per row
-     */
-    public record Labelled(List<String> featureNames, String targetName, float[] features, List<String> labels) {
-        /** Number of data rows. */
-        public int rows() {
-            return labels.size();
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                .setIgnoreEmptyLines(true).get();
+        try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+             CSVParser parser = CSVParser.parse(reader, format)) {
+            List<String> header = parser.getHeaderNames();
+            if (header.isEmpty()) {
+                throw new DataException(file + ": no header row (expected column names on the first line)");
+            }
+            String target = targetColumn != null ? targetColumn : header.get(header.size() - 1);
+            Map<String, Integer> positions = positions(header);
+            int targetIndex = indexOf(file, positions, target);
+            List<String> features = featureColumns;
+            if (features == null) {
+                features = new ArrayList<>(header);
+                features.remove(targetIndex);
+            }
+            if (features.isEmpty()) {
+                throw new DataException(file + ": no feature columns");
+            }
+            int[] featureIndex = new int[features.size()];
+            for (int i = 0; i < featureIndex.length; i++) {
+                featureIndex[i] = indexOf(file, positions, features.get(i));
+            }
+            FloatList x = new FloatList();
+            FloatList y = new FloatList();
+            try {
+                for (CSVRecord rec : parser) {
+                    long line = parser.getCurrentLineNumber();
+                    if (rec.size() != header.size()) {
+                        throw new DataException(file + " line " + line + ": expected " + header.size()
+                                + " cells (as in the header) but found " + rec.size());
+                    }
+                    for (int i = 0; i < featureIndex.length; i++) {
+                        x.add(number(file, line, header.get(featureIndex[i]), rec.get(featureIndex[i])));
+                    }
+                    y.add(number(file, line, target, rec.get(targetIndex)));
+                }
+            } catch (UncheckedIOException | IllegalStateException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new DataException(file + " line " + parser.getCurrentLineNumber() + ": malformed CSV: "
+                        + cause.getMessage(), e);
+            }
+            if (y.size == 0) {
+                throw new DataException(file + ": no data rows after the header");
+            }
+            return new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
+        } catch (IOException e) {
+            if (e instanceof DataException || e instanceof FileSystemException) {
+                throw e;
+            }
+            throw new DataException(file + ": malformed CSV: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Reads {@code file} with the target column as class labels (any text, or integers); {@code featureColumns}
-     * null means every column except the target, {@code targetColumn} null means the last column. An empty
-     * label is an error naming the line.
-     */
-    public static Labelled readLabelled(Path file, List<String> featureColumns, String targetColumn) throws IOException {
-        return (Labelled) read(file, featureColumns, targetColumn, true);
     }
 
     /** A label as it is saved and compared: trimmed, and an integral number in its plain form ("2.0" is "2"). */
@@ -91,75 +122,6 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         return t;
     }
 
-    private static Object read(Path file, List<String> featureColumns, String targetColumn, boolean labels)
-            throws IOException {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-                .setIgnoreEmptyLines(true).get();
-        try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
-             CSVParser parser = CSVParser.parse(reader, format)) {
-            List<String> header = parser.getHeaderNames();
-            if (header.isEmpty()) {
-                throw new DataException(file + ": no header row (expected column names on the first line)");
-            }
-            String target = targetColumn != null ? targetColumn : header.get(header.size() - 1);
-            int targetIndex = indexOf(file, header, target);
-            List<String> features = featureColumns;
-            if (features == null) {
-                features = new ArrayList<>(header);
-                features.remove(targetIndex);
-            }
-            if (features.isEmpty()) {
-                throw new DataException(file + ": no feature columns");
-            }
-            int[] featureIndex = new int[features.size()];
-            for (int i = 0; i < featureIndex.length; i++) {
-                featureIndex[i] = indexOf(file, header, features.get(i));
-            }
-            FloatList x = new FloatList();
-            FloatList y = new FloatList();
-            List<String> texts = new ArrayList<>();
-            try {
-                for (CSVRecord rec : parser) {
-                    long line = parser.getCurrentLineNumber();
-                    if (rec.size() != header.size()) {
-                        throw new DataException(file + " line " + line + ": expected " + header.size()
-                                + " cells (as in the header) but found " + rec.size());
-                    }
-                    for (int i = 0; i < featureIndex.length; i++) {
-                        x.add(number(file, line, header.get(featureIndex[i]), rec.get(featureIndex[i])));
-                    }
-                    if (labels) {
-                        String cell = rec.get(targetIndex);
-                        if (cell == null || cell.isBlank()) {
-                            throw new DataException(file + " line " + line + " column '" + target + "': empty class label");
-                        }
-                        texts.add(canonicalLabel(cell));
-                    } else {
-                        y.add(number(file, line, target, rec.get(targetIndex)));
-                    }
-                }
-            } catch (UncheckedIOException | IllegalStateException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                throw new DataException(file + " line " + parser.getCurrentLineNumber() + ": malformed CSV: "
-                        + cause.getMessage(), e);
-            }
-            if (y.size == 0 && texts.isEmpty()) {
-                throw new DataException(file + ": no data rows after the header");
-            }
-            return labels ? new Labelled(List.copyOf(features), target, x.toArray(), List.copyOf(texts))
-                    : new CsvTable(List.copyOf(features), target, x.toArray(), y.toArray());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
-        } catch (CharacterCodingException e) {
-            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
-        } catch (IOException e) {
-            if (e instanceof DataException || e instanceof FileSystemException) {
-                throw e;
-            }
-            throw new DataException(file + ": malformed CSV: " + e.getMessage(), e);
-        }
-    }
-
     /** The reader past a UTF-8 byte-order mark (as Excel writes), if there is one. */
     private static Reader withoutByteOrderMark(BufferedReader r) throws IOException {
         r.mark(1);
@@ -169,12 +131,127 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         return r;
     }
 
-    private static int indexOf(Path file, List<String> header, String name) throws DataException {
-        int i = header.indexOf(name);
-        if (i < 0) {
-            throw new DataException(file + ": no column named '" + name + "'; the columns are " + header);
+    private static int indexOf(Path file, Map<String, Integer> header, String name) throws DataException {
+        Integer i = header.get(name);
+        if (i == null) {
+            throw new DataException(file + ": no column named '" + name + "'; the columns are " + columnsText(header.keySet()));
         }
         return i;
+    }
+
+    /** The first occurrence of each name, for lookups in constant time (a header may have 10^6 columns). */
+    private static Map<String, Integer> positions(List<String> header) {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>(header.size() * 2);
+        for (int i = 0; i < header.size(); i++) {
+            m.putIfAbsent(header.get(i), i);
+        }
+        return m;
+    }
+
+    /** A header for a message: every name when there are few, else the first ten and how many there are. */
+    static String columnsText(java.util.Collection<String> names) {
+        if (names.size() <= 20) {
+            return String.valueOf(new ArrayList<>(names));
+        }
+        List<String> first = new ArrayList<>(names).subList(0, 10);
+        return first + " ... (" + names.size() + " columns)";
+    }
+
+    /**
+     * Every cell of a CSV file as text (trimmed), with its header: what {@link TableEncoding} turns into numbers.
+     *
+     * @param file   where it was read from, for messages
+     * @param header the column names, in order
+     * @param rows   the records, each with one cell per header column
+     * @param lines  per record, the line of the file it starts on (1 is the header)
+     */
+    public record Text(Path file, List<String> header, List<String[]> rows, long[] lines) {
+        /** Number of records. */
+        public int size() {
+            return rows.size();
+        }
+
+        /** The position of column {@code name}, or a {@link DataException} naming the file and the columns it has. */
+        public int column(String name) throws DataException {
+            return indexOf(file, positions(header), name);
+        }
+
+        /** The positions of {@code names}, each looked up in constant time. */
+        public int[] columns(List<String> names) throws DataException {
+            Map<String, Integer> pos = positions(header);
+            int[] r = new int[names.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = indexOf(file, pos, names.get(i));
+            }
+            return r;
+        }
+
+        /** "record 12 (line 14)" when a quoted newline made them differ, else "line 14": for messages. */
+        public String where(int row) {
+            long line = lines[row];
+            return line == row + 2 ? "line " + line : "record " + (row + 1) + " (line " + line + ")";
+        }
+    }
+
+    /**
+     * Reads every cell of {@code file} as text, separated by {@code delimiter} ({@code ','}, {@code ';'},
+     * {@code '\t'}...), with a header row; a UTF-8 byte-order mark is skipped, and a record with another number
+     * of cells than the header is an error naming its line.
+     */
+    public static Text readText(Path file, char delimiter) throws IOException {
+        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true)
+                .setTrim(true).setIgnoreEmptyLines(true).setAllowDuplicateHeaderNames(false).get();
+        try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+             CSVParser parser = CSVParser.parse(reader, format)) {
+            List<String> header = parser.getHeaderNames();
+            if (header.isEmpty()) {
+                throw new DataException(file + ": no header row (expected column names on the first line)");
+            }
+            List<String[]> rows = new ArrayList<>();
+            LongList lines = new LongList();
+            try {
+                long next = 2;
+                for (CSVRecord rec : parser) {
+                    if (rec.size() != header.size()) {
+                        throw new DataException(file + " line " + next + ": expected " + header.size()
+                                + " cells (as in the header) but found " + rec.size()
+                                + (header.size() == 1 && delimiter == ',' ? "; is the file separated by something else "
+                                + "than commas (--delimiter)?" : ""));
+                    }
+                    rows.add(rec.values());
+                    lines.add(next);
+                    next = parser.getCurrentLineNumber() + 1;
+                }
+            } catch (UncheckedIOException | IllegalStateException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new DataException(file + " line " + parser.getCurrentLineNumber() + ": malformed CSV: "
+                        + cause.getMessage(), e);
+            }
+            if (rows.isEmpty()) {
+                throw new DataException(file + ": no data rows after the header");
+            }
+            return new Text(file, List.copyOf(header), rows, lines.toArray());
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
+        }
+    }
+
+    private static final class LongList {
+        private long[] a = new long[1024];
+        private int size;
+
+        void add(long v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, size * 2);
+            }
+            a[size++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(a, size);
+        }
     }
 
     private static float number(Path file, long line, String column, String cell) throws DataException {

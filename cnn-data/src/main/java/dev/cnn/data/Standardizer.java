@@ -26,7 +26,10 @@ public final class Standardizer implements java.io.Serializable {
         this.std = std.clone();
     }
 
-    /** Fits to {@code values}, {@code rows x columns} row-major. */
+    /**
+     * Fits to {@code values}, {@code rows x columns} row-major. A NaN (a missing cell) is left out of its
+     * column's statistics; a column with no values gets mean 0 and standard deviation 1.
+     */
     public static Standardizer fit(float[] values, int columns) {
         if (columns < 1 || values.length % columns != 0 || values.length == 0) {
             throw new IllegalArgumentException(values.length + " values do not form rows of " + columns + " columns");
@@ -36,11 +39,21 @@ public final class Standardizer implements java.io.Serializable {
         double[] std = new double[columns];
         double[] col = new double[rows];
         for (int c = 0; c < columns; c++) {
+            int n = 0;
             for (int r = 0; r < rows; r++) {
-                col[r] = values[r * columns + c];
+                float v = values[r * columns + c];
+                if (!Float.isNaN(v)) {
+                    col[n++] = v;
+                }
             }
-            mean[c] = mean(col);
-            double s = populationStd(col, mean[c]);
+            if (n == 0) {
+                mean[c] = 0;
+                std[c] = 1;
+                continue;
+            }
+            double[] x = n == rows ? col : java.util.Arrays.copyOf(col, n);
+            mean[c] = mean(x);
+            double s = populationStd(x, mean[c]);
             std[c] = s > 0 ? s : 1.0;
         }
         return new Standardizer(mean, std);
