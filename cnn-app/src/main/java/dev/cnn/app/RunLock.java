@@ -61,8 +61,12 @@ final class RunLock implements AutoCloseable {
             }
             if (before != null && before.equals(fileKey(file))) {
                 byte[] holder = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
-                ch.truncate(0);
-                ch.write(ByteBuffer.wrap(holder), 0);
+                try { // the holder's pid, for people looking at the file; the lock does not depend on it
+                    ch.truncate(0);
+                    ch.write(ByteBuffer.wrap(holder), 0);
+                } catch (IOException e) {
+                    // a full disk: the run then fails where it writes the model, naming that file
+                }
                 return new RunLock(file, ch, l);
             }
             // created by us just now (take it again, now that it exists) or replaced between the open and the lock
