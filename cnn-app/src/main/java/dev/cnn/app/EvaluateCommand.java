@@ -90,7 +90,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
                 return task == Task.TABLE ? TaskData.tableAgain(trainedOn, model.metadata(), saved.settings().valFraction(),
                         saved.settings().seed())
-                        : TaskData.forTraining(task, trainedOn, saved.settings().valFraction(), saved.settings().seed(), false);
+                        : TaskData.folder(trainedOn, saved.settings().valFraction(), saved.settings().seed(),
+                                TaskData.resize(model.metadata()));
             }
         }
         if (given == null) {
@@ -108,7 +109,7 @@ final class EvaluateCommand implements Callable<Integer> {
         return switch (task) {
             case TABLE -> TaskData.tableRows(given, saved, model.metadata());
             case HOUSING -> TaskData.housingRows(given, saved);
-            case DIGITS, MNIST, IMAGES -> TaskData.imageFolder(given, task, saved, model.inputShape());
+            case DIGITS, MNIST, IMAGES -> TaskData.imageFolder(given, task, saved, model.inputShape(), model.metadata());
         };
     }
 

@@ -88,7 +88,7 @@ final class InputFiles {
                             + " model takes " + takes;
                 }
                 int[] in = model.inputShape();
-                if (size[0] != in[1] || size[1] != in[0]) {
+                if (TaskData.resize(model.metadata()) == null && (size[0] != in[1] || size[1] != in[0])) {
                     return "the image is " + size[0] + "x" + size[1] + " pixels but this " + task.id + " model takes "
                             + takes;
                 }
@@ -118,7 +118,8 @@ final class InputFiles {
             return "CSV files with a header naming its columns (" + cols + ")";
         }
         int[] in = model.inputShape();
-        return "PNG or JPEG images of " + in[1] + "x" + in[0] + " pixels (" + (in[2] == 1 ? "grayscale" : "RGB")
+        return "PNG or JPEG images " + (TaskData.resize(model.metadata()) != null ? "of any size (resized to " + in[1] + "x"
+                + in[0] + ")" : "of " + in[1] + "x" + in[0] + " pixels") + " (" + (in[2] == 1 ? "grayscale" : "RGB")
                 + "), or folders of them";
     }
 }

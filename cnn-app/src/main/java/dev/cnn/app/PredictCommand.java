@@ -107,6 +107,7 @@ final class PredictCommand implements Callable<Integer> {
         int c = shape[2];
         List<String> names = saved.classNames();
         double scale = saved.inputScale();
+        int[] resize = TaskData.resize(model.metadata());
         List<Map<String, Object>> r = new ArrayList<>();
         List<Path> good = new ArrayList<>();
         int batch = 256; // images decoded and predicted together: bounded memory for a folder of any size
@@ -118,11 +119,17 @@ final class PredictCommand implements Callable<Integer> {
             for (Path f : chunk) {
                 try {
                     BufferedImage img = ImageFolder.decode(f);
-                    if (img.getHeight() != h || img.getWidth() != w) {
+                    if (resize != null && (img.getHeight() != h || img.getWidth() != w)) {
+                        byte[] own = new byte[img.getHeight() * img.getWidth() * c];
+                        ImageFolder.toBytes(img, c, own, 0);
+                        System.arraycopy(ImageFolder.resize(own, img.getHeight(), img.getWidth(), c, h, w), 0, px, 0,
+                                px.length);
+                    } else if (img.getHeight() != h || img.getWidth() != w) {
                         throw new DataException(f + ": the image is " + img.getWidth() + "x" + img.getHeight()
                                 + " pixels but the model takes " + w + "x" + h);
+                    } else {
+                        ImageFolder.toBytes(img, c, px, 0);
                     }
-                    ImageFolder.toBytes(img, c, px, 0);
                 } catch (DataException e) {
                     failures.add(e.getMessage());
                     continue;

@@ -301,7 +301,12 @@ final class TaskData {
      * {@code valFraction}, which is also what the model is scored on (there is no separate test set).
      */
     private static TaskData folder(Path root, double valFraction, long seed) throws IOException {
-        ImageSet images = ImageFolder.load(root);
+        return folder(root, valFraction, seed, null);
+    }
+
+    /** As {@link #folder(Path, double, long)}, every image resized to {@code resize = {height, width}} unless null. */
+    static TaskData folder(Path root, double valFraction, long seed, int[] resize) throws IOException {
+        ImageSet images = resize == null ? ImageFolder.load(root) : ImageFolder.loadResized(root, resize[0], resize[1]);
         int classes = images.classNames().size();
         if (classes < 2) {
             throw new DataException(root + ": one class folder (" + images.classNames() + "); a classifier needs two or more");
@@ -322,7 +327,19 @@ final class TaskData {
         d.metadata.put("source", root.toAbsolutePath().normalize().toString());
         d.metadata.put("classNames", images.classNames());
         d.metadata.put("inputScale", 1.0 / 255);
+        if (resize != null) {
+            d.metadata.put("resize", List.of(resize[0], resize[1]));
+        }
         return d;
+    }
+
+    /** The {height, width} every image is resized to for a saved image model, or null when it takes them as they are. */
+    static int[] resize(Map<String, Object> meta) {
+        if (meta.get("resize") instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number h
+                && l.get(1) instanceof Number w && h.intValue() > 0 && w.intValue() > 0) {
+            return new int[] {h.intValue(), w.intValue()};
+        }
+        return null;
     }
 
     /** Only the test set, prepared with the statistics a trained model carries. */
@@ -436,12 +453,15 @@ final class TaskData {
      * classes, any subset of them), read as the model reads images, for scoring a saved image model on data
      * it was not trained beside.
      */
-    static TaskData imageFolder(Path dir, Task task, SavedTask saved, int[] inputShape) throws IOException {
+    static TaskData imageFolder(Path dir, Task task, SavedTask saved, int[] inputShape, Map<String, Object> meta)
+            throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new DataException(dir + ": an image model is scored on a folder of class folders (DIR/<class>/*.png|jpg), "
                     + "but this is not a directory");
         }
-        ImageSet loaded = ImageFolder.load(dir, inputShape[2]);
+        int[] resize = resize(meta);
+        ImageSet loaded = resize == null ? ImageFolder.load(dir, inputShape[2])
+                : ImageFolder.load(dir, inputShape[2], resize[0], resize[1]);
         if (loaded.height() != inputShape[0] || loaded.width() != inputShape[1]) {
             throw new DataException(dir + ": the images are " + loaded.width() + "x" + loaded.height()
                     + " pixels but the model takes " + inputShape[1] + "x" + inputShape[0]);

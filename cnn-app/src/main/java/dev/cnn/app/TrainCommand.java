@@ -67,6 +67,11 @@ final class TrainCommand implements Callable<Integer> {
             + "file with a header row; numeric columns are used as they are, text columns as categories.")
     Path source;
 
+    @Option(names = "--resize", paramLabel = "HxW", description = "images: resize every image to H x W pixels "
+            + "(bilinear; area averaging when shrinking by more than 2x), for folders of mixed sizes; saved with the model "
+            + "and applied by predict and evaluate.")
+    String resize;
+
     @Option(names = "--missing", paramLabel = "error|drop|mean", description = "table: what an empty cell means: an "
             + "error naming it (the default), leave the row out, or the column's training mean (a category: none of them).")
     String missing;
@@ -233,6 +238,12 @@ final class TrainCommand implements Callable<Integer> {
         if (delimiterOption != null) {
             delimiter();
         }
+        if (resize != null) {
+            resizeTo();
+            if (!"images".equalsIgnoreCase(taskName)) {
+                throw CommonOptions.usage(spec, "--resize is for train images");
+            }
+        }
         if ((missing != null || delimiterOption != null) && !"table".equalsIgnoreCase(taskName)) {
             throw CommonOptions.usage(spec, "--missing and --delimiter are for train table");
         }
@@ -287,6 +298,20 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --resize HxW as {height, width}, or null without it. */
+    private int[] resizeTo() {
+        if (resize == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,5})[xX](\\d{1,5})").matcher(resize.trim());
+        if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(2)) < 1
+                || (long) Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) > 4096L * 4096) {
+            throw CommonOptions.usage(spec, "--resize must be HEIGHTxWIDTH in pixels, e.g. 64x64 (at most 4096x4096), "
+                    + "got '" + resize + "'");
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
     /** The --delimiter character: ',' by default; 'tab' or '\t' for a tab. */
     private char delimiter() {
         if (delimiterOption == null) {
@@ -310,6 +335,7 @@ final class TrainCommand implements Callable<Integer> {
         Init weights = init != null ? initFor(init) : Init.HE;
         TaskData d = task == Task.TABLE ? TaskData.table(root, target, classify, val, s, delimiter(),
                 missing != null ? TableEncoding.Missing.parse(missing) : TableEncoding.Missing.ERROR)
+                : task == Task.IMAGES ? TaskData.folder(root, val, s, resizeTo())
                 : TaskData.forTraining(task, root, val, s, !common.quiet);
         int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
         Model model = network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
@@ -363,6 +389,10 @@ final class TrainCommand implements Callable<Integer> {
         keep("--val-fraction", valFraction, s.valFraction());
         keep("--l2", l2, model.l2());
         keep("--augment", augment, model.metadata().get("augment"));
+        if (resize != null && !java.util.Arrays.equals(resizeTo(), TaskData.resize(model.metadata()))) {
+            throw CommonOptions.usage(spec, "--resize " + resize + " differs from the " + resume + " was trained with ("
+                    + model.metadata().getOrDefault("resize", "none") + "); leave it out to continue");
+        }
         keep("--clip-norm", clipNorm, model.clipGlobalNorm());
         if (learningRate != null && learningRate != s.learningRate()) {
             LOG.info("learning rate {} from --lr replaces the saved {}", learningRate, s.learningRate());
@@ -380,6 +410,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " epochs done is too many");
         }
         TaskData d = task == Task.TABLE ? TaskData.tableAgain(root, model.metadata(), s.valFraction(), s.seed())
+                : task == Task.IMAGES ? TaskData.folder(root, s.valFraction(), s.seed(), TaskData.resize(model.metadata()))
                 : TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
         LOG.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
                 model.batchesDoneInEpoch(), epochCount);

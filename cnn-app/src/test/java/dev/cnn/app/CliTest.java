@@ -411,6 +411,34 @@ class CliTest {
     }
 
     @Test
+    void trainImagesResizesAFolderOfMixedSizesAndPredictResizesToo() throws Exception {
+        Path folder = shapes();
+        BufferedImage big = new BufferedImage(12, 10, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 12; x++) {
+                big.getRaster().setSample(x, y, 0, 220);
+            }
+        }
+        ImageIO.write(big, "png", folder.resolve("light").resolve("big.png").toFile());
+        Run refused = cnn("train", "images", folder.toString(), "--out", dir.resolve("r/model.cnn").toString());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("(or resize them all: --resize HxW)"), refused.err());
+        Path model = dir.resolve("resized/model.cnn");
+        Run r = cnn("train", "images", folder.toString(), "--resize", "8x8", "--epochs", "15", "--batch-size", "8",
+                "--out", model.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of(8.0, 8.0), Model.load(model).metadata().get("resize"), "JSON numbers read back as doubles");
+        Path ask = dir.resolve("ask.png");
+        ImageIO.write(big, "png", ask.toFile());
+        Run p = cnn("predict", model.toString(), ask.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("ask.png: light"), p.out());
+        Run bad = cnn("train", "images", folder.toString(), "--resize", "big");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--resize must be HEIGHTxWIDTH in pixels"), bad.err());
+    }
+
+    @Test
     void summaryShowsLayersAndMetadata() throws Exception {
         Run r = cnn("summary", digitsModel().toString());
         assertEquals(0, r.code(), r.err());

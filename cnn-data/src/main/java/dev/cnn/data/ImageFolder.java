@@ -34,6 +34,22 @@ public final class ImageFolder {
      * grayscale, else RGB (3 channels). All images must have the first one's size.
      */
     public static ImageSet load(Path root) throws IOException {
+        return load(root, channelsOf(root));
+    }
+
+    /**
+     * Loads every image under {@code root}, each resized to {@code height x width} ({@link #resize}), grayscale
+     * when the first image (in sorted order) is grayscale, else RGB: a folder of images of mixed sizes.
+     */
+    public static ImageSet loadResized(Path root, int height, int width) throws IOException {
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("resize to " + height + "x" + width + ": both must be positive");
+        }
+        return load(root, channelsOf(root), height, width);
+    }
+
+    /** 1 when the first image under {@code root} (in sorted order) is grayscale, else 3. */
+    private static int channelsOf(Path root) throws IOException {
         requireDjl();
         if (!Files.isDirectory(root)) {
             throw new DataException(root + ": not a directory of class folders");
@@ -44,16 +60,28 @@ public final class ImageFolder {
                     java.util.Optional<Path> first = s.filter(ImageFolder::isImage).sorted().findFirst();
                     if (first.isPresent()) {
                         BufferedImage img = decode(first.get());
-                        return load(root, img.getColorModel().getNumColorComponents() == 1 ? 1 : 3);
+                        return img.getColorModel().getNumColorComponents() == 1 ? 1 : 3;
                     }
                 }
             }
         }
-        return load(root, 1); // says what is missing
+        return 1; // loading says what is missing
     }
 
     /** Loads every image under {@code root} as {@code channels} = 1 (grayscale) or 3 (RGB). */
     public static ImageSet load(Path root, int channels) throws IOException {
+        return load(root, channels, 0, 0);
+    }
+
+    /**
+     * Loads every image under {@code root} as {@code channels} = 1 (grayscale) or 3 (RGB), each resized to
+     * {@code height x width} pixels ({@link #resize}); with 0 and 0 all images must have the first one's size.
+     */
+    public static ImageSet load(Path root, int channels, int height, int width) throws IOException {
+        if ((height == 0) != (width == 0) || height < 0 || width < 0 || (long) height * width > MAX_PIXELS) {
+            throw new IllegalArgumentException("resize to " + height + "x" + width + ": both positive (at most "
+                    + (MAX_PIXELS >> 20) + " megapixels), or both 0 to keep the images' size");
+        }
         requireDjl();
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
@@ -93,14 +121,21 @@ public final class ImageFolder {
             Path f = files.get(i);
             BufferedImage img = decode(f);
             if (i == 0) {
-                h = img.getHeight();
-                w = img.getWidth();
+                h = height > 0 ? height : img.getHeight();
+                w = width > 0 ? width : img.getWidth();
                 pixels = new byte[Math.multiplyExact(files.size(), h * w * channels)];
-            } else if (img.getHeight() != h || img.getWidth() != w) {
+            } else if (height == 0 && (img.getHeight() != h || img.getWidth() != w)) {
                 throw new DataException(f + ": image is " + img.getWidth() + "x" + img.getHeight() + " but " + files.get(0)
-                        + " is " + w + "x" + h + "; all images must have the same size");
+                        + " is " + w + "x" + h + "; all images must have the same size (or resize them all: --resize HxW)");
             }
-            toBytes(img, channels, pixels, i * h * w * channels);
+            if (img.getHeight() == h && img.getWidth() == w) {
+                toBytes(img, channels, pixels, i * h * w * channels);
+            } else {
+                byte[] own = new byte[img.getHeight() * img.getWidth() * channels];
+                toBytes(img, channels, own, 0);
+                System.arraycopy(resize(own, img.getHeight(), img.getWidth(), channels, h, w), 0, pixels,
+                        i * h * w * channels, h * w * channels);
+            }
         }
         return new ImageSet(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), h, w, channels, names);
     }
@@ -171,6 +206,56 @@ public final class ImageFolder {
         } catch (IOException | RuntimeException e) {
             throw new DataException(f + ": cannot decode image (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * {@code pixels} ({@code height x width x channels}, row-major bytes) resampled to {@code newHeight x newWidth}:
+     * bilinear between the four nearest source pixels, with pixel centres aligned (a pixel's centre at
+     * {@code (x + 0.5) * width / newWidth - 0.5} of the source); when shrinking by more than 2x, each output pixel is
+     * the mean of the source pixels it covers instead, so that no detail is aliased away. Deterministic and
+     * in integer bytes, as the model sees them at training and at prediction.
+     */
+    public static byte[] resize(byte[] pixels, int height, int width, int channels, int newHeight, int newWidth) {
+        byte[] out = new byte[newHeight * newWidth * channels];
+        double sy = (double) height / newHeight;
+        double sx = (double) width / newWidth;
+        boolean area = sy > 2 || sx > 2;
+        for (int y = 0; y < newHeight; y++) {
+            for (int x = 0; x < newWidth; x++) {
+                for (int c = 0; c < channels; c++) {
+                    double v;
+                    if (area) {
+                        int y0 = (int) Math.floor(y * sy);
+                        int y1 = Math.max(y0 + 1, (int) Math.floor((y + 1) * sy));
+                        int x0 = (int) Math.floor(x * sx);
+                        int x1 = Math.max(x0 + 1, (int) Math.floor((x + 1) * sx));
+                        double sum = 0;
+                        for (int yy = y0; yy < Math.min(y1, height); yy++) {
+                            for (int xx = x0; xx < Math.min(x1, width); xx++) {
+                                sum += pixels[(yy * width + xx) * channels + c] & 0xff;
+                            }
+                        }
+                        v = sum / ((Math.min(y1, height) - y0) * (Math.min(x1, width) - x0));
+                    } else {
+                        double fy = Math.max(0, Math.min(height - 1, (y + 0.5) * sy - 0.5));
+                        double fx = Math.max(0, Math.min(width - 1, (x + 0.5) * sx - 0.5));
+                        int y0 = (int) fy;
+                        int x0 = (int) fx;
+                        int y1 = Math.min(height - 1, y0 + 1);
+                        int x1 = Math.min(width - 1, x0 + 1);
+                        double dy = fy - y0;
+                        double dx = fx - x0;
+                        double top = (pixels[(y0 * width + x0) * channels + c] & 0xff) * (1 - dx)
+                                + (pixels[(y0 * width + x1) * channels + c] & 0xff) * dx;
+                        double bottom = (pixels[(y1 * width + x0) * channels + c] & 0xff) * (1 - dx)
+                                + (pixels[(y1 * width + x1) * channels + c] & 0xff) * dx;
+                        v = top * (1 - dy) + bottom * dy;
+                    }
+                    out[(y * newWidth + x) * channels + c] = (byte) Math.round(v);
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.cnn.data;
 import static dev.cnn.data.MnistTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
@@ -53,6 +54,39 @@ class ImageFolderTest {
         d.fill(new int[] {0, 1, 2}, 0, 3, x, y);
         assertArrayEquals(new float[] {0, 0, 1}, y);
         assertEquals(100 / 255f, x[24], 1e-7);
+    }
+
+    @Test
+    void resizeIsBilinearUpAndAnAreaMeanWhenShrinkingMoreThanTwice() {
+        // 2x2 gray 0, 100 / 200, 300 (as bytes: 300 & 0xff would wrap, so 0, 100, 200, 250)
+        byte[] px = {0, 100, (byte) 200, (byte) 250};
+        byte[] up = ImageFolder.resize(px, 2, 2, 1, 4, 4);
+        // pixel centres: output x=1 maps to source 0.25 between columns 0 and 1; the corners stay the corners
+        assertEquals(0, up[0] & 0xff);
+        assertEquals(25, up[1] & 0xff);
+        assertEquals(250, up[15] & 0xff);
+        byte[] rgb = {10, 20, 30, 10, 20, 30, 10, 20, 30, 10, 20, 30};
+        assertArrayEquals(new byte[] {10, 20, 30}, ImageFolder.resize(rgb, 2, 2, 3, 1, 1), "bilinear at 2x");
+        byte[] big = new byte[8 * 8];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i % 8 < 4 ? 0 : 200);
+        }
+        assertArrayEquals(new byte[] {0, (byte) 200}, ImageFolder.resize(big, 8, 8, 1, 1, 2), "the mean of each half");
+    }
+
+    @Test
+    void foldersOfMixedSizesAreRefusedOrResized() throws IOException {
+        gray("a", "x.png", 4, 3, 10);
+        gray("a", "y.png", 8, 6, 10);
+        gray("b", "z.png", 4, 3, 90);
+        DataException e = assertThrows(DataException.class, () -> ImageFolder.load(root, 1));
+        assertTrue(e.getMessage().contains("all images must have the same size (or resize them all: --resize HxW)"),
+                e.getMessage());
+        ImageSet s = ImageFolder.loadResized(root, 3, 4);
+        assertEquals(3, s.count());
+        assertEquals(3, s.height());
+        assertEquals(4, s.width());
+        assertEquals(1, s.channels());
     }
 
     @Test
