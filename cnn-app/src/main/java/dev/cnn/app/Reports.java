@@ -39,6 +39,8 @@ final class Reports {
     static void lossCurve(Path file, History h, String title) throws IOException {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle("loss").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.0####"); // not XChart's ".049004995031945" for one epoch
+        chart.getStyler().setXAxisDecimalPattern("0");
         List<Double> epochs = new ArrayList<>();
         for (int i = 1; i <= h.epochs(); i++) {
             epochs.add((double) i);
