@@ -301,6 +301,42 @@ class CliSafetyTest {
                 && mixed.err().contains("1 of 3 inputs could not be predicted; the others were"), mixed.err());
     }
 
+    /** Devices and FIFOs are refused by type, before they are opened: no endless read, no wait for a writer. */
+    @Test
+    void devicesAndFifosAreRefusedBeforeTheyAreRead() throws Exception {
+        Path fifo = dir.resolve("p.png");
+        Path netFifo = dir.resolve("net.json");
+        for (Path f : List.of(fifo, netFifo)) {
+            assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).start().waitFor());
+        }
+        Path digits = digits(List.of("2", "5"), 1.0 / 255);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            for (String net : List.of("/dev/zero", netFifo.toString())) {
+                CliTest.Run r = cnn("train", "housing", "--data", data.toString(), "--model", net, "--out",
+                        dir.resolve("m.cnn").toString());
+                assertEquals(1, r.code(), r.err());
+                assertTrue(r.err().contains(net + ": not a regular file (a device, a pipe or a socket)"), r.err());
+            }
+            CliTest.Run p = cnn("predict", digits.toString(), fifo.toString());
+            assertEquals(1, p.code());
+            assertTrue(p.err().contains(fifo + ": not a regular file"), p.err());
+            CliTest.Run m = cnn("evaluate", "/dev/null");
+            assertEquals(1, m.code());
+            assertTrue(m.err().contains("/dev/null: not a regular file (a device, a pipe or a socket), so not a model "
+                    + "file"), m.err());
+        });
+        Path deep = Files.writeString(dir.resolve("deep.json"), "[".repeat(200_000));
+        CliTest.Run d = cnn("train", "housing", "--data", data.toString(), "--model", deep.toString(), "--out",
+                dir.resolve("m.cnn").toString());
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains("deep.json: not valid JSON") && !d.err().contains("com.google"), d.err());
+        Path folder = Files.createDirectories(dir.resolve("net-dir"));
+        CliTest.Run f = cnn("train", "housing", "--data", data.toString(), "--model", folder.toString(), "--out",
+                dir.resolve("m.cnn").toString());
+        assertEquals(1, f.code());
+        assertTrue(f.err().contains(folder + ": a directory, not a network file"), f.err());
+    }
+
     private static double[] ones(int n) {
         double[] a = new double[n];
         Arrays.fill(a, 1);

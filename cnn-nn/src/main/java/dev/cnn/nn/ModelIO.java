@@ -299,6 +299,10 @@ public final class ModelIO {
             if (Files.isDirectory(path)) {
                 throw new ModelFormatException(path + ": is a directory, not a model file");
             }
+            if (Files.exists(path)) {
+                throw new ModelFormatException(path + ": not a regular file (a device, a pipe or a socket), so not a "
+                        + "model file");
+            }
             throw new NoSuchFileException(path.toString(), null, "model file not found");
         }
         long fileSize = Files.size(path);

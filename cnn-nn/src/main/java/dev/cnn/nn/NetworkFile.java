@@ -34,15 +34,31 @@ public final class NetworkFile {
      * {@link IllegalArgumentException}s naming the file and the layer.
      */
     public static Model.Builder read(Path file, int[] inputShape, Init init, long seed) throws IOException {
-        if (Files.size(file) > MAX_BYTES) {
-            throw new IllegalArgumentException(file + ": a network file is at most 1 MiB, this one has " + Files.size(file)
-                    + " bytes");
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + ": a directory, not a network file (a JSON list of layers)");
+        }
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such network file");
+        }
+        if (!Files.isRegularFile(file)) {
+            // a device (/dev/zero) would be read without end and a FIFO would wait for a writer forever
+            throw new IllegalArgumentException(file + ": not a regular file (a device, a pipe or a socket); a network "
+                    + "file is a JSON file");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) MAX_BYTES + 1); // bounded, whatever the file system says of its size
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IllegalArgumentException(file + ": a network file is at most 1 MiB, this one has more");
         }
         JsonElement root;
         try {
-            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+            root = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
+        } catch (RuntimeException | StackOverflowError e) {
+            String why = e instanceof StackOverflowError ? "nested too deeply"
+                    : String.valueOf(e.getMessage()).replaceFirst("^[a-z.]+\\.[A-Za-z]+Exception: ", "");
+            throw new IllegalArgumentException(file + ": not valid JSON (" + why + ")", e);
         }
         if (root.isJsonObject() && root.getAsJsonObject().has("layers")) {
             root = root.getAsJsonObject().get("layers");
