@@ -23,6 +23,21 @@ final class Logging {
     private Logging() {
     }
 
+    /** An error handler that drops the appender's errors (the CLI reports a failed write itself). */
+    private static final org.apache.logging.log4j.core.ErrorHandler QUIET = new org.apache.logging.log4j.core.ErrorHandler() {
+        @Override
+        public void error(String msg) {
+        }
+
+        @Override
+        public void error(String msg, Throwable t) {
+        }
+
+        @Override
+        public void error(String msg, org.apache.logging.log4j.core.LogEvent event, Throwable t) {
+        }
+    };
+
     /**
      * Logs to {@code file} (appending) from now on, instead of any file added before. Fails with one line
      * naming the file when it cannot be written.
@@ -40,6 +55,9 @@ final class Logging {
                 .setLayout(PatternLayout.newBuilder().withPattern("%d{ISO8601} %-5level %logger{1} - %msg%n")
                         .withConfiguration(config).build())
                 .setConfiguration(config).build();
+        // a full disk: Log4j's default handler would print a stack trace per failed line; the run reports the
+        // failure itself in one line where it writes the model, so the log file's errors stay quiet
+        app.setHandler(QUIET);
         app.start();
         config.addAppender(app);
         config.getRootLogger().addAppender(app, Level.INFO, null);
