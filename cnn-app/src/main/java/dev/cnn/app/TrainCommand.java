@@ -184,6 +184,11 @@ final class TrainCommand implements Callable<Integer> {
         try (RunLock reports = RunLock.acquire(dir.resolve(".cnn-train.lock"), dir);
              RunLock model = modelFile.getParent().equals(dir) ? null
                      : RunLock.acquire(modelFile.resolveSibling("." + modelFile.getFileName() + ".lock"), modelFile)) {
+            // what a run killed in this directory left behind: its temporary files, whose locks are free now
+            for (String f : List.of("metrics.json", "loss.png", "misclassified.png", "predicted-vs-actual.png")) {
+                AtomicFile.removeStaleTemporaries(dir.resolve(f));
+            }
+            AtomicFile.removeStaleTemporaries(modelFile);
             Logging.addFile(dir.resolve("train.log"));
             try {
                 return run(task, modelFile, dir);

@@ -81,7 +81,18 @@ class CliSafetyTest {
         CliTest.Run good = train(m);
         assertEquals(0, good.code(), good.err());
         byte[] before = Files.readAllBytes(m);
+        // what a save killed by kill -9 leaves: a temporary file nobody holds a lock on, and a stale lock file
+        Path orphan = Files.write(dir.resolve("run/.m.cnn.5eed1e55.tmp"), new byte[183_000]);
+        Path plot = Files.write(dir.resolve("run/.loss.png.0123abcd.tmp"), new byte[10]);
+        Path other = Files.write(dir.resolve("run/.notes.txt.0123abcd.tmp"), new byte[10]);
+        for (Path p : List.of(orphan, plot, other)) {
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        }
+        Files.writeString(dir.resolve("run/.cnn-train.lock"), "12345\n");
         CliTest.Run bad = train(m, "--lr", "1e6");
+        assertTrue(!Files.exists(orphan) && !Files.exists(plot), "cleaned when the run started, though it saved nothing");
+        assertTrue(Files.exists(other), "a file that is not one of the run's own is left alone");
+        assertTrue(!Files.exists(dir.resolve("run/.cnn-train.lock")), "the stale lock was taken and released");
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("training diverged at epoch 1") && bad.err().contains(m + " was left as it was"),
                 bad.err());

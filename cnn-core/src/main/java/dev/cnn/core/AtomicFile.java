@@ -175,6 +175,23 @@ public final class AtomicFile {
         }
     }
 
+    /**
+     * Deletes the temporary files that a killed writer of {@code path} left ({@code .<name>.<hex>.tmp} beside the
+     * target, older than a few seconds, whose OS lock no process holds); {@link #write} does so itself before
+     * it writes. For a program that starts work on a file and wants the directory clean at once. Never fails:
+     * what cannot be judged is left.
+     */
+    public static void removeStaleTemporaries(Path path) {
+        try {
+            Path target = resolveTarget(path);
+            if (target.getParent() != null && Files.isDirectory(target.getParent())) {
+                removeStale(target.getParent(), tempPrefix(target));
+            }
+        } catch (IOException | RuntimeException e) {
+            // nothing to clean, or nothing we may clean
+        }
+    }
+
     /** Deletes temporary files of this target whose writer is gone (no process holds their lock). */
     private static void removeStale(Path dir, String prefix) {
         Pattern mine = Pattern.compile(Pattern.quote(prefix) + "[0-9a-f]+\\.tmp");
