@@ -348,6 +348,28 @@ class CliSafetyTest {
         assertTrue(f.err().contains(folder + ": a directory, not a network file"), f.err());
     }
 
+    /** A --model network too large for the heap is refused from its description, before any weight exists. */
+    @Test
+    void aNetworkTooLargeForTheHeapIsRefusedBeforeItsWeightsAreAllocated() throws Exception {
+        Path huge = Files.writeString(dir.resolve("huge.json"), "[{\"type\": \"FullyConnected\", \"name\": \"fc1\", "
+                + "\"config\": {\"inputSize\": 460, \"outputSize\": 2700000}}, {\"type\": \"ReLU\", \"name\": \"r\"}, "
+                + "{\"type\": \"FullyConnected\", \"name\": \"fc2\", \"config\": {\"inputSize\": 2700000, \"outputSize\": 1}}]");
+        CliTest.Run r = cnn("train", "housing", "--data", data.toString(), "--model", huge.toString(), "--out",
+                dir.resolve("m.cnn").toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(huge + ": the network has at least 1,244,700,000 parameters: their weights and "
+                + "gradients alone need 9,496 MB"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Path two = Files.writeString(dir.resolve("two.json"), "[{\"type\": \"FullyConnected\", \"name\": \"fc1\", "
+                + "\"config\": {\"inputSize\": 460, \"outputSize\": 200000}}, {\"type\": \"FullyConnected\", \"name\": "
+                + "\"fc2\", \"config\": {\"inputSize\": 200000, \"outputSize\": 20000}}]");
+        CliTest.Run t = cnn("train", "housing", "--data", data.toString(), "--model", two.toString(), "--out",
+                dir.resolve("m.cnn").toString());
+        assertEquals(1, t.code(), t.err());
+        assertTrue(t.err().contains("layer 'fc2' (FullyConnected): 200000 x 20000 weights are more than one tensor holds"),
+                t.err());
+    }
+
     private static double[] ones(int n) {
         double[] a = new double[n];
         Arrays.fill(a, 1);

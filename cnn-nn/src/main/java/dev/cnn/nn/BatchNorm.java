@@ -113,6 +113,11 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
+    public long parameterCount(int[] inputShape) {
+        return 4L * (gamma == null ? inputShape[inputShape.length - 1] : channels); // gamma, beta, moving mean, variance
+    }
+
+    @Override
     public int[] outputShape(int[] inputShape) {
         if (gamma != null && inputShape[inputShape.length - 1] != channels) {
             throw new IllegalArgumentException("BatchNorm has " + channels + " channels but the input sample has shape "

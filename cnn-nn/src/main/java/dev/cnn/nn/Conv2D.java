@@ -163,8 +163,23 @@ public final class Conv2D implements Layer {
 
     @Override
     public int[] outputShape(int[] inputShape) {
+        if (w == null) { // not built yet: the channels come from the input
+            if (inputShape.length != 3) {
+                throw new IllegalArgumentException("Conv2D expects samples of shape (h, w, channels) but got "
+                        + Tensor.shapeText(inputShape));
+            }
+            ConvGeometry g = new ConvGeometry(1, inputShape[0], inputShape[1], inputShape[2], kh, kw, filters, strideH,
+                    strideW, padH, padW);
+            return new int[] {g.outH(), g.outW(), filters};
+        }
         ConvGeometry g = geometry(1, inputShape);
         return new int[] {g.outH(), g.outW(), filters};
+    }
+
+    @Override
+    public long parameterCount(int[] inputShape) {
+        long in = w == null ? inputShape[inputShape.length - 1] : inChannels;
+        return (long) kh * kw * in * filters + filters;
     }
 
     @Override

@@ -98,6 +98,12 @@ public final class FullyConnected implements Layer {
     }
 
     @Override
+    public long parameterCount(int[] inputShape) {
+        long in = w == null ? Shapes.product(inputShape) : inputSize;
+        return in * outputSize + outputSize;
+    }
+
+    @Override
     public int[] outputShape(int[] inputShape) {
         if (w == null) {
             return new int[] {outputSize};

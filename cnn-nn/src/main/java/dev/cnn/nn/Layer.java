@@ -23,8 +23,29 @@ public interface Layer {
     default void build(int[] inputShape, NumpyRandom rng) {
     }
 
-    /** The output shape of one sample for an input sample of shape {@code inputShape}. */
+    /**
+     * The output shape of one sample for an input sample of shape {@code inputShape}. {@link Model.Builder#build()}
+     * calls it for every layer before it calls any {@link #build}, so that a network too large for memory is
+     * refused before any weight is allocated: a layer made without its input size answers from
+     * {@code inputShape}.
+     */
     int[] outputShape(int[] inputShape);
+
+    /**
+     * How many parameter values this layer holds, or will hold once built for samples of {@code inputShape}
+     * (trainable and saved state alike): what {@link Model.Builder#build()} adds up to check a network against
+     * the heap before allocating it. By default the size of {@link #parameters()} and {@link #state()}.
+     */
+    default long parameterCount(int[] inputShape) {
+        long n = 0;
+        for (Parameter p : parameters()) {
+            n += p.value().size();
+        }
+        for (Tensor t : state().values()) {
+            n += t.size();
+        }
+        return n;
+    }
 
     /** Output for the batch {@code x}. */
     Tensor forward(Tensor x);

@@ -101,6 +101,7 @@ public final class Model {
         this.layers = List.copyOf(layers);
         this.loss = loss;
         this.optimizer = optimizer;
+        checkFits(this.inputShape, names, layers);
         int[] shape = this.inputShape;
         for (int i = 0; i < layers.size(); i++) {
             try {
@@ -116,6 +117,37 @@ public final class Model {
         }
         this.head = OutputHead.of(this.layers.get(this.layers.size() - 1), loss);
         this.trainableParameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    /**
+     * Every layer's shapes and parameter count, before any weight is allocated: a network whose parameters
+     * with their gradients (8 bytes each, allocated when the model is built) and one sample's activations
+     * (4 bytes a value) would not fit in the heap is refused with the figures, rather than failing with an
+     * OutOfMemoryError after allocating part of it.
+     */
+    private static void checkFits(int[] inputShape, List<String> names, List<Layer> layers) {
+        long parameters = 0;
+        long activations = 0;
+        int[] shape = inputShape.clone();
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                parameters = Math.addExact(parameters, layers.get(i).parameterCount(shape.clone()));
+                shape = layers.get(i).outputShape(shape.clone());
+                activations += Shapes.product(shape);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
+                        + (e instanceof ArithmeticException ? "too many parameters" : e.getMessage()), e);
+            }
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        long need = parameters > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : 8 * parameters + 4 * activations;
+        if (need > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the network has %,d parameters and "
+                    + "%,d activation values per sample: it needs at least %,d MB (weights, their gradients and one "
+                    + "sample's activations; training adds the optimizer's state and a batch), but this JVM may use "
+                    + "%,d MB (-Xmx; for the cnn command, CNN_JAVA_OPTS=-Xmx...)", parameters, activations, need >> 20,
+                    heap >> 20));
+        }
     }
 
     /** Starts a model for samples of shape {@code inputShape} (e.g. {@code 28, 28, 1}). */

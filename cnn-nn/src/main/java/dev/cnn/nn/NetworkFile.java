@@ -67,8 +67,47 @@ public final class NetworkFile {
             throw new IllegalArgumentException(file + ": expected a list of layers [{\"name\", \"type\", \"config\"}, ...] "
                     + "(or a config.json object with \"layers\")");
         }
-        NumpyRandom rng = new NumpyRandom(seed);
-        Model.Builder b = Model.builder(inputShape);
+        checkSize(file, root, init, seed);
+        return layers(file, root, inputShape, init, new NumpyRandom(seed), null);
+    }
+
+    /** A parameter larger than this many values is only counted by the size check, not allocated. */
+    private static final long PROBE_LIMIT = 1 << 20;
+
+    /** Thrown by the size check's weight source to stop a factory before it allocates a large parameter. */
+    private static final class Probe extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Probe() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Adds up the parameters the file's layers ask for, before any large one is allocated: each factory runs
+     * with a weight source that records every requested shape and stops at the first parameter of more than
+     * {@link #PROBE_LIMIT} values. A network whose weights and gradients (8 bytes a value) would not fit in
+     * the heap is refused with the figures.
+     */
+    private static void checkSize(Path file, JsonElement root, Init init, long seed) throws IOException {
+        long[] total = {0};
+        // a layer the file describes wrongly fails here already, before any layer's weights are allocated
+        layers(file, root, null, init, new NumpyRandom(seed), total);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (total[0] > heap / 8) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: the network has at least %,d "
+                    + "parameters: their weights and gradients alone need %,d MB, but this JVM may use %,d MB (-Xmx; for "
+                    + "the cnn command, CNN_JAVA_OPTS=-Xmx...)", file, total[0], total[0] * 8 >> 20, heap >> 20));
+        }
+    }
+
+    /**
+     * The file's layers in a builder; with {@code count} non-null, a dry run that adds the requested parameter
+     * sizes to {@code count[0]} and allocates only small ones (returns null).
+     */
+    private static Model.Builder layers(Path file, JsonElement root, int[] inputShape, Init init, NumpyRandom rng,
+                                        long[] count) throws IOException {
+        Model.Builder b = count == null ? Model.builder(inputShape) : null;
         int index = 0;
         for (JsonElement e : root.getAsJsonArray()) {
             index++;
@@ -91,8 +130,24 @@ public final class NetworkFile {
             }
             Layer layer;
             try {
-                layer = ModelTypes.layerFactory(type).create(new ConfigView(config, where),
-                        (param, shape) -> fresh(where, param, shape, init, rng));
+                layer = ModelTypes.layerFactory(type).create(new ConfigView(config, where), (param, shape) -> {
+                    if (count != null) {
+                        long n = 1;
+                        for (int d : shape) {
+                            n = d < 0 ? 0 : n * d;
+                            if (n > Long.MAX_VALUE / 1024) {
+                                n = Long.MAX_VALUE / 1024;
+                            }
+                        }
+                        count[0] = Math.min(Long.MAX_VALUE / 1024, count[0] + n);
+                        if (n > PROBE_LIMIT) {
+                            throw new Probe();
+                        }
+                    }
+                    return fresh(where, param, shape, init, rng);
+                });
+            } catch (Probe probe) {
+                continue; // counted; the dry run goes on with the next layer
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(ex.getMessage().startsWith(file.toString()) ? ex.getMessage()
                         : where + ": " + ex.getMessage(), ex);
@@ -102,6 +157,9 @@ public final class NetworkFile {
             if (!unknown.isEmpty()) {
                 throw new IllegalArgumentException(where + ": unknown config key(s) " + unknown + " (known: "
                         + layer.config().keySet() + ")");
+            }
+            if (count != null) {
+                continue;
             }
             boolean trainable = !e.getAsJsonObject().has("trainable") || e.getAsJsonObject().get("trainable").getAsBoolean();
             b.add(name, layer, trainable);

@@ -13,12 +13,17 @@ final class Shapes {
         return Arrays.copyOfRange(t.shape(), 1, t.rank());
     }
 
+    /** The number of values of a sample of {@code shape}; more than 2³¹ − 1 is an error naming the shape. */
     static int product(int[] shape) {
-        int p = 1;
+        long p = 1;
         for (int d : shape) {
             p *= d;
+            if (p > Integer.MAX_VALUE || d < 0) {
+                throw new IllegalArgumentException("a sample of shape " + Tensor.shapeText(shape)
+                        + " has more values than an array holds (2^31 - 1)");
+            }
         }
-        return p;
+        return (int) p;
     }
 
 }

@@ -105,6 +105,24 @@ class ModelTest {
     }
 
     @Test
+    void aNetworkTooLargeForTheHeapIsRefusedBeforeAnyLayerIsBuilt() {
+        // twice what the heap holds as weights and gradients (8 bytes a value), whatever -Xmx is
+        int units = (int) Math.min(Integer.MAX_VALUE / 460, Runtime.getRuntime().maxMemory() / 8 / 460 * 2);
+        FullyConnected first = new FullyConnected(units);
+        Model.Builder b = Model.builder(460).add("fc1", first).add("fc2", new FullyConnected(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        long parameters = 460L * units + units + units + 1;
+        assertTrue(e.getMessage().startsWith(String.format(java.util.Locale.ROOT, "the network has %,d parameters and %,d "
+                + "activation values per sample: it needs at least", parameters, units + 1L)), e.getMessage());
+        assertThrows(IllegalStateException.class, first::parameters, "fc1 was never built");
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> Model.builder(100, 100, 3)
+                .add("conv", new Conv2D(8, 3, 1, Padding.VALID, Init.HE)).add("flat", new Flatten())
+                .add("fc", new FullyConnected(1)).add("big", new Conv2D(8, 3, 1, Padding.VALID, Init.HE)).build());
+        assertTrue(shape.getMessage().startsWith("layer 'big' (Conv2D): Conv2D expects samples of shape (h, w, channels)"),
+                shape.getMessage());
+    }
+
+    @Test
     void wrongShapesGetClearErrors() {
         Model m = smallCnn(1);
         IllegalArgumentException in = assertThrows(IllegalArgumentException.class,

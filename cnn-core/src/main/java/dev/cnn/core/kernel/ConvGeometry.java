@@ -23,6 +23,10 @@ public record ConvGeometry(int n, int h, int w, int cIn, int kh, int kw, int cOu
             throw new IllegalArgumentException("kernel (" + kh + ", " + kw + ", " + cIn + ", " + cOut
                     + ") must have every dimension >= 1");
         }
+        if ((long) h + 2L * padH > Integer.MAX_VALUE / 2 || (long) w + 2L * padW > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("padding (" + padH + ", " + padW + ") of a " + h + "x" + w
+                    + " input is too large");
+        }
         if (kh > h + 2 * padH || kw > w + 2 * padW) {
             throw new IllegalArgumentException("kernel " + kh + "x" + kw + " is larger than the padded input "
                     + (h + 2 * padH) + "x" + (w + 2 * padW) + " (input " + h + "x" + w + ", pad " + padH + "x" + padW + ")");
