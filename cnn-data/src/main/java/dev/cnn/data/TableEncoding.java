@@ -86,26 +86,31 @@ public final class TableEncoding {
         int[] at = table.columns(names);
         List<Column> cols = new ArrayList<>();
         for (int c = 0; c < at.length; c++) {
-            TreeSet<String> distinct = new TreeSet<>();
             boolean numeric = true;
             for (String[] row : table.rows()) {
                 String cell = row[at[c]];
-                if (cell.isEmpty()) {
-                    continue;
-                }
-                if (numeric && !isNumber(cell)) {
+                if (!cell.isEmpty() && !isNumber(cell)) {
                     numeric = false;
+                    break;
                 }
-                if (!numeric || distinct.size() <= MAX_CATEGORIES) {
+            }
+            if (numeric) {
+                cols.add(new Column(names.get(c), List.of()));
+                continue;
+            }
+            TreeSet<String> distinct = new TreeSet<>();
+            for (String[] row : table.rows()) {
+                String cell = row[at[c]];
+                if (!cell.isEmpty()) {
                     distinct.add(cell);
                 }
-                if (!numeric && distinct.size() > MAX_CATEGORIES) {
+                if (distinct.size() > MAX_CATEGORIES) {
                     throw new DataException(table.file() + ", column '" + names.get(c) + "': more than " + MAX_CATEGORIES
                             + " distinct text values, too many to be categories (an identifier or free text?); leave the "
                             + "column out of the file");
                 }
             }
-            cols.add(new Column(names.get(c), numeric ? List.of() : List.copyOf(distinct)));
+            cols.add(new Column(names.get(c), List.copyOf(distinct)));
         }
         return new TableEncoding(cols, missing);
     }
