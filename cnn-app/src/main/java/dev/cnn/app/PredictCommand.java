@@ -74,6 +74,8 @@ final class PredictCommand implements Callable<Integer> {
             }
         } else {
             for (Map<String, Object> r : results) {
+                // one line per prediction even for a file name with a line break in it
+                r.put("input", String.valueOf(r.get("input")).replace("\n", "\\n").replace("\r", "\\r"));
                 if (task == Task.HOUSING) {
                     System.out.printf("%s line %s: $%,.0f%n", r.get("input"), r.get("line"), (Double) r.get("price"));
                 } else if (r.containsKey("value")) {

@@ -336,6 +336,17 @@ class CliSafetyTest {
             assertTrue(m.err().contains("/dev/null: not a regular file (a device, a pipe or a socket), so not a model "
                     + "file"), m.err());
         });
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            Path csvFifo = dir.resolve("rows.csv");
+            assertEquals(0, new ProcessBuilder("mkfifo", csvFifo.toString()).start().waitFor());
+            CliTest.Run t = cnn("train", "table", csvFifo.toString(), "--target", "y", "--out", dir.resolve("t.cnn").toString());
+            assertEquals(1, t.code());
+            assertTrue(t.err().contains(csvFifo + ": not a regular file (a device, a pipe or a socket), so not a CSV file"),
+                    t.err());
+            CliTest.Run z = cnn("train", "table", "/dev/zero", "--target", "y", "--out", dir.resolve("t.cnn").toString());
+            assertEquals(1, z.code());
+            assertTrue(z.err().contains("/dev/zero: not a regular file"), z.err());
+        });
         Path deep = Files.writeString(dir.resolve("deep.json"), "[".repeat(200_000));
         CliTest.Run d = cnn("train", "housing", "--data", data.toString(), "--model", deep.toString(), "--out",
                 dir.resolve("m.cnn").toString());

@@ -50,6 +50,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      * {@code targetColumn} null means the last column.
      */
     public static CsvTable read(Path file, List<String> featureColumns, String targetColumn) throws IOException {
+        requireRegularFile(file);
         CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
                 .setIgnoreEmptyLines(true).get();
         try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
@@ -120,6 +121,16 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             // text: kept as it is
         }
         return t;
+    }
+
+    /** A device (/dev/zero) would be read without end and a FIFO would wait for a writer: refused by type. */
+    private static void requireRegularFile(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new DataException(file + ": a directory, not a CSV file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new DataException(file + ": not a regular file (a device, a pipe or a socket), so not a CSV file");
+        }
     }
 
     /** The reader past a UTF-8 byte-order mark (as Excel writes), if there is one. */
@@ -199,6 +210,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      * of cells than the header is an error naming its line.
      */
     public static Text readText(Path file, char delimiter) throws IOException {
+        requireRegularFile(file);
         CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true)
                 .setTrim(true).setIgnoreEmptyLines(true).setAllowDuplicateHeaderNames(false).get();
         try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
