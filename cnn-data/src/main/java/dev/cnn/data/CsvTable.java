@@ -100,7 +100,8 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
         } catch (CharacterCodingException e) {
-            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
+            throw new DataException(file + ": not UTF-8 text (it holds bytes that UTF-8 does not allow); save it as "
+                    + "UTF-8 (in Excel: CSV UTF-8)", e);
         } catch (IOException e) {
             if (e instanceof DataException || e instanceof FileSystemException) {
                 throw e;
@@ -246,7 +247,8 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             throw new DataException(file + ": malformed CSV header: " + e.getMessage(), e);
         } catch (CharacterCodingException e) {
-            throw new DataException(file + ": not UTF-8 text (" + e + ")", e);
+            throw new DataException(file + ": not UTF-8 text (it holds bytes that UTF-8 does not allow); save it as "
+                    + "UTF-8 (in Excel: CSV UTF-8)", e);
         }
     }
 

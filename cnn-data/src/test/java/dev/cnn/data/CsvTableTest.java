@@ -58,6 +58,12 @@ class CsvTableTest {
         assertError("no column named 'price'; the columns are [a, b, y]", () -> CsvTable.read(s, null, "price"));
         Path e = csv("a,b,y\n");
         assertError("no data rows", () -> CsvTable.read(e));
+        Path latin1 = java.nio.file.Files.write(dir.resolve("latin1.csv"), new byte[] {'a', ',', 'y', '\n', (byte) 0xe9,
+            ',', '1', '\n'});
+        DataException bytes = org.junit.jupiter.api.Assertions.assertThrows(DataException.class,
+                () -> CsvTable.readText(latin1, ','));
+        org.junit.jupiter.api.Assertions.assertEquals(latin1 + ": not UTF-8 text (it holds bytes that UTF-8 does not "
+                + "allow); save it as UTF-8 (in Excel: CSV UTF-8)", bytes.getMessage());
     }
 
     @Test

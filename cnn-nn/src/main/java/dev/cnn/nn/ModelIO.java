@@ -314,7 +314,8 @@ public final class ModelIO {
         } catch (ZipException e) {
             throw new ModelFormatException(path + ": not a valid model file (corrupt or not a zip: " + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
-            throw new ModelFormatException(path + ": not a valid model file (" + e + ")", e);
+            throw new ModelFormatException(path + ": not a valid model file (" + (e.getMessage() != null
+                    ? e.getMessage() : e.getClass().getSimpleName()) + ")", e);
         } catch (OutOfMemoryError e) {
             throw new ModelFormatException(path + ": the model does not fit in this JVM's memory (" + e.getMessage()
                     + "); give it more with -Xmx", e);
