@@ -360,6 +360,11 @@ final class TrainCommand implements Callable<Integer> {
         model.setL2(l2 != null ? l2 : 0);
         model.setClipGlobalNorm(clipNorm != null ? clipNorm : 0);
         model.metadata().putAll(d.metadata);
+        if (d.train.size() == 0) {
+            throw new dev.cnn.data.DataException("no training samples left after holding out the validation split ("
+                    + d.validation.size() + " samples, --val-fraction " + val + "); give more data or a smaller "
+                    + "--val-fraction");
+        }
         int batch = batchSize != null ? batchSize : task.batchSize;
         if (batchSize == null && batch > d.train.size()) {
             // the default is for the reference data sets; a smaller folder or table trains in whole-set batches

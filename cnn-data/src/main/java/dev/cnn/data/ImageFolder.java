@@ -165,9 +165,14 @@ public final class ImageFolder {
      * null when no reader recognises the format (decoding will then say why).
      */
     public static int[] dimensions(Path f) throws DataException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+        // through a stream of the Path, not f.toFile(): a name whose bytes are not valid in the locale's encoding
+        // (listed from a folder) opens as a Path but not as a File
+        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(f);
+             ImageInputStream in = ImageIO.createImageInputStream(raw)) {
             if (in == null) {
-                throw new DataException(f + ": cannot open image");
+                throw new DataException(f + ": cannot open image" + (f.toString().indexOf('\uFFFD') >= 0
+                        ? ": its name holds bytes that are not UTF-8 (shown as \uFFFD), and Java cannot open such a file; "
+                        + "rename it" : ""));
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -180,6 +185,8 @@ public final class ImageFolder {
             } finally {
                 r.dispose();
             }
+        } catch (DataException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new DataException(f + ": cannot read the image header (" + e.getMessage() + ")", e);
         }
@@ -197,7 +204,10 @@ public final class ImageFolder {
                     + " megapixels cnn decodes");
         }
         try {
-            Image img = ImageFactory.getInstance().fromFile(f);
+            Image img;
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) { // a Path, as in dimensions()
+                img = ImageFactory.getInstance().fromInputStream(in);
+            }
             Object wrapped = img.getWrappedImage();
             if (wrapped instanceof BufferedImage bi) {
                 return bi;

@@ -75,6 +75,19 @@ class ImageFolderTest {
     }
 
     @Test
+    void aFileWhoseNameIsNotValidUtf8IsStillRead() throws Exception {
+        gray("a", "x.png", 4, 3, 10);
+        gray("b", "z.png", 4, 3, 90);
+        // a byte 0xff in the name, as a file copied from an old Latin-1 system has: Java cannot name it, a shell can
+        Process cp = new ProcessBuilder("sh", "-c", "cp \"$0/a/x.png\" \"$0/a/y$(printf '\\377').png\"",
+                root.toString()).start();
+        assertEquals(0, cp.waitFor());
+        ImageSet s = ImageFolder.load(root, 1);
+        assertEquals(3, s.count(), "listed from the folder, opened through its Path");
+        assertArrayEquals(s.image(0), s.image(1));
+    }
+
+    @Test
     void foldersOfMixedSizesAreRefusedOrResized() throws IOException {
         gray("a", "x.png", 4, 3, 10);
         gray("a", "y.png", 8, 6, 10);
