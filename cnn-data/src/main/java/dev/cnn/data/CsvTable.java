@@ -78,9 +78,9 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             FloatList y = new FloatList();
             try {
                 for (CSVRecord rec : parser) {
-                    long line = parser.getCurrentLineNumber();
+                    String line = where(rec.getRecordNumber(), parser.getCurrentLineNumber());
                     if (rec.size() != header.size()) {
-                        throw new DataException(file + " line " + line + ": expected " + header.size()
+                        throw new DataException(file + " " + line + ": expected " + header.size()
                                 + " cells (as in the header) but found " + rec.size());
                     }
                     for (int i = 0; i < featureIndex.length; i++) {
@@ -122,6 +122,14 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             // text: kept as it is
         }
         return t;
+    }
+
+    /**
+     * Where data record {@code record} (1 is the first after the header) ends: "line L" when it is line
+     * {@code record + 1}, else "record N (line L)".
+     */
+    static String where(long record, long line) {
+        return line == record + 1 ? "line " + line : "record " + record + " (line " + line + ")";
     }
 
     /** A device (/dev/zero) would be read without end and a FIFO would wait for a writer: refused by type. */
@@ -175,7 +183,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      * @param file   where it was read from, for messages
      * @param header the column names, in order
      * @param rows   the records, each with one cell per header column
-     * @param lines  per record, the line of the file it starts on (1 is the header)
+     * @param lines  per record, the line of the file it ends on (1 is the header)
      */
     public record Text(Path file, List<String> header, List<String[]> rows, long[] lines) {
         /** Number of records. */
@@ -198,10 +206,9 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             return r;
         }
 
-        /** "record 12 (line 14)" when a quoted newline made them differ, else "line 14": for messages. */
+        /** "line 14", or "record 12 (line 14)" when quoted line breaks or blank lines made them differ: for messages. */
         public String where(int row) {
-            long line = lines[row];
-            return line == row + 2 ? "line " + line : "record " + (row + 1) + " (line " + line + ")";
+            return CsvTable.where(row + 1, lines[row]);
         }
     }
 
@@ -223,17 +230,16 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             List<String[]> rows = new ArrayList<>();
             LongList lines = new LongList();
             try {
-                long next = 2;
                 for (CSVRecord rec : parser) {
                     if (rec.size() != header.size()) {
-                        throw new DataException(file + " line " + next + ": expected " + header.size()
+                        throw new DataException(file + " " + where(rec.getRecordNumber(), parser.getCurrentLineNumber())
+                                + ": expected " + header.size()
                                 + " cells (as in the header) but found " + rec.size()
                                 + (header.size() == 1 && delimiter == ',' ? "; is the file separated by something else "
                                 + "than commas (--delimiter)?" : ""));
                     }
                     rows.add(rec.values());
-                    lines.add(next);
-                    next = parser.getCurrentLineNumber() + 1;
+                    lines.add(parser.getCurrentLineNumber());
                 }
             } catch (UncheckedIOException | IllegalStateException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -268,9 +274,9 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         }
     }
 
-    private static float number(Path file, long line, String column, String cell) throws DataException {
+    private static float number(Path file, String line, String column, String cell) throws DataException {
         if (cell == null || cell.isEmpty()) {
-            throw new DataException(file + " line " + line + " column '" + column + "': empty cell");
+            throw new DataException(file + " " + line + " column '" + column + "': empty cell");
         }
         try {
             float v = Float.parseFloat(cell);
@@ -279,7 +285,7 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
             }
             return v;
         } catch (NumberFormatException e) {
-            throw new DataException(file + " line " + line + " column '" + column + "': '" + cell + "' is not a finite number");
+            throw new DataException(file + " " + line + " column '" + column + "': '" + cell + "' is not a finite number");
         }
     }
 

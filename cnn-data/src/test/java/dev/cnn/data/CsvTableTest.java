@@ -56,6 +56,8 @@ class CsvTableTest {
         assertError(r + " line 2 column 'b': empty cell", () -> CsvTable.read(r));
         Path s = csv("a,b,y\n1,2,3\n");
         assertError("no column named 'price'; the columns are [a, b, y]", () -> CsvTable.read(s, null, "price"));
+        Path quoted = csv("a,b,y\n\"1\n\",2,3\n4,x,6\n");
+        assertError(quoted + " record 2 (line 4) column 'b': 'x' is not a finite number", () -> CsvTable.read(quoted));
         Path e = csv("a,b,y\n");
         assertError("no data rows", () -> CsvTable.read(e));
         Path latin1 = java.nio.file.Files.write(dir.resolve("latin1.csv"), new byte[] {'a', ',', 'y', '\n', (byte) 0xe9,
