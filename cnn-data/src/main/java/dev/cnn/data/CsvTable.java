@@ -140,6 +140,15 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
         if (Files.exists(file) && !Files.isRegularFile(file)) {
             throw new DataException(file + ": not a regular file (a device, a pipe or a socket), so not a CSV file");
         }
+        // a table is held in memory as text first: about 4 bytes per byte of the file (UTF-16 and the cells'
+        // objects); a file that cannot fit is refused from its size, not after minutes of reading into an OOM
+        long size = Files.exists(file) ? Files.size(file) : 0;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (size > heap / 4) {
+            throw new DataException(String.format(java.util.Locale.ROOT, "%s is %,d MB; reading it takes about %,d MB "
+                    + "of memory, more than this JVM's %,d MB (-Xmx; for the cnn command, CNN_JAVA_OPTS=-Xmx...)", file,
+                    size >> 20, 4 * size >> 20, heap >> 20));
+        }
     }
 
     /** The reader past a UTF-8 byte-order mark (as Excel writes), if there is one. */

@@ -58,6 +58,14 @@ class CsvTableTest {
         assertError("no column named 'price'; the columns are [a, b, y]", () -> CsvTable.read(s, null, "price"));
         Path quoted = csv("a,b,y\n\"1\n\",2,3\n4,x,6\n");
         assertError(quoted + " record 2 (line 4) column 'b': 'x' is not a finite number", () -> CsvTable.read(quoted));
+        Path huge = dir.resolve("huge.csv"); // sparse: no disk used
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(Runtime.getRuntime().maxMemory() / 4 + 1);
+        }
+        DataException big = org.junit.jupiter.api.Assertions.assertThrows(DataException.class,
+                () -> CsvTable.readText(huge, ','));
+        org.junit.jupiter.api.Assertions.assertTrue(big.getMessage().contains("of memory, more than this JVM's"),
+                big.getMessage());
         Path e = csv("a,b,y\n");
         assertError("no data rows", () -> CsvTable.read(e));
         Path latin1 = java.nio.file.Files.write(dir.resolve("latin1.csv"), new byte[] {'a', ',', 'y', '\n', (byte) 0xe9,
