@@ -58,6 +58,18 @@ class CsvTableTest {
         assertError("no column named 'price'; the columns are [a, b, y]", () -> CsvTable.read(s, null, "price"));
         Path quoted = csv("a,b,y\n\"1\n\",2,3\n4,x,6\n");
         assertError(quoted + " record 2 (line 4) column 'b': 'x' is not a finite number", () -> CsvTable.read(quoted));
+        StringBuilder wide = new StringBuilder();
+        for (int c = 0; c < 100_000; c++) {
+            wide.append('c').append(c).append(',');
+        }
+        Path w = csv(wide.append("y\n").toString() + "0,".repeat(100_000) + "1\n");
+        DataException noTarget = org.junit.jupiter.api.Assertions.assertThrows(DataException.class,
+                () -> CsvTable.read(w, null, "price"));
+        org.junit.jupiter.api.Assertions.assertTrue(noTarget.getMessage().length() < 300
+                && noTarget.getMessage().endsWith("the columns are [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] ... (100001 "
+                + "columns)"), noTarget.getMessage().substring(0, Math.min(400, noTarget.getMessage().length())));
+        CsvTable.Text text = CsvTable.readText(w, ',');
+        org.junit.jupiter.api.Assertions.assertEquals(99_999, text.columns(List.of("c99999"))[0]);
         Path huge = dir.resolve("huge.csv"); // sparse: no disk used
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
             f.setLength(Runtime.getRuntime().maxMemory() / 4 + 1);
