@@ -88,10 +88,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(modelFile + " has no 'settings' in its metadata, so its validation "
                             + "split of " + trainedOn + " cannot be drawn again; give other data to score");
                 }
-                return task == Task.TABLE ? TaskData.tableAgain(trainedOn, model.metadata(), saved.settings().valFraction(),
-                        saved.settings().seed())
-                        : TaskData.folder(trainedOn, saved.settings().valFraction(), saved.settings().seed(),
-                                TaskData.resize(model.metadata()));
+                return TaskData.again(task, trainedOn, model.metadata(), saved.settings().valFraction(),
+                        saved.settings().seed(), false);
             }
         }
         if (given == null) {

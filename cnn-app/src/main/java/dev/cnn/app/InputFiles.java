@@ -67,9 +67,6 @@ final class InputFiles {
 
     /** Why {@code f} is not an input {@code model} takes, or null when it may be one (its content is read later). */
     static String refusal(Path f, Task task, Model model, SavedTask saved) {
-        if (f.toString().indexOf('\uFFFD') >= 0 && !Files.exists(f)) {
-            return "its name holds bytes that are not UTF-8 (shown as \uFFFD), and Java cannot open such a file; rename it";
-        }
         if (!Files.isRegularFile(f)) {
             return "not a regular file (a device, a pipe or a socket); give a file";
         }

@@ -1,6 +1,7 @@
 package dev.cnn.app;
 
 import com.google.gson.Gson;
+import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Tensor;
 import dev.cnn.data.CsvTable;
 import dev.cnn.data.DataException;
@@ -8,6 +9,7 @@ import dev.cnn.data.ImageFolder;
 import dev.cnn.data.Standardizer;
 import dev.cnn.nn.Model;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,17 +123,11 @@ final class PredictCommand implements Callable<Integer> {
             for (Path f : chunk) {
                 try {
                     BufferedImage img = ImageFolder.decode(f);
-                    if (resize != null && (img.getHeight() != h || img.getWidth() != w)) {
-                        byte[] own = new byte[img.getHeight() * img.getWidth() * c];
-                        ImageFolder.toBytes(img, c, own, 0);
-                        System.arraycopy(ImageFolder.resize(own, img.getHeight(), img.getWidth(), c, h, w), 0, px, 0,
-                                px.length);
-                    } else if (img.getHeight() != h || img.getWidth() != w) {
+                    if (resize == null && (img.getHeight() != h || img.getWidth() != w)) {
                         throw new DataException(f + ": the image is " + img.getWidth() + "x" + img.getHeight()
                                 + " pixels but the model takes " + w + "x" + h);
-                    } else {
-                        ImageFolder.toBytes(img, c, px, 0);
                     }
+                    ImageFolder.toBytes(img, c, h, w, px, 0);
                 } catch (DataException e) {
                     failures.add(e.getMessage());
                     continue;
@@ -146,23 +142,15 @@ final class PredictCommand implements Callable<Integer> {
                 continue;
             }
             Tensor out = model.predict(Tensor.wrap(java.util.Arrays.copyOf(x, read.size() * px.length), read.size(), h, w, c));
-            int k = out.dim(1);
             for (int i = 0; i < read.size(); i++) {
-                boolean finite = true;
-                for (int j = 0; j < k; j++) {
-                    finite &= Float.isFinite(out.get(i, j));
-                }
-                int best = k == 1 ? (out.get(i, 0) >= 0.5f ? 1 : 0) : Tensor.argmax(out.data(), i * k, k);
-                double p = k == 1 ? (best == 1 ? out.get(i, 0) : 1 - out.get(i, 0)) : out.get(i, best);
-                if (!finite) {
+                if (!finite(out, i)) {
                     failures.add(read.get(i) + ": the model gave a non-finite output; the model file is damaged or was "
                             + "not trained");
                     continue;
                 }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("input", read.get(i).toString());
-                m.put("class", names.get(best));
-                m.put("probability", p);
+                putClass(m, out, i, names);
                 r.add(m);
                 good.add(read.get(i));
             }
@@ -182,7 +170,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** What one CSV file gives, or the reason it gives nothing. */
     private interface FileRows {
-        List<Map<String, Object>> of(Path f) throws DataException;
+        List<Map<String, Object>> of(Path f) throws IOException;
     }
 
     /** {@code rows} of every input in order; an input that fails is a line in {@link #failures} and gives no rows. */
@@ -195,22 +183,17 @@ final class PredictCommand implements Callable<Integer> {
                 good.add(f);
             } catch (DataException e) {
                 failures.add(e.getMessage());
+            } catch (IOException e) {
+                failures.add(f + ": cannot read (" + AtomicFile.reason(e) + ")");
             }
         }
         inputs = good;
         return all;
     }
 
-    private static List<Map<String, Object>> tableRows(Path f, Model model, SavedTask saved) throws DataException {
+    private static List<Map<String, Object>> tableRows(Path f, Model model, SavedTask saved) throws IOException {
         dev.cnn.data.TableEncoding enc = TaskData.encoding(model.metadata());
-        CsvTable.Text t;
-        try {
-            t = CsvTable.readText(f, TaskData.delimiter(model.metadata()));
-        } catch (DataException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new DataException(f + ": cannot read (" + dev.cnn.core.AtomicFile.reason(e) + ")");
-        }
+        CsvTable.Text t = CsvTable.readText(f, TaskData.delimiter(model.metadata()));
         float[] x = TaskData.tableFeatures(t, enc, saved.featureScaler());
         Tensor out = model.predict(Tensor.wrap(x, t.size(), enc.width()));
         int k = out.dim(1);
@@ -219,37 +202,29 @@ final class PredictCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("input", f.toString());
             m.put("line", t.lines()[i]);
-            for (int j = 0; j < k; j++) {
-                if (!Float.isFinite(out.get(i, j))) {
-                    throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite output; the model "
-                            + "file is damaged or was not trained");
-                }
+            if (!finite(out, i)) {
+                throw new DataException(f + " " + t.where(i) + ": the model gave a non-finite output; the model file is "
+                        + "damaged or was not trained");
             }
             if (saved.targetScaler() != null) {
                 double v = saved.targetScaler().invert(out.get(i, 0), 0);
                 if (!Double.isFinite(v)) {
-                    throw new DataException(f + " line " + (i + 2) + ": the model gave a non-finite value");
+                    throw new DataException(f + " " + t.where(i) + ": the model gave a non-finite value");
                 }
                 m.put("value", v);
-            } else if (k == 1) {
-                double p = out.get(i, 0);
-                m.put("class", saved.classNames().get(p >= 0.5 ? 1 : 0));
-                m.put("probability", p >= 0.5 ? p : 1 - p);
             } else {
-                int best = Tensor.argmax(out.data(), i * k, k);
-                m.put("class", saved.classNames().get(best));
-                m.put("probability", (double) out.get(i, best));
+                putClass(m, out, i, saved.classNames());
             }
             r.add(m);
         }
         return r;
     }
 
-    private static List<Map<String, Object>> housingRows(Path f, Model model, SavedTask saved) throws DataException {
+    private static List<Map<String, Object>> housingRows(Path f, Model model, SavedTask saved) throws IOException {
         Standardizer fx = saved.featureScaler();
         Standardizer fy = saved.targetScaler();
         // the target column, if present, is ignored: read every raw column as a feature
-        CsvTable t = read(f, HousingFeatures.RAW);
+        CsvTable t = CsvTable.read(f, HousingFeatures.RAW, HousingFeatures.RAW.get(0));
         float[] x = fx.apply(HousingFeatures.transform(t.features(), t.rows()));
         warnFarFromTraining(f, x, t.rows());
         Tensor out;
@@ -279,14 +254,30 @@ final class PredictCommand implements Callable<Integer> {
         return r;
     }
 
-    /** The {@code features} columns of the CSV file {@code f} (its first feature stands in as the unused target). */
-    private static CsvTable read(Path f, List<String> features) throws DataException {
-        try {
-            return CsvTable.read(f, features, features.get(0));
-        } catch (DataException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new DataException(f + ": cannot read (" + dev.cnn.core.AtomicFile.reason(e) + ")");
+    /** Whether every output of sample {@code i} is a finite number. */
+    private static boolean finite(Tensor out, int i) {
+        for (int j = 0; j < out.dim(1); j++) {
+            if (!Float.isFinite(out.get(i, j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The predicted class of sample {@code i} and its probability into {@code m}: from one sigmoid output (the
+     * probability of the second class) or from one output per class.
+     */
+    private static void putClass(Map<String, Object> m, Tensor out, int i, List<String> names) {
+        int k = out.dim(1);
+        if (k == 1) {
+            double p = out.get(i, 0);
+            m.put("class", names.get(p >= 0.5 ? 1 : 0));
+            m.put("probability", p >= 0.5 ? p : 1 - p);
+        } else {
+            int best = Tensor.argmax(out.data(), i * k, k);
+            m.put("class", names.get(best));
+            m.put("probability", (double) out.get(i, best));
         }
     }
 

@@ -73,7 +73,7 @@ final class TaskData {
         return switch (task) {
             case DIGITS, MNIST -> images(task, root, valFraction, seed, progress);
             case HOUSING -> housing(root, valFraction, seed, null);
-            case IMAGES -> folder(root, valFraction, seed);
+            case IMAGES -> folder(root, valFraction, seed, null);
             case TABLE -> throw new IllegalStateException("a table is loaded with TaskData.table");
         };
     }
@@ -117,15 +117,7 @@ final class TaskData {
                 continue;
             }
             if (!classify) {
-                try {
-                    y[n] = Float.parseFloat(cell);
-                } catch (NumberFormatException e) {
-                    y[n] = Float.NaN;
-                }
-                if (!Float.isFinite(y[n])) {
-                    throw new DataException(file + " " + t.where(r) + ", column '" + target + "': '" + cell + "' is not a "
-                            + "finite number; if the column holds class labels, add --classes");
-                }
+                y[n] = targetNumber(t, r, target, cell);
             }
             if (!enc.encode(t, r, at, x, n * k)) {
                 dropped++;
@@ -158,7 +150,6 @@ final class TaskData {
             }
             for (int i = 0; i < n; i++) {
                 labels[i] = index.get(labelTexts.get(i));
-                y[i] = labels[i];
             }
         }
         int classes = classNames == null ? 0 : classNames.size();
@@ -171,13 +162,8 @@ final class TaskData {
             fy = Standardizer.fit(rows(y, 1, s.train()), 1);
             fy.apply(y);
             targets = Tensor.wrap(y, n, 1);
-        } else if (classes == 2) {
-            targets = Tensor.wrap(y, n, 1);
         } else {
-            targets = Tensor.zeros(n, classes);
-            for (int i = 0; i < n; i++) {
-                targets.set(1f, i, labels[i]);
-            }
+            targets = classTargets(labels, classes);
         }
         Dataset all = Dataset.of(Tensor.wrap(x, n, k), targets);
         Dataset val = Dataset.subset(all, s.validation());
@@ -202,10 +188,47 @@ final class TaskData {
         return d;
     }
 
-    /** A saved table model's data again (to resume it or re-draw its validation split), read as it was in training. */
-    static TaskData tableAgain(Path file, Map<String, Object> meta, double valFraction, long seed) throws IOException {
-        return table(file, String.valueOf(meta.get("target")), meta.containsKey("classNames"), valFraction, seed,
-                delimiter(meta), encoding(meta).missing());
+    /**
+     * A saved model's training data again (to resume it, or to re-draw its validation split), read as it was in
+     * training: a table with its delimiter and missing-value rule, an image folder at its resize.
+     */
+    static TaskData again(Task task, Path root, Map<String, Object> meta, double valFraction, long seed, boolean progress)
+            throws IOException {
+        return switch (task) {
+            case TABLE -> table(root, String.valueOf(meta.get("target")), meta.containsKey("classNames"), valFraction,
+                    seed, delimiter(meta), encoding(meta).missing());
+            case IMAGES -> folder(root, valFraction, seed, resize(meta));
+            default -> forTraining(task, root, valFraction, seed, progress);
+        };
+    }
+
+    /** The target cell of row {@code r} as a number, or an error naming the row and the way forward. */
+    private static float targetNumber(CsvTable.Text t, int r, String target, String cell) throws DataException {
+        float v;
+        try {
+            v = Float.parseFloat(cell);
+        } catch (NumberFormatException e) {
+            v = Float.NaN;
+        }
+        if (!Float.isFinite(v)) {
+            throw new DataException(t.file() + " " + t.where(r) + ", column '" + target + "': '" + cell + "' is not a "
+                    + "finite number; if the column holds class labels, train with --classes");
+        }
+        return v;
+    }
+
+    /** Targets for class indices: {@code (n, 1)} of 0 and 1 for two classes (a sigmoid output), else one-hot. */
+    private static Tensor classTargets(int[] labels, int classes) {
+        int n = labels.length;
+        Tensor t = classes == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, classes);
+        for (int i = 0; i < n; i++) {
+            if (classes == 2) {
+                t.set(labels[i], i, 0);
+            } else {
+                t.set(1f, i, labels[i]);
+            }
+        }
+        return t;
     }
 
     /** Standardised features with NaN for missing cells: each NaN becomes 0, the training mean. */
@@ -298,13 +321,9 @@ final class TaskData {
 
     /**
      * A user's image folder ({@code root/<class>/<images>}): a stratified validation split of
-     * {@code valFraction}, which is also what the model is scored on (there is no separate test set).
+     * {@code valFraction}, which is also what the model is scored on (there is no separate test set); every image
+     * resized to {@code resize = {height, width}} unless it is null.
      */
-    private static TaskData folder(Path root, double valFraction, long seed) throws IOException {
-        return folder(root, valFraction, seed, null);
-    }
-
-    /** As {@link #folder(Path, double, long)}, every image resized to {@code resize = {height, width}} unless null. */
     static TaskData folder(Path root, double valFraction, long seed, int[] resize) throws IOException {
         ImageSet images = resize == null ? ImageFolder.load(root) : ImageFolder.loadResized(root, resize[0], resize[1]);
         int classes = images.classNames().size();
@@ -494,7 +513,8 @@ final class TaskData {
         int n = t.size();
         float[] x = tableFeatures(t, enc, saved.featureScaler());
         List<String> names = saved.classNames();
-        Tensor targets = saved.targetScaler() != null || names.size() == 2 ? Tensor.zeros(n, 1) : Tensor.zeros(n, names.size());
+        float[] y = new float[n];
+        int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             String cell = t.rows().get(i)[ti];
             if (cell.isEmpty()) {
@@ -502,31 +522,18 @@ final class TaskData {
                         + "is scored against its target");
             }
             if (saved.targetScaler() != null) {
-                float v;
-                try {
-                    v = Float.parseFloat(cell);
-                } catch (NumberFormatException e) {
-                    v = Float.NaN;
-                }
-                if (!Float.isFinite(v)) {
-                    throw new DataException(file + " " + t.where(i) + ", column '" + target + "': '" + cell
-                            + "' is not a finite number");
-                }
-                targets.set((float) ((v - saved.targetScaler().mean(0)) / saved.targetScaler().std(0)), i, 0);
+                y[i] = targetNumber(t, i, target, cell);
                 continue;
             }
             String label = CsvTable.canonicalLabel(cell);
-            int c = names.indexOf(label);
-            if (c < 0) {
+            labels[i] = names.indexOf(label);
+            if (labels[i] < 0) {
                 throw new DataException(file + " " + t.where(i) + ", column '" + target + "': class '" + label
                         + "' is not one of the model's classes " + names);
             }
-            if (names.size() == 2) {
-                targets.set(c, i, 0);
-            } else {
-                targets.set(1f, i, c);
-            }
         }
+        Tensor targets = saved.targetScaler() != null ? Tensor.wrap(saved.targetScaler().apply(y), n, 1)
+                : classTargets(labels, names.size());
         TaskData d = new TaskData(Task.TABLE, null, null, Dataset.of(Tensor.wrap(x, n, enc.width()), targets));
         d.targetScaler = saved.targetScaler();
         d.scope = "all";

@@ -419,9 +419,7 @@ final class TrainCommand implements Callable<Integer> {
             throw CommonOptions.usage(spec, "--epochs " + epochCount + " on top of the " + model.epochsDone()
                     + " epochs done is too many");
         }
-        TaskData d = task == Task.TABLE ? TaskData.tableAgain(root, model.metadata(), s.valFraction(), s.seed())
-                : task == Task.IMAGES ? TaskData.folder(root, s.valFraction(), s.seed(), TaskData.resize(model.metadata()))
-                : TaskData.forTraining(task, root, s.valFraction(), s.seed(), !common.quiet);
+        TaskData d = TaskData.again(task, root, model.metadata(), s.valFraction(), s.seed(), !common.quiet);
         LOG.info("resuming {} at epoch {} (batch {}) for {} more epochs", resume, model.epochsDone() + 1,
                 model.batchesDoneInEpoch(), epochCount);
         return new Plan(model, d, s, epochCount);

@@ -128,14 +128,7 @@ public final class ImageFolder {
                 throw new DataException(f + ": image is " + img.getWidth() + "x" + img.getHeight() + " but " + files.get(0)
                         + " is " + w + "x" + h + "; all images must have the same size (or resize them all: --resize HxW)");
             }
-            if (img.getHeight() == h && img.getWidth() == w) {
-                toBytes(img, channels, pixels, i * h * w * channels);
-            } else {
-                byte[] own = new byte[img.getHeight() * img.getWidth() * channels];
-                toBytes(img, channels, own, 0);
-                System.arraycopy(resize(own, img.getHeight(), img.getWidth(), channels, h, w), 0, pixels,
-                        i * h * w * channels, h * w * channels);
-            }
+            toBytes(img, channels, h, w, pixels, i * h * w * channels);
         }
         return new ImageSet(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), h, w, channels, names);
     }
@@ -170,9 +163,7 @@ public final class ImageFolder {
         try (java.io.InputStream raw = java.nio.file.Files.newInputStream(f);
              ImageInputStream in = ImageIO.createImageInputStream(raw)) {
             if (in == null) {
-                throw new DataException(f + ": cannot open image" + (f.toString().indexOf('\uFFFD') >= 0
-                        ? ": its name holds bytes that are not UTF-8 (shown as \uFFFD), and Java cannot open such a file; "
-                        + "rename it" : ""));
+                throw new DataException(f + ": cannot open image");
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -216,6 +207,21 @@ public final class ImageFolder {
         } catch (IOException | RuntimeException e) {
             throw new DataException(f + ": cannot decode image (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * {@link #toBytes(BufferedImage, int, byte[], int)} at {@code height x width}: the image's bytes as they are
+     * when it has that size, else {@link #resize resized} to it.
+     */
+    public static void toBytes(BufferedImage img, int channels, int height, int width, byte[] out, int off) {
+        if (img.getHeight() == height && img.getWidth() == width) {
+            toBytes(img, channels, out, off);
+            return;
+        }
+        byte[] own = new byte[img.getHeight() * img.getWidth() * channels];
+        toBytes(img, channels, own, 0);
+        System.arraycopy(resize(own, img.getHeight(), img.getWidth(), channels, height, width), 0, out, off,
+                height * width * channels);
     }
 
     /**
