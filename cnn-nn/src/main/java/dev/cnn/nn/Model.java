@@ -58,6 +58,10 @@ public final class Model {
     private final int[] inputShape;
     private final List<String> names;
     private final List<Layer> layers;
+    private final Graph graph;
+    /** The output shape of every node, for one sample. */
+    private final int[][] shapes;
+    private final Graph.Pass trainingPass;
     private final Loss loss;
     private final Optimizer optimizer;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
@@ -91,7 +95,8 @@ public final class Model {
     private double clipGlobalNorm;
     private volatile boolean stopRequested;
 
-    Model(int[] inputShape, List<String> names, List<Layer> layers, Loss loss, Optimizer optimizer, long initSeed) {
+    Model(int[] inputShape, List<String> names, List<Layer> layers, List<List<String>> inputs, Loss loss,
+          Optimizer optimizer, long initSeed) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one layer");
         }
@@ -99,14 +104,14 @@ public final class Model {
         this.inputShape = inputShape.clone();
         this.names = List.copyOf(names);
         this.layers = List.copyOf(layers);
+        this.graph = Graph.of(this.names, inputs);
         this.loss = loss;
         this.optimizer = optimizer;
-        checkFits(this.inputShape, names, layers);
-        int[] shape = this.inputShape;
+        this.shapes = graph.shapes(this.inputShape, this.layers);
+        checkFits(this.inputShape, graph, names, layers, shapes);
         for (int i = 0; i < layers.size(); i++) {
             try {
-                layers.get(i).build(shape.clone(), initRng);
-                shape = layers.get(i).outputShape(shape);
+                layers.get(i).build(graph.inputShapes(i, this.inputShape, shapes).get(0), initRng);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
                         + e.getMessage(), e);
@@ -116,6 +121,7 @@ public final class Model {
             }
         }
         this.head = OutputHead.of(this.layers.get(this.layers.size() - 1), loss);
+        this.trainingPass = new Graph.Pass(graph);
         this.trainableParameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
@@ -125,15 +131,15 @@ public final class Model {
      * (4 bytes a value) would not fit in the heap is refused with the figures, rather than failing with an
      * OutOfMemoryError after allocating part of it.
      */
-    private static void checkFits(int[] inputShape, List<String> names, List<Layer> layers) {
+    private static void checkFits(int[] inputShape, Graph graph, List<String> names, List<Layer> layers,
+                                  int[][] shapes) {
         long parameters = 0;
         long activations = 0;
-        int[] shape = inputShape.clone();
         for (int i = 0; i < layers.size(); i++) {
             try {
-                parameters = Math.addExact(parameters, layers.get(i).parameterCount(shape.clone()));
-                shape = layers.get(i).outputShape(shape.clone());
-                activations += Shapes.product(shape);
+                parameters = Math.addExact(parameters, layers.get(i).parameterCount(
+                        graph.inputShapes(i, inputShape, shapes).get(0)));
+                activations += Shapes.product(shapes[i]);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
                         + (e instanceof ArithmeticException ? "too many parameters" : e.getMessage()), e);
@@ -160,6 +166,7 @@ public final class Model {
         private final int[] inputShape;
         private final List<String> names = new ArrayList<>();
         private final List<Layer> layers = new ArrayList<>();
+        private final List<List<String>> inputs = new ArrayList<>();
         private final Set<String> frozen = new HashSet<>();
         private Loss loss;
         private Optimizer optimizer = new Adam();
@@ -176,16 +183,53 @@ public final class Model {
             this.inputShape = inputShape.clone();
         }
 
-        /** Appends a layer under a unique name (letters, digits, '_' and '-'). */
+        /**
+         * Appends a layer under a unique name (letters, digits, '_' and '-'; not {@code input}), reading the
+         * output of the layer added before it (the model's input for the first): a chain.
+         */
         public Builder add(String name, Layer layer) {
+            return node(name, layer, List.of());
+        }
+
+        /**
+         * Appends a node of a graph network: {@code layer} applied to the outputs of the named earlier nodes
+         * ({@code "input"} for the model's input), e.g. the residual sum of a ResNet block,
+         * {@code add("block1_add", new Add(), "block1_bn2", "stem_relu")}. A single-input layer takes one
+         * name, a {@link MultiInputLayer} two or more. The model's output is its last node; every other node
+         * must feed a later one. A node added without inputs reads the one before it.
+         */
+        public Builder add(String name, Layer layer, String... inputs) {
+            for (String in : inputs) {
+                if (!in.equals(Graph.INPUT) && !names.contains(in)) {
+                    throw new IllegalArgumentException("layer '" + name + "' reads '" + in + "', which is not a layer "
+                            + "added before it (layers so far: " + names + ", or '" + Graph.INPUT + "')");
+                }
+            }
+            return node(name, layer, List.of(inputs));
+        }
+
+        /** {@link #add(String, Layer, String...)} with the layer frozen unless {@code trainable}: for model files. */
+        Builder addNode(String name, Layer layer, List<String> in, boolean trainable) {
+            add(name, layer, in.toArray(new String[0]));
+            if (!trainable) {
+                frozen.add(name);
+            }
+            return this;
+        }
+
+        private Builder node(String name, Layer layer, List<String> in) {
             if (!name.matches("[A-Za-z0-9_-]+")) {
                 throw new IllegalArgumentException("layer name '" + name + "' may only use letters, digits, '_' and '-'");
+            }
+            if (name.equals(Graph.INPUT)) {
+                throw new IllegalArgumentException("layer name '" + Graph.INPUT + "' is reserved for the model's input");
             }
             if (names.contains(name)) {
                 throw new IllegalArgumentException("duplicate layer name '" + name + "'");
             }
             names.add(name);
             layers.add(layer);
+            inputs.add(in);
             return this;
         }
 
@@ -261,7 +305,7 @@ public final class Model {
             if (l == null) {
                 throw new IllegalArgumentException("a model needs at least one layer");
             }
-            Model m = new Model(inputShape, names, layers, l, optimizer, seed);
+            Model m = new Model(inputShape, names, layers, inputs, l, optimizer, seed);
             m.setL2(l2);
             m.setClipGlobalNorm(clipGlobalNorm);
             for (String name : frozen) {
@@ -280,11 +324,25 @@ public final class Model {
 
     /** Shape of one output sample. */
     public int[] outputShape() {
-        int[] s = inputShape;
-        for (Layer l : layers) {
-            s = l.outputShape(s);
-        }
-        return s;
+        return shapes[shapes.length - 1].clone();
+    }
+
+    /** The output shape of one sample at layer {@code layerName}. */
+    public int[] outputShape(String layerName) {
+        return shapes[layerIndex(layerName)].clone();
+    }
+
+    /**
+     * The names of the nodes layer {@code layerName} reads, in order ({@code "input"} for the model's
+     * input); in a chain, the layer before it.
+     */
+    public List<String> inputsOf(String layerName) {
+        return graph.inputNames(layerIndex(layerName));
+    }
+
+    /** Whether the network is a chain: every layer reads the one before it (the first, the input). */
+    public boolean isChain() {
+        return graph.isChain();
     }
 
     /** The layer names, in order. */
@@ -619,15 +677,12 @@ public final class Model {
         Lock lock = exclusive("forward");
         try {
             checkBatchShape(x);
-            Tensor a = x;
             for (int i = 0; i < layers.size(); i++) {
-                Layer l = layers.get(i);
-                l.setTraining(true, passSeed(i), firstSample);
-                lastLogits = a;
-                a = l.forward(a);
+                layers.get(i).setTraining(true, passSeed(i), firstSample);
             }
-            lastOutput = a;
-            return a;
+            lastOutput = trainingPass.forward(layers, x);
+            lastLogits = trainingPass.lastInput();
+            return lastOutput;
         } finally {
             lock.unlock();
         }
@@ -675,16 +730,12 @@ public final class Model {
             throw new IllegalArgumentException("targets " + y.shapeString() + " do not match the model output "
                     + lastOutput.shapeString());
         }
-        int last = layers.size() - 1;
         if (gradBuffer == null || !gradBuffer.sameShape(lastOutput)) {
             gradBuffer = Tensor.zeros(lastOutput.shape());
         }
-        Tensor grad = gradBuffer;
         double value = head.loss(lastLogits, lastOutput, y);
-        head.gradient(lastOutput, y, grad);
-        for (int i = head.fused() ? last - 1 : last; i >= 0; i--) {
-            grad = layers.get(i).backward(grad, i > 0);
-        }
+        head.gradient(lastOutput, y, gradBuffer);
+        trainingPass.backward(layers, gradBuffer, head.fused());
         return value;
     }
 
@@ -1143,24 +1194,23 @@ public final class Model {
     /** Layers for one inference call at a time, and that call's batch buffers. */
     private static final class Inference {
         final List<Layer> layers;
+        final Graph.Pass pass;
         final Map<String, Tensor> buffers = new LinkedHashMap<>();
         /** The final layer's input in the latest forward. */
         Tensor logits;
 
-        Inference(List<Layer> layers) {
+        Inference(List<Layer> layers, Graph graph) {
             this.layers = layers;
+            this.pass = new Graph.Pass(graph);
             for (Layer l : layers) {
                 l.setTraining(false, 0);
             }
         }
 
         Tensor forward(Tensor x) {
-            Tensor a = x;
-            for (Layer l : layers) {
-                logits = a;
-                a = l.forward(a);
-            }
-            return a;
+            Tensor y = pass.forward(layers, x);
+            logits = pass.lastInput();
+            return y;
         }
 
         Tensor buffer(String key, int[] shape) {
@@ -1187,7 +1237,7 @@ public final class Model {
             if (inf == null) { // a layer that cannot be copied: the model's own layers, one call at a time
                 ownLayersInference.lock();
                 try {
-                    return call.run(new Inference(layers));
+                    return call.run(new Inference(layers, graph));
                 } finally {
                     ownLayersInference.unlock();
                 }
@@ -1211,7 +1261,7 @@ public final class Model {
             }
             copies.add(c);
         }
-        return new Inference(copies);
+        return new Inference(copies, graph);
     }
 
     private Lock exclusive(String method) {
@@ -1224,24 +1274,32 @@ public final class Model {
         return write;
     }
 
-    /** A table of every layer's name, type, output shape and parameter count, and the totals. */
+    /**
+     * A table of every layer's name, type, output shape and parameter count, and the totals; for a graph
+     * network also each layer's inputs (the nodes it reads).
+     */
     public String summary() {
+        boolean chain = graph.isChain();
+        int width = 14;
+        for (String n : names) {
+            width = Math.max(width, n.length() + 1);
+        }
+        String fmt = "%-" + width + "s %-22s %-16s %12s" + (chain ? "%s" : "  %s") + "%n";
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-14s %-16s %-16s %12s%n";
-        sb.append(String.format(fmt, "layer", "type", "output shape", "parameters"));
-        sb.append("-".repeat(61)).append('\n');
-        sb.append(String.format(fmt, "input", "", Tensor.shapeText(inputShape), ""));
-        int[] shape = inputShape;
+        sb.append(String.format(fmt, "layer", "type", "output shape", "parameters", chain ? "" : "inputs"));
+        int rule = width + 54 + (chain ? 0 : 8);
+        sb.append("-".repeat(rule)).append('\n');
+        sb.append(String.format(fmt, "input", "", Tensor.shapeText(inputShape), "", ""));
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            shape = l.outputShape(shape);
             long count = 0;
             for (Parameter p : l.parameters()) {
                 count += p.value().size();
             }
-            sb.append(String.format(fmt, names.get(i), l.type(), Tensor.shapeText(shape), count));
+            sb.append(String.format(fmt, names.get(i), l.type(), Tensor.shapeText(shapes[i]), count,
+                    chain ? "" : String.join(", ", graph.inputNames(i))));
         }
-        sb.append("-".repeat(61)).append('\n');
+        sb.append("-".repeat(rule)).append('\n');
         sb.append(String.format("total parameters: %d%nloss: %s, optimizer: %s %s%n", parameterCount(), loss.typeName(),
                 optimizer.type(), optimizer.config()));
         return sb.toString();

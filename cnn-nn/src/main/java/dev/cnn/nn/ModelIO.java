@@ -40,7 +40,9 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * The model file: a zip holding {@code config.json} (format and library version, input shape, the
- * layers with their hyperparameters ({@code "trainable": false} on a frozen one), the loss type and,
+ * layers (the nodes of the network, in order) with their hyperparameters, the names of the nodes each reads
+ * ({@code "inputs"}, format 2; a format-1 file is a chain, each layer reading the one before it) and
+ * {@code "trainable": false} on a frozen one, the loss type and,
  * when it has settings, {@code lossConfig}, optimizer settings and step count, training state and
  * history, free-form metadata), every parameter as {@code params/<layer>.<name>.npy} and the optimizer
  * state of the trainable parameters as {@code optimizer/<layer>.<name>.<m|v>.npy}, all readable by
@@ -62,7 +64,7 @@ public final class ModelIO {
     /** The {@code format} value of {@code config.json}. */
     public static final String FORMAT = "cnn-model";
     /** The current format version; files with a newer one are refused. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** The library version written into files. */
     public static final String LIBRARY_VERSION = Version.LIBRARY;
     /** All entries together may inflate to this many times the file's size, plus {@link #INFLATE_ALLOWANCE_MIB}. */
@@ -230,6 +232,7 @@ public final class ModelIO {
             lo.addProperty("name", model.layerNames().get(i));
             lo.addProperty("type", l.type());
             lo.add("config", GSON.toJsonTree(l.config()));
+            lo.add("inputs", GSON.toJsonTree(model.inputsOf(model.layerNames().get(i))));
             if (!model.isTrainable(model.layerNames().get(i))) {
                 lo.addProperty("trainable", false);
             }
@@ -459,14 +462,15 @@ public final class ModelIO {
             }
             String where = source + " config.json layer '" + name + "'";
             ConfigView view = view(le.getAsJsonObject().get("config"), where);
+            List<String> inputs = version >= 2 ? lc.strings("inputs") : List.of();
             JsonElement trainable = le.getAsJsonObject().get("trainable");
             if (trainable != null && !(trainable.isJsonPrimitive() && trainable.getAsJsonPrimitive().isBoolean())) {
                 throw new ModelFormatException(where + ": 'trainable' must be true or false, got " + trainable);
             }
             try {
-                b.add(name, ModelTypes.layer(lc.string("type")).create(view,
+                b.addNode(name, ModelTypes.layer(lc.string("type")).create(view,
                         (param, shape) -> entries.tensor("params/" + name + "." + param + ".npy", shape)),
-                        trainable == null || trainable.getAsBoolean());
+                        inputs, trainable == null || trainable.getAsBoolean());
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage() : where + ": " + e.getMessage(), e);
             }
@@ -494,7 +498,12 @@ public final class ModelIO {
             }
             b.l2(l2).clipGlobalNorm(clip);
         }
-        Model model = b.build();
+        Model model;
+        try {
+            model = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source + ": config.json: " + e.getMessage(), e);
+        }
 
         // optimizer state: every optimizer/<parameter>.<part>.npy entry, one value per parameter element
         Map<String, Tensor> state = new LinkedHashMap<>();
@@ -786,6 +795,22 @@ public final class ModelIO {
                 }
             }
             return s;
+        }
+
+        /** A list of 1 to 64 names. */
+        List<String> strings(String key) throws ModelFormatException {
+            JsonArray a = array(key);
+            if (a.size() == 0 || a.size() > 64) {
+                throw new ModelFormatException(where + ": '" + key + "' must list 1 to 64 names, got " + a.size());
+            }
+            List<String> r = new ArrayList<>();
+            for (JsonElement v : a) {
+                if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                    throw new ModelFormatException(where + ": '" + key + "' must hold names, got " + v);
+                }
+                r.add(v.getAsString());
+            }
+            return r;
         }
 
         JsonArray array(String key) throws ModelFormatException {

@@ -27,6 +27,8 @@ public final class ModelTypes {
         registerLayer("BatchNorm", BatchNorm::fromConfig);
         registerLayer("Dropout", (c, w) -> Dropout.fromConfig(c));
         registerLayer("GlobalAveragePooling2D", (c, w) -> new GlobalAveragePooling2D());
+        registerLayer("Add", (c, w) -> new Add());
+        registerLayer("Concatenate", (c, w) -> new Concatenate());
         for (Activation.Kind k : Activation.Kind.values()) {
             registerLayer(k.typeName(), (c, w) -> new Activation(k));
         }

@@ -9,14 +9,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
  * A network written as the {@code layers} list of a model file's
  * {@code config.json} ({@code [{"name": ..., "type": ..., "config": {...}}, ...]}, or a whole config.json
- * object holding such a list), built with fresh weights: tensors named {@code W} from the run's
+ * object holding such a list): a chain, or a graph when layers name their {@code "inputs"} (earlier layers'
+ * names or {@code "input"}, e.g. {@code {"name": "add1", "type": "Add", "inputs": ["bn2", "relu1"]}}), built with fresh weights: tensors named {@code W} from the run's
  * initialiser (fan-in: every axis but the last; fan-out: every axis but the second-to-last), {@code b},
  * {@code beta} and {@code movingMean} zeros, {@code gamma} and {@code movingVariance} ones. A key a layer
  * does not know, a wrong type, or a layer that does not fit the previous one is an error naming the file
@@ -118,9 +121,24 @@ public final class NetworkFile {
             String type = e.getAsJsonObject().get("type").getAsString();
             String where = file + ": layer '" + name + "' (" + type + ")";
             for (String key : e.getAsJsonObject().keySet()) {
-                if (!key.equals("name") && !key.equals("type") && !key.equals("config") && !key.equals("trainable")) {
+                if (!key.equals("name") && !key.equals("type") && !key.equals("config") && !key.equals("trainable")
+                        && !key.equals("inputs")) {
                     throw new IllegalArgumentException(where + ": unknown key '" + key
-                            + "' (a layer has name, type, config and trainable)");
+                            + "' (a layer has name, type, config, inputs and trainable)");
+                }
+            }
+            List<String> inputs = new ArrayList<>();
+            JsonElement in = e.getAsJsonObject().get("inputs");
+            if (in != null) {
+                if (!in.isJsonArray() || in.getAsJsonArray().isEmpty()) {
+                    throw new IllegalArgumentException(where + ": \"inputs\" must be a list of layer names (or \"input\"), "
+                            + "got " + in);
+                }
+                for (JsonElement n : in.getAsJsonArray()) {
+                    if (!n.isJsonPrimitive() || !n.getAsJsonPrimitive().isString()) {
+                        throw new IllegalArgumentException(where + ": \"inputs\" must hold layer names, got " + n);
+                    }
+                    inputs.add(n.getAsString());
                 }
             }
             Map<String, Object> config = new LinkedHashMap<>();
@@ -162,7 +180,11 @@ public final class NetworkFile {
                 continue;
             }
             boolean trainable = !e.getAsJsonObject().has("trainable") || e.getAsJsonObject().get("trainable").getAsBoolean();
-            b.add(name, layer, trainable);
+            try {
+                b.addNode(name, layer, inputs, trainable);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(where + ": " + ex.getMessage(), ex);
+            }
         }
         return b;
     }

@@ -42,58 +42,64 @@ public final class OnnxExport {
 
     /** The model as ONNX bytes. */
     public static byte[] toBytes(Model model) {
-        Graph g = new Graph();
-        String x = "input";
-        boolean nchw = false;
+        Values v = new Values(model);
+        OnnxGraph g = v.g;
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
             String name = model.layerNames().get(i);
             String type = layer.type();
             Map<String, Object> c = layer.config();
+            int rank = v.rank(i, 0);
+            String result;
+            boolean nchw;
             switch (type) {
                 case "Conv2D", "MaxPool2D", "AveragePool2D" -> {
-                    if (!nchw) {
-                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
-                        nchw = true;
-                    }
-                    x = type.equals("Conv2D") ? conv(g, name, layer, c, x) : pool(g, name, type, c, x);
+                    String x = v.input(i, 0, true);
+                    result = type.equals("Conv2D") ? conv(g, name, layer, c, x) : pool(g, name, type, c, x);
+                    nchw = true;
                 }
                 case "FullyConnected", "Flatten" -> {
-                    if (nchw) {
-                        x = g.transpose(x, name + "/to_nhwc", TO_NHWC);
-                        nchw = false;
-                    }
-                    String flat = g.node("Flatten", name + (type.equals("Flatten") ? "" : "/flatten"), List.of(x),
-                            new Protobuf[] {intAttribute("axis", 1)});
-                    x = type.equals("Flatten") ? flat : fullyConnected(g, name, layer, flat);
+                    String flat = g.node("Flatten", name + (type.equals("Flatten") ? "" : "/flatten"),
+                            List.of(v.input(i, 0, false)), new Protobuf[] {intAttribute("axis", 1)});
+                    result = type.equals("Flatten") ? flat : fullyConnected(g, name, layer, flat);
+                    nchw = false;
                 }
-                case "Sigmoid", "ReLU", "Tanh", "Linear" -> x = g.node(onnxActivation(type), name, List.of(x),
-                        new Protobuf[0]);
-                case "Dropout" -> x = g.node("Identity", name, List.of(x), new Protobuf[0]);
+                case "Sigmoid", "ReLU", "Tanh", "Linear", "Dropout" -> {
+                    nchw = v.isNchw(i, 0);
+                    result = g.node(onnxActivation(type), name, List.of(v.input(i, 0, nchw)), new Protobuf[0]);
+                }
                 case "BatchNorm" -> {
-                    if (!nchw && rank(model, i) == 3) {
-                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
-                        nchw = true;
-                    }
-                    x = batchNorm(g, name, layer, c, x);
+                    nchw = rank == 3;
+                    result = batchNorm(g, name, layer, c, v.input(i, 0, nchw));
                 }
                 case "GlobalAveragePooling2D" -> {
-                    if (!nchw) {
-                        x = g.transpose(x, name + "/to_nchw", TO_NCHW);
-                    }
+                    String pooled = g.node("GlobalAveragePool", name + "/pool", List.of(v.input(i, 0, true)),
+                            new Protobuf[0]);
+                    result = g.node("Flatten", name, List.of(pooled), new Protobuf[] {intAttribute("axis", 1)});
                     nchw = false; // (n, c, 1, 1) flattened to (n, c)
-                    String pooled = g.node("GlobalAveragePool", name + "/pool", List.of(x), new Protobuf[0]);
-                    x = g.node("Flatten", name, List.of(pooled), new Protobuf[] {intAttribute("axis", 1)});
                 }
-                case "Softmax" -> x = g.node("Softmax", name, List.of(x), new Protobuf[] {intAttribute("axis", 1)});
+                case "Softmax" -> {
+                    result = g.node("Softmax", name, List.of(v.input(i, 0, false)),
+                            new Protobuf[] {intAttribute("axis", 1)});
+                    nchw = false;
+                }
+                case "Add" -> {
+                    nchw = v.isNchw(i, 0);
+                    result = g.node("Add", name, v.inputs(i, nchw), new Protobuf[0]);
+                }
+                case "Concatenate" -> {
+                    // the channel axis: 1 of NCHW for images, 1 of (n, features) for flat samples
+                    nchw = rank == 3;
+                    result = g.node("Concat", name, v.inputs(i, nchw), new Protobuf[] {intAttribute("axis", 1)});
+                }
                 default -> throw new IllegalArgumentException("layer '" + name + "' (" + type + ") has no ONNX form: "
                         + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, GlobalAveragePooling2D, FullyConnected, "
-                        + "Flatten, BatchNorm, Dropout and the activations Sigmoid, ReLU, Tanh, Linear and Softmax");
+                        + "Flatten, BatchNorm, Dropout, Add, Concatenate and the activations Sigmoid, ReLU, Tanh, Linear "
+                        + "and Softmax");
             }
+            v.set(i, result, nchw && rank(model, i) == 3);
         }
-        if (nchw) {
-            x = g.transpose(x, "output/to_nhwc", TO_NHWC);
-        }
+        String x = v.output();
         g.node("Identity", "output", List.of(x), new Protobuf[0], "output");
 
         Protobuf graph = g.graph
@@ -114,7 +120,7 @@ public final class OnnxExport {
         AtomicFile.write(path, toBytes(model));
     }
 
-    private static String conv(Graph g, String name, Layer layer, Map<String, Object> c, String x) {
+    private static String conv(OnnxGraph g, String name, Layer layer, Map<String, Object> c, String x) {
         Tensor w = parameter(layer, "W");
         int kh = w.dim(0);
         int kw = w.dim(1);
@@ -143,7 +149,7 @@ public final class OnnxExport {
     }
 
     /** BatchNormalization in inference mode over axis 1: the channels of NCHW, or the features of (n, f). */
-    private static String batchNorm(Graph g, String name, Layer layer, Map<String, Object> c, String x) {
+    private static String batchNorm(OnnxGraph g, String name, Layer layer, Map<String, Object> c, String x) {
         Tensor gamma = parameter(layer, "gamma");
         int ch = gamma.size();
         String scale = g.initializer(name + ".gamma", gamma.data(), ch);
@@ -155,23 +161,88 @@ public final class OnnxExport {
         });
     }
 
-    /** The rank of one sample entering layer {@code i} of {@code model}. */
+    /** The rank of one sample leaving layer {@code i} of {@code model}. */
     private static int rank(Model model, int i) {
-        int[] shape = model.inputShape();
-        for (int k = 0; k < i; k++) {
-            shape = model.layers().get(k).outputShape(shape);
-        }
-        return shape.length;
+        return model.outputShape(model.layerNames().get(i)).length;
     }
 
-    private static String pool(Graph g, String name, String type, Map<String, Object> c, String x) {
+    /**
+     * The ONNX value of every node's output and its layout: an image-shaped value is NCHW after a convolution
+     * or pooling and NHWC otherwise; a layer's input is transposed (once per value and layout) when the
+     * layer needs the other layout.
+     */
+    private static final class Values {
+        final OnnxGraph g = new OnnxGraph();
+        private final Model model;
+        private final String[] names;
+        private final boolean[] nchw;
+        private final Map<String, String> transposed = new java.util.HashMap<>();
+
+        Values(Model model) {
+            this.model = model;
+            this.names = new String[model.layers().size()];
+            this.nchw = new boolean[names.length];
+        }
+
+        void set(int i, String value, boolean isNchw) {
+            names[i] = value;
+            nchw[i] = isNchw;
+        }
+
+        private int source(int i, int k) {
+            String in = model.inputsOf(model.layerNames().get(i)).get(k);
+            return in.equals(Graph.INPUT) ? -1 : model.layerNames().indexOf(in);
+        }
+
+        /** The rank of one sample of layer {@code i}'s input {@code k}. */
+        int rank(int i, int k) {
+            int j = source(i, k);
+            return j < 0 ? model.inputShape().length : model.outputShape(model.layerNames().get(j)).length;
+        }
+
+        boolean isNchw(int i, int k) {
+            int j = source(i, k);
+            return j >= 0 && nchw[j];
+        }
+
+        /** Layer {@code i}'s input {@code k}, in NCHW when {@code wantNchw} and it is image-shaped, else NHWC. */
+        String input(int i, int k, boolean wantNchw) {
+            int j = source(i, k);
+            return convert(j < 0 ? "input" : names[j], j >= 0 && nchw[j], wantNchw && rank(i, k) == 3);
+        }
+
+        List<String> inputs(int i, boolean wantNchw) {
+            List<String> r = new java.util.ArrayList<>();
+            for (int k = 0; k < model.inputsOf(model.layerNames().get(i)).size(); k++) {
+                r.add(input(i, k, wantNchw));
+            }
+            return r;
+        }
+
+        /** The model's output value, in NHWC. */
+        String output() {
+            int last = names.length - 1;
+            return convert(names[last], nchw[last], false);
+        }
+
+        private String convert(String value, boolean isNchw, boolean wantNchw) {
+            if (isNchw == wantNchw) {
+                return value;
+            }
+            String base = value.endsWith(":0") ? value.substring(0, value.length() - 2) : value;
+            return transposed.computeIfAbsent(value + (wantNchw ? "|nchw" : "|nhwc"), k -> g.transpose(value,
+                    base + (wantNchw ? "/to_nchw" : "/to_nhwc"), wantNchw ? TO_NCHW : TO_NHWC));
+        }
+    }
+
+    private static String pool(OnnxGraph g, String name, String type, Map<String, Object> c, String x) {
         return g.node(type.equals("MaxPool2D") ? "MaxPool" : "AveragePool", name, List.of(x), new Protobuf[] {
             intsAttribute("kernel_shape", ints(c.get("kernel"))),
             intsAttribute("strides", ints(c.get("stride"))),
         });
     }
 
-    private static String fullyConnected(Graph g, String name, Layer layer, String x) {
+    private static String fullyConnected(OnnxGraph g, String name, Layer layer, String x) {
         Tensor w = parameter(layer, "W");
         String wName = g.initializer(name + ".W", w.data(), w.dim(0), w.dim(1));
         String bName = g.initializer(name + ".b", parameter(layer, "b").data(), w.dim(1));
@@ -183,7 +254,7 @@ public final class OnnxExport {
             case "Sigmoid" -> "Sigmoid";
             case "ReLU" -> "Relu";
             case "Tanh" -> "Tanh";
-            default -> "Identity";
+            default -> "Identity"; // Linear, and Dropout at inference
         };
     }
 
@@ -224,7 +295,7 @@ public final class OnnxExport {
     }
 
     /** The graph being built: nodes in order and initializers. */
-    private static final class Graph {
+    private static final class OnnxGraph {
         final Protobuf graph = new Protobuf();
 
         String node(String op, String name, List<String> inputs, Protobuf[] attributes) {

@@ -49,11 +49,29 @@ class FormatFixtureTest {
                 String a = new String(old.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
                 String b = new String(now.getInputStream(now.getEntry(e.getName())).readAllBytes(),
                         java.nio.charset.StandardCharsets.ISO_8859_1);
-                assertEquals(a.replace("\"libraryVersion\": \"0.1.0\"", "\"libraryVersion\": \"" + ModelIO.LIBRARY_VERSION + "\"")
-                        .replace("        NaN", "        null"), b, e.getName());
+                String expected = a.replace("\"libraryVersion\": \"0.1.0\"", "\"libraryVersion\": \""
+                        + ModelIO.LIBRARY_VERSION + "\"").replace("        NaN", "        null");
+                if (e.getName().equals("config.json")) {
+                    // format 2 adds each layer's inputs: in a chain, the layer before it
+                    expected = chainInputs(expected.replace("\"formatVersion\": 1", "\"formatVersion\": 2"));
+                }
+                assertEquals(expected, b, e.getName());
             }
             assertEquals(old.size(), now.size());
         }
+    }
+
+    /** {@code config} (a format-1 config.json as written) with {@code "inputs"} after every layer's config. */
+    private static String chainInputs(String config) {
+        com.google.gson.JsonObject c = com.google.gson.JsonParser.parseString(config).getAsJsonObject();
+        String previous = "input";
+        for (com.google.gson.JsonElement l : c.getAsJsonArray("layers")) {
+            com.google.gson.JsonArray in = new com.google.gson.JsonArray();
+            in.add(previous);
+            l.getAsJsonObject().add("inputs", in);
+            previous = l.getAsJsonObject().get("name").getAsString();
+        }
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(c);
     }
 
     @Test

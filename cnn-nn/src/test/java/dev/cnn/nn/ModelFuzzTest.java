@@ -86,7 +86,7 @@ class ModelFuzzTest {
 
     private Tally fuzz(int count, long seed) throws IOException {
         List<byte[]> bases = new ArrayList<>();
-        for (Model m : List.of(ModelIOTest.trained(), mlp())) {
+        for (Model m : List.of(ModelIOTest.trained(), mlp(), GraphTest.residual(11))) {
             Path p = dir.resolve("base.cnn");
             m.save(p);
             bases.add(Files.readAllBytes(p));

@@ -147,7 +147,7 @@ class ModelIOTest {
                 rewrite(good, "noadam.cnn", Map.of("optimizer/fc1.W.m.npy", b -> null)));
         assertLoadError("missing entry config.json", rewrite(good, "nocfg.cnn", Map.of("config.json", b -> null)));
         assertLoadError("format version 99 is newer", rewriteConfig(good, "v99.cnn",
-                s -> s.replace("\"formatVersion\": 1", "\"formatVersion\": 99")));
+                s -> s.replace("\"formatVersion\": " + ModelIO.FORMAT_VERSION, "\"formatVersion\": 99")));
         assertLoadError("unknown layer type 'Conv3D'", rewriteConfig(good, "type.cnn",
                 s -> s.replace("\"Conv2D\"", "\"Conv3D\"")));
         assertLoadError("params/fc2.W.npy: expected shape (8, 1) but the file holds (8,)", rewrite(good, "shape.cnn",

@@ -1,0 +1,247 @@
+package dev.cnn.nn;
+
+import dev.cnn.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The wiring of a network: which node feeds which. Nodes are numbered in the order they were added, which
+ * is a topological order (a node may only name nodes added before it, so there are no cycles); input
+ * {@value #INPUT} is the model's input, the last node its output. Forward runs the nodes in order; backward
+ * runs them in reverse and sums the gradients arriving at a node whose output feeds several others. A
+ * chain is the graph in which every node reads the one before it. Immutable; the tensors it runs through
+ * belong to the layers and to a {@link Pass}.
+ */
+final class Graph {
+    /** The name of the model's input in a node's input list. */
+    static final String INPUT = "input";
+    /** Index of the model's input in {@link #inputs}. */
+    static final int INPUT_INDEX = -1;
+
+    private final List<String> names;
+    private final int[][] inputs;
+    /** How many edges leave each node (an input named twice counts twice). */
+    private final int[] uses;
+
+    private Graph(List<String> names, int[][] inputs) {
+        this.names = List.copyOf(names);
+        this.inputs = inputs;
+        this.uses = new int[names.size()];
+        for (int[] in : inputs) {
+            for (int j : in) {
+                if (j >= 0) {
+                    uses[j]++;
+                }
+            }
+        }
+    }
+
+    /**
+     * The graph of nodes {@code names} whose inputs are {@code inputNames} (per node a list of earlier node
+     * names or {@value #INPUT}; an empty list: the previous node, or the input for the first). Every node but
+     * the last must feed a later one.
+     */
+    static Graph of(List<String> names, List<List<String>> inputNames) {
+        int n = names.size();
+        int[][] in = new int[n][];
+        for (int i = 0; i < n; i++) {
+            List<String> given = inputNames.get(i);
+            if (given.isEmpty()) {
+                in[i] = new int[] {i - 1};
+                continue;
+            }
+            in[i] = new int[given.size()];
+            for (int k = 0; k < given.size(); k++) {
+                String s = given.get(k);
+                int j = s.equals(INPUT) ? INPUT_INDEX : names.subList(0, i).indexOf(s);
+                if (j == INPUT_INDEX && !s.equals(INPUT)) {
+                    throw new IllegalArgumentException("node '" + names.get(i) + "' reads '" + s + "', which is "
+                            + (names.contains(s) ? "added after it (a node reads only nodes added before it)"
+                            : "not a node of the network (nodes: " + names.subList(0, i) + ", or '" + INPUT + "')"));
+                }
+                in[i][k] = j;
+            }
+        }
+        Graph g = new Graph(names, in);
+        for (int i = 0; i < n - 1; i++) {
+            if (g.uses[i] == 0) {
+                throw new IllegalArgumentException("node '" + names.get(i) + "' feeds no later node; the network's "
+                        + "output is its last node '" + names.get(n - 1) + "', so every other node must lead to it");
+            }
+        }
+        return g;
+    }
+
+    /** The chain of {@code names}: each node reads the one before it. */
+    static Graph chain(List<String> names) {
+        List<List<String>> none = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            none.add(List.of());
+        }
+        return of(names, none);
+    }
+
+    int size() {
+        return names.size();
+    }
+
+    /** Whether every node reads exactly the one before it. */
+    boolean isChain() {
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].length != 1 || inputs[i][0] != i - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The inputs of node {@code i}: node indices, {@link #INPUT_INDEX} for the model's input. */
+    int[] inputs(int i) {
+        return inputs[i].clone();
+    }
+
+    /** The names of node {@code i}'s inputs ({@value #INPUT} for the model's input). */
+    List<String> inputNames(int i) {
+        List<String> r = new ArrayList<>();
+        for (int j : inputs[i]) {
+            r.add(j == INPUT_INDEX ? INPUT : names.get(j));
+        }
+        return r;
+    }
+
+    /**
+     * The output shape of every node for samples of {@code inputShape}, checking that each layer accepts its
+     * inputs; errors name the node.
+     */
+    int[][] shapes(int[] inputShape, List<Layer> layers) {
+        int[][] shapes = new int[layers.size()][];
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            try {
+                if (!(l instanceof MultiInputLayer) && inputs[i].length != 1) {
+                    throw new IllegalArgumentException("takes one input, got " + inputs[i].length + " " + inputNames(i)
+                            + " (Add, Concatenate and other MultiInputLayers take several)");
+                }
+                shapes[i] = l instanceof MultiInputLayer m ? m.outputShape(inputShapes(i, inputShape, shapes))
+                        : l.outputShape(shapeOf(inputs[i][0], inputShape, shapes).clone());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + l.type() + "): " + e.getMessage(), e);
+            }
+        }
+        return shapes;
+    }
+
+    /** The shapes of node {@code i}'s inputs. */
+    List<int[]> inputShapes(int i, int[] inputShape, int[][] shapes) {
+        List<int[]> r = new ArrayList<>();
+        for (int j : inputs[i]) {
+            r.add(shapeOf(j, inputShape, shapes).clone());
+        }
+        return r;
+    }
+
+    private static int[] shapeOf(int j, int[] inputShape, int[][] shapes) {
+        return j == INPUT_INDEX ? inputShape : shapes[j];
+    }
+
+    /** One pass's tensors through a graph: every node's output and the gradients arriving at each. */
+    static final class Pass {
+        private final Graph graph;
+        private final Tensor[] outputs;
+        private final Tensor[] grads;
+        private final int[] arrived;
+        /** Per node with several consumers: where their gradients are summed. */
+        private final Buffers[] sums;
+        private Tensor input;
+
+        Pass(Graph graph) {
+            this.graph = graph;
+            int n = graph.size();
+            outputs = new Tensor[n];
+            grads = new Tensor[n];
+            arrived = new int[n];
+            sums = new Buffers[n];
+        }
+
+        /** Runs every node on the batch {@code x}; returns the last node's output. */
+        Tensor forward(List<Layer> layers, Tensor x) {
+            input = x;
+            for (int i = 0; i < layers.size(); i++) {
+                Layer l = layers.get(i);
+                outputs[i] = l instanceof MultiInputLayer m ? m.forward(inputsOf(i)) : l.forward(tensorOf(graph.inputs[i][0]));
+            }
+            return outputs[layers.size() - 1];
+        }
+
+        /** The first input of the last node in the latest forward: the logits a fused output head needs. */
+        Tensor lastInput() {
+            return tensorOf(graph.inputs[graph.size() - 1][0]);
+        }
+
+        private List<Tensor> inputsOf(int i) {
+            List<Tensor> r = new ArrayList<>(graph.inputs[i].length);
+            for (int j : graph.inputs[i]) {
+                r.add(tensorOf(j));
+            }
+            return r;
+        }
+
+        private Tensor tensorOf(int j) {
+            return j == INPUT_INDEX ? input : outputs[j];
+        }
+
+        /**
+         * Back-propagates {@code dOut}, the gradient of the last node's output — or, when {@code skipLast}, of
+         * its input (a fused output head) — through every node, setting each layer's parameter gradients.
+         */
+        void backward(List<Layer> layers, Tensor dOut, boolean skipLast) {
+            int last = layers.size() - 1;
+            Arrays.fill(grads, null);
+            Arrays.fill(arrived, 0);
+            if (skipLast) {
+                deliver(graph.inputs[last][0], dOut);
+            } else {
+                grads[last] = dOut;
+            }
+            for (int i = skipLast ? last - 1 : last; i >= 0; i--) {
+                Layer l = layers.get(i);
+                int[] in = graph.inputs[i];
+                if (l instanceof MultiInputLayer m) {
+                    List<Tensor> d = m.backwardAll(grads[i]);
+                    for (int k = 0; k < in.length; k++) {
+                        deliver(in[k], d.get(k));
+                    }
+                } else {
+                    Tensor d = l.backward(grads[i], in[0] != INPUT_INDEX);
+                    deliver(in[0], d);
+                }
+            }
+        }
+
+        /** Hands gradient {@code g} to node {@code j}, summing it with what arrived before when {@code j} forks. */
+        private void deliver(int j, Tensor g) {
+            if (j == INPUT_INDEX) {
+                return;
+            }
+            if (graph.uses[j] == 1) {
+                grads[j] = g;
+                return;
+            }
+            if (arrived[j]++ == 0) {
+                if (sums[j] == null) {
+                    sums[j] = new Buffers();
+                }
+                Tensor s = sums[j].get(g.shape());
+                System.arraycopy(g.data(), 0, s.data(), 0, g.size());
+                grads[j] = s;
+                return;
+            }
+            float[] s = grads[j].data();
+            float[] d = g.data();
+            for (int k = 0; k < s.length; k++) {
+                s[k] += d[k];
+            }
+        }
+    }
+}
