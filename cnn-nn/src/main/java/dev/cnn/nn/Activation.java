@@ -5,8 +5,9 @@ import dev.cnn.core.Tensor;
 import java.util.Map;
 
 /**
- * An elementwise activation ({@link Kind#SIGMOID}, {@link Kind#RELU}, {@link Kind#TANH},
- * {@link Kind#LINEAR}) or {@link Kind#SOFTMAX} over the last axis of a {@code (batch, classes)} input.
+ * An elementwise activation ({@link Kind#SIGMOID}, {@link Kind#RELU}, {@link Kind#RELU6}, {@link Kind#TANH},
+ * {@link Kind#LINEAR}) or {@link Kind#SOFTMAX} over the last axis of a {@code (batch, classes)} input. For a
+ * leaky ReLU see {@link LeakyReLU}.
  * All are numerically stable: no overflow for inputs up to ±1e4 and beyond.
  */
 public final class Activation implements Layer {
@@ -17,6 +18,8 @@ public final class Activation implements Layer {
         SIGMOID("Sigmoid"),
         /** {@code max(0, x)}. */
         RELU("ReLU"),
+        /** {@code min(6, max(0, x))}: MobileNet's clipped ReLU (ONNX {@code Clip} with min 0, max 6). */
+        RELU6("ReLU6"),
         /** {@code tanh(x)}. */
         TANH("Tanh"),
         /** The identity. */
@@ -42,7 +45,7 @@ public final class Activation implements Layer {
                     return k;
                 }
             }
-            throw new IllegalArgumentException("unknown activation '" + s + "' (expected Sigmoid, ReLU, Tanh, Linear or Softmax)");
+            throw new IllegalArgumentException("unknown activation '" + s + "' (expected Sigmoid, ReLU, ReLU6, Tanh, Linear or Softmax)");
         }
     }
 
@@ -67,6 +70,11 @@ public final class Activation implements Layer {
     /** {@code max(0, x)}, elementwise. */
     public static Activation relu() {
         return new Activation(Kind.RELU);
+    }
+
+    /** {@code min(6, max(0, x))}, elementwise. */
+    public static Activation relu6() {
+        return new Activation(Kind.RELU6);
     }
 
     /** {@code tanh(x)}, elementwise. */
@@ -140,6 +148,11 @@ public final class Activation implements Layer {
                         o[i] = Math.max(0f, a[i]);
                     }
                 }
+                case RELU6 -> {
+                    for (int i = lo; i < hi; i++) {
+                        o[i] = Math.min(6f, Math.max(0f, a[i]));
+                    }
+                }
                 default -> {
                     for (int i = lo; i < hi; i++) {
                         o[i] = (float) Math.tanh(a[i]);
@@ -196,6 +209,11 @@ public final class Activation implements Layer {
                         // any positive float, and min(1, max(0, ·)) maps it to exactly 1, zero or negatives to 0
                         for (int i = lo; i < hi; i++) {
                             d[i] = g[i] * Math.min(1f, Math.max(0f, a[i] * 0x1p126f * 0x1p126f));
+                        }
+                    }
+                    case RELU6 -> {
+                        for (int i = lo; i < hi; i++) {
+                            d[i] = a[i] > 0f && a[i] < 6f ? g[i] : 0f;
                         }
                     }
                     default -> {

@@ -28,6 +28,7 @@ public final class ModelTypes {
         registerLayer("Dropout", (c, w) -> Dropout.fromConfig(c));
         registerLayer("GlobalAveragePooling2D", (c, w) -> new GlobalAveragePooling2D());
         registerLayer("Add", (c, w) -> new Add());
+        registerLayer("LeakyReLU", (c, w) -> LeakyReLU.fromConfig(c));
         registerLayer("Concatenate", (c, w) -> new Concatenate());
         for (Activation.Kind k : Activation.Kind.values()) {
             registerLayer(k.typeName(), (c, w) -> new Activation(k));

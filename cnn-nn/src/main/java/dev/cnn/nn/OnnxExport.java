@@ -68,6 +68,18 @@ public final class OnnxExport {
                     nchw = v.isNchw(i, 0);
                     result = g.node(onnxActivation(type), name, List.of(v.input(i, 0, nchw)), new Protobuf[0]);
                 }
+                case "ReLU6" -> {
+                    nchw = v.isNchw(i, 0);
+                    String min = g.initializer(name + ".min", new float[] {0f});
+                    String max = g.initializer(name + ".max", new float[] {6f});
+                    result = g.node("Clip", name, List.of(v.input(i, 0, nchw), min, max), new Protobuf[0]);
+                }
+                case "LeakyReLU" -> {
+                    nchw = v.isNchw(i, 0);
+                    float alpha = (float) ((LeakyReLU) layer).alpha();
+                    result = g.node("LeakyRelu", name, List.of(v.input(i, 0, nchw)), new Protobuf[] {
+                        new Protobuf().string(1, "alpha").varint(20, 1).float32(2, alpha)});
+                }
                 case "BatchNorm" -> {
                     nchw = rank == 3;
                     result = batchNorm(g, name, layer, c, v.input(i, 0, nchw));
@@ -94,8 +106,8 @@ public final class OnnxExport {
                 }
                 default -> throw new IllegalArgumentException("layer '" + name + "' (" + type + ") has no ONNX form: "
                         + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, GlobalAveragePooling2D, FullyConnected, "
-                        + "Flatten, BatchNorm, Dropout, Add, Concatenate and the activations Sigmoid, ReLU, Tanh, Linear "
-                        + "and Softmax");
+                        + "Flatten, BatchNorm, Dropout, Add, Concatenate, LeakyReLU and the activations Sigmoid, ReLU, "
+                        + "ReLU6, Tanh, Linear and Softmax");
             }
             v.set(i, result, nchw && rank(model, i) == 3);
         }

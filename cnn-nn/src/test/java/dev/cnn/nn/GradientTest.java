@@ -48,9 +48,16 @@ class GradientTest {
     @Test
     void activations() {
         for (Activation.Kind k : Activation.Kind.values()) {
-            Tensor x = k == Activation.Kind.RELU ? awayFromZero(rng.randn(3, 7)) : rng.randn(3, 7);
+            Tensor x = k == Activation.Kind.RELU || k == Activation.Kind.RELU6 ? awayFromZero(rng.randn(3, 7))
+                    : rng.randn(3, 7);
+            if (k == Activation.Kind.RELU6) {
+                x.data()[0] = 6.5f; // above the clip: no gradient
+                x.data()[1] = 5.5f;
+            }
             checkLayer(k.typeName(), new Activation(k), x);
         }
+        checkLayer("leaky relu", new LeakyReLU(0.1), awayFromZero(rng.randn(3, 7)));
+        checkLayer("leaky relu default", new LeakyReLU(), awayFromZero(rng.randn(2, 3, 2, 2)));
     }
 
     @Test

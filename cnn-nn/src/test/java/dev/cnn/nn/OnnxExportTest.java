@@ -82,6 +82,26 @@ class OnnxExportTest {
     }
 
     @Test
+    void clippedAndLeakyActivationsMatchOnnxRuntime() throws Exception {
+        NumpyRandom rng = new NumpyRandom(13);
+        Model m = Model.builder(6, 6, 3).seed(2)
+                .add("conv", new Conv2D(4, 3)).add("relu6", Activation.relu6()).add("conv2", new Conv2D(4, 1))
+                .add("leaky", new LeakyReLU(0.2)).add("flat", new Flatten()).add("fc", new FullyConnected(5))
+                .add("relu6b", Activation.relu6()).build();
+        Tensor x = rng.randn(4, 6, 6, 3);
+        for (int i = 0; i < x.size(); i++) {
+            x.data()[i] *= 6; // enough to reach both ends of ReLU6
+        }
+        float[] h = m.predict(x).data();
+        int clipped = 0;
+        for (float v : h) {
+            clipped += v == 6f || v == 0f ? 1 : 0;
+        }
+        assertTrue(clipped > 0 && clipped < h.length, clipped + " of " + h.length + " outputs at 0 or 6");
+        compare(m, x, "relu6 and leaky relu");
+    }
+
+    @Test
     void aDenseRegressionModelAndAFileOnDisk() throws Exception {
         NumpyRandom rng = new NumpyRandom(4);
         Model m = Model.builder(8).add("fc1", new FullyConnected(8, 16, Init.HE, rng)).add("relu", Activation.relu())
