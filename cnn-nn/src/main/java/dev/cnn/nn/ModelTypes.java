@@ -28,6 +28,7 @@ public final class ModelTypes {
         registerLayer("Dropout", (c, w) -> Dropout.fromConfig(c));
         registerLayer("GlobalAveragePooling2D", (c, w) -> new GlobalAveragePooling2D());
         registerLayer("Add", (c, w) -> new Add());
+        registerLayer("DepthwiseConv2D", DepthwiseConv2D::fromConfig);
         registerLayer("LeakyReLU", (c, w) -> LeakyReLU.fromConfig(c));
         registerLayer("Concatenate", (c, w) -> new Concatenate());
         for (Activation.Kind k : Activation.Kind.values()) {

@@ -162,7 +162,8 @@ public final class NetworkFile {
                             throw new Probe();
                         }
                     }
-                    return fresh(where, param, shape, init, rng);
+                    return fresh(where, type.equals("DepthwiseConv2D") && param.equals("W") ? "depthwise W" : param, shape,
+                            init, rng);
                 });
             } catch (Probe probe) {
                 continue; // counted; the dry run goes on with the next layer
@@ -199,6 +200,10 @@ public final class NetworkFile {
                     fanOut *= i < shape.length - 2 ? shape[i] : 1;
                 }
                 return init.create(rng, fanIn, fanOut, shape);
+            }
+            case "depthwise W" -> { // (kh, kw, channels, multiplier): each filter reads one channel
+                int area = shape[0] * shape[1];
+                return init.create(rng, area, area * shape[3], shape);
             }
             case "b", "beta", "movingMean" -> {
                 return Tensor.zeros(shape);

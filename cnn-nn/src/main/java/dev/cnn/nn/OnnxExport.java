@@ -19,8 +19,12 @@ import java.util.Map;
  * same arrays go in and come out as with {@link Model#predict}. ONNX's convolution and pooling work in
  * NCHW: the graph transposes to NCHW before the first of them ({@code Transpose} perm 0,3,1,2) and back
  * to NHWC (perm 0,2,3,1) before a {@code Flatten} or {@code FullyConnected} and at the end, so flattened
- * features keep cnn's (h, w, c) order. Mapping: {@code Conv2D} → {@code Conv} (weights transposed from
- * (kh, kw, in, filters) to (filters, in, kh, kw), symmetric {@code pads}), {@code MaxPool2D} /
+ * features keep cnn's (h, w, c) order; in a graph network every value keeps its layout until a layer needs the
+ * other, and is transposed once. Mapping: {@code Conv2D} → {@code Conv} (weights transposed from
+ * (kh, kw, in, filters) to (filters, in, kh, kw), symmetric {@code pads}), {@code DepthwiseConv2D} →
+ * {@code Conv} with {@code group} = channels (weights (channels·multiplier, 1, kh, kw)), {@code Add} →
+ * {@code Add}, {@code Concatenate} → {@code Concat} on the channel axis, {@code ReLU6} → {@code Clip} (0, 6),
+ * {@code LeakyReLU} → {@code LeakyRelu}, {@code MaxPool2D} /
  * {@code AveragePool2D} → {@code MaxPool} / {@code AveragePool}, {@code FullyConnected} → {@code Flatten}
  * + {@code Gemm}, {@code Flatten} → {@code Flatten}, activations → {@code Sigmoid}, {@code Relu},
  * {@code Tanh}, {@code Identity}, {@code Softmax} (axis 1), {@code BatchNorm} → {@code BatchNormalization}
@@ -56,6 +60,10 @@ public final class OnnxExport {
                 case "Conv2D", "MaxPool2D", "AveragePool2D" -> {
                     String x = v.input(i, 0, true);
                     result = type.equals("Conv2D") ? conv(g, name, layer, c, x) : pool(g, name, type, c, x);
+                    nchw = true;
+                }
+                case "DepthwiseConv2D" -> {
+                    result = depthwise(g, name, layer, c, v.input(i, 0, true));
                     nchw = true;
                 }
                 case "FullyConnected", "Flatten" -> {
@@ -105,7 +113,7 @@ public final class OnnxExport {
                     result = g.node("Concat", name, v.inputs(i, nchw), new Protobuf[] {intAttribute("axis", 1)});
                 }
                 default -> throw new IllegalArgumentException("layer '" + name + "' (" + type + ") has no ONNX form: "
-                        + "ONNX export covers Conv2D, MaxPool2D, AveragePool2D, GlobalAveragePooling2D, FullyConnected, "
+                        + "ONNX export covers Conv2D, DepthwiseConv2D, MaxPool2D, AveragePool2D, GlobalAveragePooling2D, FullyConnected, "
                         + "Flatten, BatchNorm, Dropout, Add, Concatenate, LeakyReLU and the activations Sigmoid, ReLU, "
                         + "ReLU6, Tanh, Linear and Softmax");
             }
@@ -157,6 +165,36 @@ public final class OnnxExport {
             intsAttribute("kernel_shape", kh, kw),
             intsAttribute("strides", stride),
             intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]),
+        });
+    }
+
+    /** Conv with {@code group} = channels: weights (kh, kw, c, m) to (c·m, 1, kh, kw). */
+    private static String depthwise(OnnxGraph g, String name, Layer layer, Map<String, Object> c, String x) {
+        Tensor w = parameter(layer, "W");
+        int kh = w.dim(0);
+        int kw = w.dim(1);
+        int ch = w.dim(2);
+        int m = w.dim(3);
+        float[] src = w.data();
+        float[] oihw = new float[src.length];
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int ci = 0; ci < ch; ci++) {
+                    for (int k = 0; k < m; k++) {
+                        oihw[((ci * m + k) * kh + i) * kw + j] = src[((i * kw + j) * ch + ci) * m + k];
+                    }
+                }
+            }
+        }
+        String wName = g.initializer(name + ".W", oihw, ch * m, 1, kh, kw);
+        String bName = g.initializer(name + ".b", parameter(layer, "b").data(), ch * m);
+        long[] stride = ints(c.get("stride"));
+        long[] pad = ints(c.get("padding"));
+        return g.node("Conv", name, List.of(x, wName, bName), new Protobuf[] {
+            intsAttribute("kernel_shape", kh, kw),
+            intsAttribute("strides", stride),
+            intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]),
+            intAttribute("group", ch),
         });
     }
 

@@ -39,6 +39,16 @@ class GradientTest {
     }
 
     @Test
+    void depthwiseConv2d() {
+        DepthwiseConv2D same = new DepthwiseConv2D(3, 1, Padding.SAME);
+        same.build(new int[] {5, 4, 3}, rng);
+        checkLayer("depthwise same", same, rng.randn(2, 5, 4, 3));
+        DepthwiseConv2D strided = new DepthwiseConv2D(2, 3, 2, 1, 1, 0, 2, Init.XAVIER);
+        strided.build(new int[] {6, 5, 2}, rng);
+        checkLayer("depthwise strided, multiplier 2", strided, rng.randn(2, 6, 5, 2));
+    }
+
+    @Test
     void pooling() {
         checkLayer("max pool", new Pool2D(2, 2, PoolMode.MAX), distinct(2, 6, 5, 3));
         checkLayer("avg pool", new Pool2D(3, 2, 1, 2, PoolMode.AVERAGE), rng.randn(2, 5, 6, 2));

@@ -40,6 +40,59 @@ class GraphTest {
                 .optimizer(new Adam(0.01)).seed(seed).build();
     }
 
+    /** A ResNet basic block, a MobileNetV2 inverted residual and a SqueezeNet fire module, in one network. */
+    static Model standardBlocks(long seed) {
+        Model.Builder b = Model.builder(8, 8, 3).seed(seed).optimizer(new Adam(0.01));
+        b.add("stem", new Conv2D(8, 3, 1, Padding.SAME, Init.HE)).add("stem_bn", new BatchNorm())
+                .add("stem_relu", Activation.relu());
+        // ResNet basic block: conv-bn-relu-conv-bn, plus the block's input, then relu
+        b.add("res_conv1", new Conv2D(8, 3, 1, Padding.SAME, Init.HE)).add("res_bn1", new BatchNorm())
+                .add("res_relu1", Activation.relu())
+                .add("res_conv2", new Conv2D(8, 3, 1, Padding.SAME, Init.HE)).add("res_bn2", new BatchNorm())
+                .add("res_add", new Add(), "res_bn2", "stem_relu").add("res_out", Activation.relu());
+        // MobileNetV2 inverted residual: expand 1x1, depthwise 3x3, project 1x1 (linear), plus the input
+        b.add("mb_expand", new Conv2D(24, 1)).add("mb_bn1", new BatchNorm()).add("mb_relu1", Activation.relu6())
+                .add("mb_dw", new DepthwiseConv2D(3, 1, Padding.SAME)).add("mb_bn2", new BatchNorm())
+                .add("mb_relu2", Activation.relu6())
+                .add("mb_project", new Conv2D(8, 1)).add("mb_bn3", new BatchNorm())
+                .add("mb_add", new Add(), "mb_bn3", "res_out");
+        // SqueezeNet fire module: squeeze 1x1, then 1x1 and 3x3 expansions side by side, concatenated
+        b.add("fire_squeeze", new Conv2D(4, 1)).add("fire_relu", Activation.relu())
+                .add("fire_e1", new Conv2D(6, 1)).add("fire_e1_relu", Activation.relu())
+                .add("fire_e3", new Conv2D(6, 3, 1, Padding.SAME, Init.HE), "fire_relu")
+                .add("fire_e3_relu", new LeakyReLU(0.1))
+                .add("fire_cat", new Concatenate(), "fire_e1_relu", "fire_e3_relu");
+        b.add("pool", new Pool2D(2, 2, PoolMode.MAX)).add("gap", new GlobalAveragePooling2D())
+                .add("fc", new FullyConnected(3)).add("softmax", Activation.softmax());
+        return b.build();
+    }
+
+    @Test
+    void resNetMobileNetAndSqueezeNetBlocksTrainSaveLoadAndExport(@TempDir Path dir) throws Exception {
+        Model m = standardBlocks(4);
+        assertArrayEquals(new int[] {8, 8, 12}, m.outputShape("fire_cat"));
+        Tensor x = rng.randn(24, 8, 8, 3);
+        Tensor y = Tensor.zeros(24, 3);
+        for (int i = 0; i < 24; i++) {
+            int c = x.data()[i * 192] > 0.5 ? 0 : x.data()[i * 192] < -0.5 ? 1 : 2;
+            y.data()[i * 3 + c] = 1;
+        }
+        Dataset data = Dataset.of(x, y);
+        double before = m.evaluate(data, 24).loss();
+        m.train(data, TrainOptions.defaults().withEpochs(25).withBatchSize(8).withVerbose(false));
+        double after = m.evaluate(data, 24).loss();
+        assertTrue(after < 0.7 * before, "loss " + before + " -> " + after);
+        Path file = dir.resolve("blocks.cnn");
+        m.save(file);
+        Model back = Model.load(file);
+        assertArrayEquals(m.predict(x).data(), back.predict(x).data());
+        assertEquals(m.summary(), back.summary());
+        String summary = back.summary();
+        assertTrue(summary.contains("fire_cat") && summary.contains("fire_e1_relu, fire_e3_relu")
+                && summary.contains("DepthwiseConv2D"), summary);
+        OnnxExportTest.compare(back, x, "ResNet, MobileNetV2 and SqueezeNet blocks");
+    }
+
     @Test
     void gradientsOfAGraphAreSummedAtEveryFork() {
         Model m = residual(3);

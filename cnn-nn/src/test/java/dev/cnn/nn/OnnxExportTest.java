@@ -102,6 +102,22 @@ class OnnxExportTest {
     }
 
     @Test
+    void depthwiseConvolutionsMatchOnnxRuntime() throws Exception {
+        NumpyRandom rng = new NumpyRandom(14);
+        for (int trial = 0; trial < 6; trial++) {
+            int stride = 1 + trial % 2;
+            int multiplier = 1 + trial % 3;
+            Model m = Model.builder(7 + trial, 6, 3).seed(trial)
+                    .add("dw", new DepthwiseConv2D(3, 3, stride, stride, 1, 1, multiplier, Init.HE))
+                    .add("relu6", Activation.relu6())
+                    .add("pw", new Conv2D(4, 1))
+                    .add("dw2", new DepthwiseConv2D(1 + 2 * (trial % 2), 1, Padding.SAME))
+                    .add("gap", new GlobalAveragePooling2D()).build();
+            compare(m, rng.randn(2, 7 + trial, 6, 3), "depthwise trial " + trial);
+        }
+    }
+
+    @Test
     void aDenseRegressionModelAndAFileOnDisk() throws Exception {
         NumpyRandom rng = new NumpyRandom(4);
         Model m = Model.builder(8).add("fc1", new FullyConnected(8, 16, Init.HE, rng)).add("relu", Activation.relu())
