@@ -3,6 +3,7 @@ package dev.cnn.nn;
 import dev.cnn.core.AtomicFile;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.Version;
+import dev.cnn.core.kernel.PaddedPoolGeometry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,7 +60,8 @@ public final class OnnxExport {
             switch (type) {
                 case "Conv2D", "MaxPool2D", "AveragePool2D" -> {
                     String x = v.input(i, 0, true);
-                    result = type.equals("Conv2D") ? conv(g, name, layer, c, x) : pool(g, name, type, c, x);
+                    result = type.equals("Conv2D") ? conv(g, name, layer, c, x)
+                            : pool(g, name, type, c, x, v.shape(i, 0));
                     nchw = true;
                 }
                 case "DepthwiseConv2D" -> {
@@ -244,10 +246,15 @@ public final class OnnxExport {
             return in.equals(Graph.INPUT) ? -1 : model.layerNames().indexOf(in);
         }
 
+        /** The shape of one sample of layer {@code i}'s input {@code k}. */
+        int[] shape(int i, int k) {
+            int j = source(i, k);
+            return j < 0 ? model.inputShape() : model.outputShape(model.layerNames().get(j));
+        }
+
         /** The rank of one sample of layer {@code i}'s input {@code k}. */
         int rank(int i, int k) {
-            int j = source(i, k);
-            return j < 0 ? model.inputShape().length : model.outputShape(model.layerNames().get(j)).length;
+            return shape(i, k).length;
         }
 
         boolean isNchw(int i, int k) {
@@ -285,11 +292,43 @@ public final class OnnxExport {
         }
     }
 
-    private static String pool(OnnxGraph g, String name, String type, Map<String, Object> c, String x) {
-        return g.node(type.equals("MaxPool2D") ? "MaxPool" : "AveragePool", name, List.of(x), new Protobuf[] {
-            intsAttribute("kernel_shape", ints(c.get("kernel"))),
-            intsAttribute("strides", ints(c.get("stride"))),
-        });
+    private static String pool(OnnxGraph g, String name, String type, Map<String, Object> c, String x, int[] sample) {
+        List<Protobuf> attributes = new java.util.ArrayList<>(List.of(
+                intsAttribute("kernel_shape", ints(c.get("kernel"))),
+                intsAttribute("strides", ints(c.get("stride")))));
+        if (c.containsKey("padding")) { // a user's own pooling type may have none
+            long[] pad = ints(c.get("padding"));
+            boolean ceil = Boolean.TRUE.equals(c.get("ceilMode"));
+            boolean include = type.equals("AveragePool2D") && Boolean.TRUE.equals(c.get("countIncludePad"));
+            attributes.add(intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]));
+            attributes.add(intAttribute("ceil_mode", ceil ? 1 : 0));
+            if (include && ceil && pad[0] + pad[1] > 0) {
+                // ONNX Runtime counts the cells of a ceil-mode window past the padded input in the divisor; cnn and
+                // PyTorch do not. So: the average over the cells inside the input, times a constant map of
+                // (cells inside the input) / (cells inside the padded input) per output position
+                long[] k = ints(c.get("kernel"));
+                long[] st = ints(c.get("stride"));
+                PaddedPoolGeometry inside = new PaddedPoolGeometry(1, sample[0], sample[1], 1, (int) k[0], (int) k[1],
+                        (int) st[0], (int) st[1], (int) pad[0], (int) pad[1], true, false);
+                PaddedPoolGeometry counting = new PaddedPoolGeometry(1, sample[0], sample[1], 1, (int) k[0], (int) k[1],
+                        (int) st[0], (int) st[1], (int) pad[0], (int) pad[1], true, true);
+                float[] scale = new float[inside.outH() * inside.outW()];
+                for (int oy = 0; oy < inside.outH(); oy++) {
+                    for (int ox = 0; ox < inside.outW(); ox++) {
+                        scale[oy * inside.outW() + ox] = (float) inside.divisor(oy, ox) / counting.divisor(oy, ox);
+                    }
+                }
+                attributes.add(intAttribute("count_include_pad", 0));
+                String avg = g.node("AveragePool", name + "/inside", List.of(x), attributes.toArray(new Protobuf[0]));
+                String map = g.initializer(name + ".scale", scale, 1, 1, inside.outH(), inside.outW());
+                return g.node("Mul", name, List.of(avg, map), new Protobuf[0]);
+            }
+            if (type.equals("AveragePool2D")) {
+                attributes.add(intAttribute("count_include_pad", include ? 1 : 0));
+            }
+        }
+        return g.node(type.equals("MaxPool2D") ? "MaxPool" : "AveragePool", name, List.of(x),
+                attributes.toArray(new Protobuf[0]));
     }
 
     private static String fullyConnected(OnnxGraph g, String name, Layer layer, String x) {

@@ -61,11 +61,26 @@ class FormatFixtureTest {
         }
     }
 
-    /** {@code config} (a format-1 config.json as written) with {@code "inputs"} after every layer's config. */
+    /**
+     * {@code config} (a format-1 config.json as written) as format 2 writes it: {@code "inputs"} after every
+     * layer's config, and a pooling layer's padding and rounding (none, floor; averages count padded cells).
+     */
     private static String chainInputs(String config) {
         com.google.gson.JsonObject c = com.google.gson.JsonParser.parseString(config).getAsJsonObject();
         String previous = "input";
         for (com.google.gson.JsonElement l : c.getAsJsonArray("layers")) {
+            String type = l.getAsJsonObject().get("type").getAsString();
+            if (type.endsWith("Pool2D")) {
+                com.google.gson.JsonObject pc = l.getAsJsonObject().getAsJsonObject("config");
+                com.google.gson.JsonArray zero = new com.google.gson.JsonArray();
+                zero.add(0);
+                zero.add(0);
+                pc.add("padding", zero);
+                pc.addProperty("ceilMode", false);
+                if (type.equals("AveragePool2D")) {
+                    pc.addProperty("countIncludePad", true);
+                }
+            }
             com.google.gson.JsonArray in = new com.google.gson.JsonArray();
             in.add(previous);
             l.getAsJsonObject().add("inputs", in);

@@ -53,6 +53,11 @@ class GradientTest {
         checkLayer("max pool", new Pool2D(2, 2, PoolMode.MAX), distinct(2, 6, 5, 3));
         checkLayer("avg pool", new Pool2D(3, 2, 1, 2, PoolMode.AVERAGE), rng.randn(2, 5, 6, 2));
         checkLayer("flatten", new Flatten(), rng.randn(2, 3, 2, 2));
+        checkLayer("max pool padded, ceil", new Pool2D(3, 3, 2, 2, 1, 1, true, true, PoolMode.MAX), distinct(2, 7, 6, 2));
+        checkLayer("avg pool padded, counting the padding", new Pool2D(3, 2, 2, 1, 1, 1, false, true, PoolMode.AVERAGE),
+                rng.randn(2, 5, 6, 2));
+        checkLayer("avg pool padded, ceil, not counting it", new Pool2D(2, 3, 2, 2, 1, 1, true, false, PoolMode.AVERAGE),
+                rng.randn(2, 5, 7, 3));
     }
 
     @Test

@@ -118,6 +118,25 @@ class OnnxExportTest {
     }
 
     @Test
+    void paddedAndCeilModePoolingMatchOnnxRuntime() throws Exception {
+        NumpyRandom rng = new NumpyRandom(15);
+        int trial = 0;
+        for (PoolMode mode : PoolMode.values()) {
+            for (boolean ceil : new boolean[] {false, true}) {
+                for (boolean include : new boolean[] {false, true}) {
+                    int h = 5 + trial;
+                    Model m = Model.builder(h, 6, 2).seed(trial)
+                            .add("pool", new Pool2D(3, 2, 2, 2, 1, 1, ceil, include, mode))
+                            .add("conv", new Conv2D(3, 1))
+                            .add("pool2", new Pool2D(2, 2, 2, 1, 0, 1, ceil, include, mode)).build();
+                    compare(m, rng.randn(2, h, 6, 2), mode + " ceil " + ceil + " count pad " + include);
+                    trial++;
+                }
+            }
+        }
+    }
+
+    @Test
     void aDenseRegressionModelAndAFileOnDisk() throws Exception {
         NumpyRandom rng = new NumpyRandom(4);
         Model m = Model.builder(8).add("fc1", new FullyConnected(8, 16, Init.HE, rng)).add("relu", Activation.relu())
