@@ -15,6 +15,7 @@ public final class ConvKernel {
     private final ConvAlgorithm im2col;
     private final ConvAlgorithm implicitGemm;
     private final ConvAlgorithm direct;
+    private final ConvAlgorithm pointwise = new PointwiseConv();
 
     /** A kernel on the backend in use in this process ({@link Backend#current()}). */
     public ConvKernel() {
@@ -31,21 +32,26 @@ public final class ConvKernel {
 
     /**
      * Every algorithm there is, each with buffers of its own: the naive loops, im2col + GEMM (any stride),
-     * implicit GEMM (stride 1), direct Vector API tiles (stride 1, with the Vector API). For tests and
-     * benchmarks that run one directly.
+     * implicit GEMM (stride 1), direct Vector API tiles (stride 1, with the Vector API), pointwise GEMM (1x1,
+     * stride 1, no padding). For tests and benchmarks that run one directly.
      */
     public static List<ConvAlgorithm> algorithms() {
         Backend b = Backend.current();
-        return List.of(new NaiveConv(), new Im2colGemmConv(b), new ImplicitGemmConv(b), new DirectConv(b));
+        return List.of(new NaiveConv(), new Im2colGemmConv(b), new ImplicitGemmConv(b), new DirectConv(b),
+                new PointwiseConv());
     }
 
     /**
      * The algorithm for geometry {@code g}. Stride 1 with padding below the kernel size (every layer of
      * the reference networks) reads windows straight from a zero-padded copy of each image: with the Vector
      * API in use, as register tiles (direct), else as an implicit im2col on the GEMM. Any other stride or
-     * padding gathers im2col rows block by block for the GEMM.
+     * padding gathers im2col rows block by block for the GEMM. A 1x1 kernel at stride 1 without padding is
+     * a plain product of the input with the weights (pointwise).
      */
     public ConvAlgorithm choose(ConvGeometry g) {
+        if (pointwise.supports(g)) {
+            return pointwise;
+        }
         if (!ConvSupport.stride1(g)) {
             return im2col;
         }
