@@ -1,15 +1,16 @@
 """`cnn train mnist --model examples/small-resnet.json` in PyTorch, for the side-by-side accuracy and time per epoch.
 
 Run with Debian's python3-torch (and numpy), from the checkout:
-    /usr/bin/python3 bench/pytorch_small_resnet.py DATA_DIR [EPOCHS] [NETWORK.json] [--json]
+    /usr/bin/python3 bench/pytorch_small_resnet.py DATA_DIR [EPOCHS] [NETWORK.json] [--augment SHIFT,DEGREES] [--json]
 DATA_DIR holds the four IDX files (e.g. /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist).
 The network is read from the same JSON file cnn trains (default examples/small-resnet.json): Conv2D, BatchNorm,
 ReLU, Add, GlobalAveragePooling2D, FullyConnected and Softmax nodes with their "inputs", so the two runs train one
 architecture. As `cnn train mnist`: He-normal convolution and fully connected weights (Xavier for the last layer),
 zero biases, batch-norm momentum as in the file (cnn's 0.9 is PyTorch's 0.1) and its epsilon; Adam lr 0.002 decayed
 per epoch along a cosine to 5 % of it over the planned epochs; batch 64; 54,000 training and 6,000 validation images
-(a stratified 10 % split); each training image shifted by a whole number of pixels in [-2, 2] and turned by an angle
-in [-10, 10] degrees (bilinear, zero fill), drawn anew every epoch; 2 threads, channels-last. The split, shuffling
+(a stratified 10 % split); each training image shifted by a whole number of pixels in [-SHIFT, SHIFT] and turned by an
+angle in [-DEGREES, DEGREES] (bilinear, zero fill; default 2,10 as `cnn train mnist`), drawn anew every epoch; 2 threads,
+channels-last. The split, shuffling
 and augmentation draws use numpy's and torch's generators, not cnn's: the batches are alike, not the same.
 Prints one line per epoch (training seconds, validation accuracy) and the test accuracy; with --json one JSON object.
 """
@@ -17,8 +18,13 @@ import gzip, json, math, os, sys, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
-args = [a for a in sys.argv[1:] if not a.startswith("--")]
-JSON = "--json" in sys.argv
+argv = sys.argv[1:]
+augment = (2, 10.0)
+if "--augment" in argv:
+    a = argv.pop(argv.index("--augment") + 1).split(","); argv.remove("--augment")
+    augment = (int(a[0]), float(a[1]))
+args = [a for a in argv if not a.startswith("--")]
+JSON = "--json" in argv
 here = os.path.dirname(os.path.abspath(__file__))
 data = args[0] if args else "/usr/share/datasets/fashion-mnist"
 epochs = int(args[1]) if len(args) > 1 else 15
@@ -84,11 +90,14 @@ class Graph(nn.Module):
 
 
 def augment(x, gen):
-    """Per image: a whole-pixel shift in [-2, 2] on each axis and a rotation in [-10, 10] degrees about the centre."""
+    """Per image: a whole-pixel shift in [-SHIFT, SHIFT] on each axis and a rotation in [-DEGREES, DEGREES]."""
     n, _, h, w = x.shape
-    ang = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(10)
-    dx = torch.randint(-2, 3, (n,), generator=gen).float() * 2 / w
-    dy = torch.randint(-2, 3, (n,), generator=gen).float() * 2 / h
+    shift, degrees = augment
+    if shift == 0 and degrees == 0:
+        return x
+    ang = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(degrees)
+    dx = torch.randint(-shift, shift + 1, (n,), generator=gen).float() * 2 / w
+    dy = torch.randint(-shift, shift + 1, (n,), generator=gen).float() * 2 / h
     cos, sin = torch.cos(ang), torch.sin(ang)
     theta = torch.stack([torch.stack([cos, -sin, -dx], 1), torch.stack([sin, cos, -dy], 1)], 1)
     grid = F.affine_grid(theta, x.shape, align_corners=False)
@@ -133,6 +142,6 @@ for e in range(epochs):
         print("epoch %d: %.1f s, validation accuracy %.4f" % (e + 1, secs, acc), flush=True)
 test = accuracy(xte, yte)
 if JSON:
-    print(json.dumps({"torch": torch.__version__, "epochs": per_epoch, "testAccuracy": test}))
+    print(json.dumps({"torch": torch.__version__, "augment": augment, "epochs": per_epoch, "testAccuracy": test}))
 else:
     print("test accuracy %.4f" % test)

@@ -73,6 +73,31 @@ final class Graph {
         return g;
     }
 
+    /** Fails unless {@code name} is a valid, new node name (letters, digits, '_' and '-'; not {@value #INPUT}). */
+    static void checkName(String name, List<String> names) {
+        if (!name.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("layer name '" + name + "' may only use letters, digits, '_' and '-'");
+        }
+        if (name.equals(INPUT)) {
+            throw new IllegalArgumentException("layer name '" + INPUT + "' is reserved for the model's input");
+        }
+        if (names.contains(name)) {
+            throw new IllegalArgumentException("duplicate layer name '" + name + "'");
+        }
+    }
+
+    /** Fails when one layer instance is added twice: a layer holds its own weights and buffers. */
+    static void checkDistinct(List<String> names, List<Layer> layers) {
+        for (int i = 0; i < layers.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (layers.get(i) == layers.get(j)) {
+                    throw new IllegalArgumentException("layers '" + names.get(j) + "' and '" + names.get(i)
+                            + "' are the same instance; a layer holds its own weights and buffers, so each needs its own");
+                }
+            }
+        }
+    }
+
     /** The chain of {@code names}: each node reads the one before it. */
     static Graph chain(List<String> names) {
         List<List<String>> none = new ArrayList<>();
@@ -143,6 +168,37 @@ final class Graph {
 
     private static int[] shapeOf(int j, int[] inputShape, int[][] shapes) {
         return j == INPUT_INDEX ? inputShape : shapes[j];
+    }
+
+    /**
+     * Every layer's shapes and parameter count, before any weight is allocated: a network whose parameters
+     * with their gradients (8 bytes each, allocated when the model is built) and one sample's activations
+     * (4 bytes a value) would not fit in the heap is refused with the figures, rather than failing with an
+     * OutOfMemoryError after allocating part of it.
+     */
+    static void checkFits(int[] inputShape, Graph graph, List<String> names, List<Layer> layers,
+                                  int[][] shapes) {
+        long parameters = 0;
+        long activations = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                parameters = Math.addExact(parameters, layers.get(i).parameterCount(
+                        graph.inputShapes(i, inputShape, shapes).get(0)));
+                activations += Shapes.product(shapes[i]);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException("layer '" + names.get(i) + "' (" + layers.get(i).type() + "): "
+                        + (e instanceof ArithmeticException ? "too many parameters" : e.getMessage()), e);
+            }
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        long need = parameters > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : 8 * parameters + 4 * activations;
+        if (need > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the network has %,d parameters and "
+                    + "%,d activation values per sample: it needs at least %,d MB (weights, their gradients and one "
+                    + "sample's activations; training adds the optimizer's state and a batch), but this JVM may use "
+                    + "%,d MB (-Xmx; for the cnn command, CNN_JAVA_OPTS=-Xmx...)", parameters, activations, need >> 20,
+                    heap >> 20));
+        }
     }
 
     /** One pass's tensors through a graph: every node's output and the gradients arriving at each. */

@@ -4,31 +4,59 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Per-epoch training loss, validation loss and validation metric (NaN where there was no validation data). */
+/**
+ * Per-epoch training loss, validation loss and validation metric (NaN where there was no validation data).
+ * Immutable: {@link #plus} gives a history one epoch longer. Thread-safe.
+ */
 public final class History {
-    private final List<Double> trainLoss = new ArrayList<>();
-    private final List<Double> validationLoss = new ArrayList<>();
-    private final List<Double> validationMetric = new ArrayList<>();
+    /** No epochs. */
+    public static final History EMPTY = new History(List.of(), List.of(), List.of());
+    private final List<Double> trainLoss;
+    private final List<Double> validationLoss;
+    private final List<Double> validationMetric;
 
-    void add(double train, double validation, double metric) {
-        trainLoss.add(train);
-        validationLoss.add(validation);
-        validationMetric.add(metric);
+    private History(List<Double> trainLoss, List<Double> validationLoss, List<Double> validationMetric) {
+        this.trainLoss = trainLoss;
+        this.validationLoss = validationLoss;
+        this.validationMetric = validationMetric;
+    }
+
+    /** A history of the given per-epoch values (three lists of one length). */
+    public static History of(List<Double> trainLoss, List<Double> validationLoss, List<Double> validationMetric) {
+        if (trainLoss.size() != validationLoss.size() || trainLoss.size() != validationMetric.size()) {
+            throw new IllegalArgumentException("history lists differ in length: " + trainLoss.size() + ", "
+                    + validationLoss.size() + ", " + validationMetric.size());
+        }
+        return new History(Collections.unmodifiableList(new ArrayList<>(trainLoss)),
+                Collections.unmodifiableList(new ArrayList<>(validationLoss)),
+                Collections.unmodifiableList(new ArrayList<>(validationMetric)));
+    }
+
+    /** This history and one more epoch. */
+    public History plus(double train, double validation, double metric) {
+        List<Double> t = new ArrayList<>(trainLoss);
+        List<Double> v = new ArrayList<>(validationLoss);
+        List<Double> m = new ArrayList<>(validationMetric);
+        t.add(train);
+        v.add(validation);
+        m.add(metric);
+        return new History(Collections.unmodifiableList(t), Collections.unmodifiableList(v),
+                Collections.unmodifiableList(m));
     }
 
     /** Mean training loss of each epoch, in order. */
     public List<Double> trainLoss() {
-        return Collections.unmodifiableList(trainLoss);
+        return trainLoss;
     }
 
     /** Validation loss of each epoch (NaN for epochs trained without validation data). */
     public List<Double> validationLoss() {
-        return Collections.unmodifiableList(validationLoss);
+        return validationLoss;
     }
 
     /** Accuracy for classification, RMSE (in the model's target units) for regression. */
     public List<Double> validationMetric() {
-        return Collections.unmodifiableList(validationMetric);
+        return validationMetric;
     }
 
     /** Number of epochs recorded. */

@@ -14,7 +14,6 @@ import dev.cnn.core.Version;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -260,6 +259,9 @@ public final class ModelIO {
         training.addProperty("seed", model.seed());
         if (model.schedule() != null) {
             training.add("schedule", GSON.toJsonTree(ModelTypes.savedForm(model.schedule())));
+        }
+        if (!Double.isNaN(model.trainingState().referenceLoss())) {
+            training.addProperty("referenceLoss", model.trainingState().referenceLoss());
         }
         JsonObject hist = new JsonObject();
         hist.add("trainLoss", GSON.toJsonTree(model.history().trainLoss()));
@@ -533,15 +535,24 @@ public final class ModelIO {
         }
         Config tc = new Config(cfg.object("training"), source + " config.json training");
         int epochsDone = tc.integer("epochsDone", 0, Integer.MAX_VALUE);
-        model.restoreTrainingState(epochsDone, tc.integer("batchesDoneInEpoch", 0, Integer.MAX_VALUE),
-                tc.integer("seed", 0, 0xFFFFFFFFL));
+        int batchesDone = tc.integer("batchesDoneInEpoch", 0, Integer.MAX_VALUE);
+        long shuffleSeed = tc.integer("seed", 0, 0xFFFFFFFFL);
+        LearningRateSchedule schedule = null;
         JsonElement sched = cfg.object("training").get("schedule");
         if (sched != null && !sched.isJsonNull()) {
             try {
-                model.restoreSchedule(ModelTypes.schedule(view(sched, source + " config.json training schedule")));
+                schedule = ModelTypes.schedule(view(sched, source + " config.json training schedule"));
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage()
                         : source + ": " + e.getMessage(), e);
+            }
+        }
+        double referenceLoss = Double.NaN;
+        JsonElement ref = cfg.object("training").get("referenceLoss");
+        if (ref != null && !ref.isJsonNull()) {
+            referenceLoss = tc.number("referenceLoss");
+            if (!Double.isFinite(referenceLoss)) {
+                throw new ModelFormatException(source + ": config.json training referenceLoss must be finite or null");
             }
         }
         Config hc = new Config(tc.object("history"), source + " config.json history");
@@ -555,7 +566,8 @@ public final class ModelIO {
             throw new ModelFormatException(source + ": config.json history has " + tl.size() + " epochs but the model has "
                     + "done " + epochsDone);
         }
-        model.restoreHistory(tl, vl, vm);
+        model.setTrainingState(new TrainingState(epochsDone, batchesDone, shuffleSeed, History.of(tl, vl, vm), schedule,
+                referenceLoss));
         JsonElement meta = c.get("metadata");
         if (meta != null && !meta.isJsonNull()) {
             if (!meta.isJsonObject()) {
@@ -675,6 +687,29 @@ public final class ModelIO {
         Map<String, Object> m = GSON.fromJson(e, new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
         return new ConfigView(m, where);
     }
+
+    /** An independent copy of {@code l} (named {@code layerName}) rebuilt from its config and copied parameters. */
+    static Layer copyOfLayer(Layer l, String layerName) {
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (Parameter p : l.parameters()) {
+            byName.put(p.name(), p.value());
+        }
+        byName.putAll(l.state());
+        try {
+            return ModelTypes.layer(l.type()).create(new ConfigView(l.config(), "layer '" + layerName + "'"),
+                    (name, shape) -> {
+                        Tensor t = byName.get(name);
+                        if (t == null) {
+                            throw new IllegalArgumentException("layer '" + layerName + "' has no parameter '" + name + "'");
+                        }
+                        t.requireShape("parameter " + layerName + "." + name, shape);
+                        return t.copy();
+                    });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
 
     /**
      * {@code layer} rebuilt from its saved form, as a model file would rebuild it: its config through JSON,

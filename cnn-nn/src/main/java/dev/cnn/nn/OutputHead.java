@@ -26,6 +26,20 @@ final class OutputHead {
         return new OutputHead(loss, fused);
     }
 
+    /**
+     * The loss for a model ending in {@code last} when none is given: binary cross-entropy after a sigmoid,
+     * categorical cross-entropy after a softmax, mean squared error otherwise (logged, so the choice is never
+     * silent).
+     */
+    static Loss defaultLoss(Layer last) {
+        Loss l = last instanceof Activation a && a.kind() == Activation.Kind.SIGMOID ? Loss.BINARY_CROSS_ENTROPY
+                : last instanceof Activation a && a.kind() == Activation.Kind.SOFTMAX ? Loss.CATEGORICAL_CROSS_ENTROPY
+                : Loss.MEAN_SQUARED_ERROR;
+        org.apache.logging.log4j.LogManager.getLogger(Model.class).info("no loss given: using {} for a model ending in {}",
+                l.typeName(), last.type());
+        return l;
+    }
+
     /** Whether back-propagation starts below the final layer (at the logits). */
     boolean fused() {
         return fused;

@@ -86,7 +86,7 @@ class TrainingModeTest {
             y.set(1f, i, i % 2);
         }
         Model whole = make.get();
-        whole.setTrainingPosition(3, 7);
+        whole.setTrainingState(whole.trainingState().at(3, 7));
         whole.forward(x);
         whole.backward(y);
         float[] expected = new float[whole.flatSize()];
@@ -94,7 +94,7 @@ class TrainingModeTest {
 
         // rows 0-3 and 4-9 apart, each gradient weighted by its share of the rows
         Model shard = make.get();
-        shard.setTrainingPosition(3, 7);
+        shard.setTrainingState(shard.trainingState().at(3, 7));
         float[] sum = new float[expected.length];
         float[] g = new float[expected.length];
         int[][] slices = {{0, 4}, {4, 10}};
@@ -111,14 +111,14 @@ class TrainingModeTest {
 
         // another position draws other masks: the gradient changes
         Model elsewhere = make.get();
-        elsewhere.setTrainingPosition(3, 8);
+        elsewhere.setTrainingState(elsewhere.trainingState().at(3, 8));
         elsewhere.forward(x);
         elsewhere.backward(y);
         float[] other = new float[expected.length];
         elsewhere.copyGradientsTo(other);
         assertFalse(java.util.Arrays.equals(expected, other), "batch 8's masks are not batch 7's");
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> shard.forward(x, -1));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> shard.setTrainingPosition(-1, 0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> shard.setTrainingState(shard.trainingState().at(-1, 0)));
     }
 
     @Test

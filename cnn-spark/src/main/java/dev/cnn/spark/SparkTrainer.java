@@ -2,10 +2,16 @@ package dev.cnn.spark;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Evaluation;
+import dev.cnn.nn.GradientSource;
 import dev.cnn.nn.History;
+import dev.cnn.nn.LearningRateSchedule;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.ModelIO;
+import dev.cnn.nn.TrainOptions;
+import dev.cnn.nn.Trainer;
+import dev.cnn.nn.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -38,6 +44,10 @@ import org.apache.spark.storage.StorageLevel;
  * tree-aggregated, and the driver divides by the step's row count and applies the model's own optimizer
  * once — the driver holds the only optimizer state. A retried task recomputes the same numbers.
  *
+ * <p>The loop is the library's own {@link Trainer}, fed by a Spark {@link GradientSource}: the same
+ * learning-rate schedule, L2 and clipping, divergence guard, early stopping, history and
+ * {@link dev.cnn.nn.TrainingState} as training in one process.
+ *
  * <p>The step's global batch is the partitions' slices in partition order; each replica is set to the
  * driver's training position and runs {@link Model#forward(Tensor, long)} from its slice's first row in that
  * batch, so {@code Dropout} (and any layer drawing through {@link dev.cnn.nn.Layer#setTraining(boolean, long,
@@ -60,6 +70,11 @@ public final class SparkTrainer {
     private final String labelCol;
     private final Path checkpoint;
     private final int checkpointEvery;
+    private final LearningRateSchedule schedule;
+    private final EarlyStopping earlyStopping;
+    private final double divergenceFactor;
+    private final TrainingListener listener;
+    private volatile Trainer running;
 
     private SparkTrainer(Builder b) {
         this.model = b.model;
@@ -70,9 +85,13 @@ public final class SparkTrainer {
         this.labelCol = b.labelCol;
         this.checkpoint = b.checkpoint;
         this.checkpointEvery = b.checkpointEvery;
+        this.schedule = b.schedule;
+        this.earlyStopping = b.earlyStopping;
+        this.divergenceFactor = b.divergenceFactor;
+        this.listener = b.listener;
     }
 
-    /** Starts a trainer for {@code model}, which it trains in place (its optimizer, schedule-free). */
+    /** Starts a trainer for {@code model}, which it trains in place with its own optimizer. */
     public static Builder builder(Model model) {
         return new Builder(model);
     }
@@ -87,6 +106,10 @@ public final class SparkTrainer {
         private String labelCol = "label";
         private Path checkpoint;
         private int checkpointEvery;
+        private LearningRateSchedule schedule;
+        private EarlyStopping earlyStopping;
+        private double divergenceFactor = TrainOptions.DEFAULT_DIVERGENCE_FACTOR;
+        private TrainingListener listener;
 
         private Builder(Model model) {
             for (int i = 0; i < model.layers().size(); i++) {
@@ -146,6 +169,31 @@ public final class SparkTrainer {
             return this;
         }
 
+        /** The learning rate per epoch (saved with the model), as {@link TrainOptions#withSchedule}. */
+        public Builder schedule(LearningRateSchedule s) {
+            this.schedule = s;
+            return this;
+        }
+
+        /** Stops when the monitored figure stops improving, as {@link TrainOptions#withEarlyStopping}. */
+        public Builder earlyStopping(EarlyStopping e) {
+            this.earlyStopping = e;
+            return this;
+        }
+
+        /** The divergence guard's factor, as {@link TrainOptions#withDivergenceFactor}. */
+        public Builder divergenceFactor(double factor) {
+            TrainOptions.defaults().withDivergenceFactor(factor); // checks it
+            this.divergenceFactor = factor;
+            return this;
+        }
+
+        /** Receives progress per epoch and step, as {@link TrainOptions#withListener}. */
+        public Builder listener(TrainingListener l) {
+            this.listener = l;
+            return this;
+        }
+
         /** The trainer. */
         public SparkTrainer build() {
             return new SparkTrainer(this);
@@ -190,47 +238,71 @@ public final class SparkTrainer {
         Encoding encoding = Encoding.of(model);
         float[] weights = new float[model.flatSize()];
         float[] gradient = new float[weights.length];
-        try {
-            for (int e = 0; e < epochs; e++) {
-                int epoch = model.epochsDone();
-                double lossSum = 0;
-                long seen = 0;
-                for (int k = model.batchesDoneInEpoch(); k < steps; k++) {
-                    model.copyParametersTo(weights);
-                    Broadcast<float[]> w = jsc.broadcast(weights.clone());
-                    StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, shardSizes, encoding,
-                            col, field, labelCol);
-                    double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
-                    w.destroy();
-                    double count = sum[sum.length - 1];
-                    for (int i = 0; i < gradient.length; i++) {
-                        gradient[i] = (float) (sum[i] / count);
-                    }
-                    model.setGradients(gradient);
-                    model.update();
-                    model.recordBatch();
-                    lossSum += sum[sum.length - 2];
-                    seen += (long) count;
-                    if (checkpoint != null && checkpointEvery > 0 && (long) epoch * steps + k + 1 > 0
-                            && ((long) epoch * steps + k + 1) % checkpointEvery == 0) {
-                        save();
-                    }
-                }
-                double valLoss = Double.NaN;
-                double metric = Double.NaN;
-                if (validation != null) {
-                    try (SparkPredictor current = SparkPredictor.of(spark, model)) {
-                        Evaluation ev = current.evaluate(validation, inputCol, labelCol);
-                        valLoss = ev.loss();
-                        metric = ev.metric();
-                    }
-                }
-                model.recordEpoch(seen == 0 ? Double.NaN : lossSum / seen, valLoss, metric);
-                LOG.info("epoch {}: {} steps over {} partitions, train loss {}, validation loss {}", epoch + 1, steps,
-                        sizes.size(), String.format("%.6f", seen == 0 ? Double.NaN : lossSum / seen),
-                        String.format("%.6f", valLoss));
+        GradientSource source = new GradientSource() {
+            @Override
+            public int batches() {
+                return steps;
             }
+
+            @Override
+            public Step gradient(int epoch, int k) {
+                model.copyParametersTo(weights);
+                Broadcast<float[]> w = jsc.broadcast(weights.clone());
+                StepFunction f = new StepFunction(trainerId, initial, w, seed, epoch, k, steps, shardSizes, encoding,
+                        col, field, labelCol);
+                double[] sum = rows.mapPartitionsWithIndex(f, false).treeReduce(SparkTrainer::add);
+                w.destroy();
+                double count = sum[sum.length - 1];
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] = (float) (sum[i] / count);
+                }
+                model.setGradients(gradient);
+                return new Step(sum[sum.length - 2] / count, (int) count);
+            }
+        };
+        TrainingListener progress = new TrainingListener() {
+            @Override
+            public void onEpochStart(int epoch, int batches) {
+                if (listener != null) {
+                    listener.onEpochStart(epoch, batches);
+                }
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int batch, int batches, int batchSize, double loss) {
+                long done = (long) epoch * steps + batch + 1;
+                if (checkpoint != null && checkpointEvery > 0 && done % checkpointEvery == 0) {
+                    save();
+                }
+                if (listener != null) {
+                    listener.onBatchEnd(epoch, batch, batches, batchSize, loss);
+                }
+            }
+
+            @Override
+            public void onEpochEnd(int epoch, double trainLoss, double validationLoss, double validationMetric) {
+                LOG.info("epoch {}: {} steps over {} partitions, train loss {}, validation loss {}", epoch + 1, steps,
+                        sizes.size(), String.format("%.6f", trainLoss), String.format("%.6f", validationLoss));
+                if (listener != null) {
+                    listener.onEpochEnd(epoch, trainLoss, validationLoss, validationMetric);
+                }
+            }
+        };
+        TrainOptions options = TrainOptions.defaults().withEpochs(epochs).withBatchSize(globalBatchSize)
+                .withShuffle(true, seed).withVerbose(false).withDivergenceFactor(divergenceFactor).withSchedule(schedule)
+                .withEarlyStopping(earlyStopping).withListener(progress);
+        Trainer.Validation scoring = validation == null ? null : m -> {
+            try (SparkPredictor current = SparkPredictor.of(spark, m)) {
+                Evaluation ev = current.evaluate(validation, inputCol, labelCol);
+                return ev;
+            }
+        };
+        Trainer trainer = new Trainer(model, options);
+        running = trainer;
+        try {
+            trainer.fit(source, scoring);
         } finally {
+            running = null;
             initial.destroy();
             rows.unpersist(false);
             Replicas.forget(trainerId);
@@ -239,6 +311,14 @@ public final class SparkTrainer {
             save();
         }
         return model.history();
+    }
+
+    /** Asks a running {@link #fit} to stop after the current step (any thread); the model keeps its position. */
+    public void requestStop() {
+        Trainer t = running;
+        if (t != null) {
+            t.requestStop();
+        }
     }
 
     private void save() {
@@ -326,7 +406,7 @@ public final class SparkTrainer {
             Model replica = Replicas.take(trainerId, initial);
             try {
                 replica.setParameters(weights.value());
-                replica.setTrainingPosition(epoch, step);
+                replica.setTrainingState(replica.trainingState().withSeed(seed).at(epoch, step));
                 replica.forward(Tensor.wrap(x, Tensor.withBatch(count, enc.shape)), firstSample);
                 double loss = replica.backward(Tensor.wrap(y, count, outputs));
                 float[] g = new float[replica.flatSize()];

@@ -87,11 +87,20 @@ class SparkTrainerTest {
 
     /**
      * Trains {@code single} in one process on the global batches a {@link SparkTrainer} with {@code seed}
-     * forms from {@code shards} ({@code steps} per epoch, rows of 5 features and a class of 3), recording the
-     * training position as the trainer does.
+     * forms from {@code shards} ({@code steps} per epoch, rows of 5 features and a class of 3), at the
+     * training position (and shuffle seed) the trainer's replicas take.
      */
     private static void trainOnGlobalBatches(Model single, List<List<Row>> shards, long seed, int epochs, int steps) {
+        trainOnGlobalBatches(single, shards, seed, epochs, steps, null);
+    }
+
+    /** As above, with the learning rate of each epoch from {@code schedule} (null: the optimizer's own). */
+    private static void trainOnGlobalBatches(Model single, List<List<Row>> shards, long seed, int epochs, int steps,
+                                             dev.cnn.nn.LearningRateSchedule schedule) {
         for (int epoch = 0; epoch < epochs; epoch++) {
+            if (schedule != null) {
+                single.optimizer().setLearningRate(schedule.rate(epoch));
+            }
             for (int step = 0; step < steps; step++) {
                 List<Row> batch = new ArrayList<>();
                 for (int p = 0; p < shards.size(); p++) {
@@ -102,10 +111,9 @@ class SparkTrainerTest {
                     }
                 }
                 Tensor[] xy = batch(batch);
+                single.setTrainingState(single.trainingState().withSeed(seed).at(epoch, step));
                 single.trainBatch(xy[0], xy[1]);
-                single.recordBatch();
             }
-            single.recordEpoch(Double.NaN, Double.NaN, Double.NaN);
         }
     }
 
@@ -203,6 +211,49 @@ class SparkTrainerTest {
         SparkTrainer.builder(failed).globalBatchSize(12).epochs(1).build().fit(df, null);
         assertEquals(null, SparkTrainer.FAIL_ONCE.get(), "the injected failure happened");
         assertArrayEquals(parameters(clean), parameters(failed), 0f, "bit-identical after a retried task");
+    }
+
+    @Test
+    void theSharedLoopBringsTheScheduleTheDivergenceGuardAndEarlyStoppingToSpark(@TempDir Path dir) throws Exception {
+        List<Row> rows = rows(80, 21);
+        org.apache.spark.sql.Dataset<Row> df = frame(rows, 2);
+        List<List<Row>> shards = df.javaRDD().glom().collect();
+
+        // a step decay: the rate of every epoch as in one process, saved with the model
+        dev.cnn.nn.StepDecay decay = new dev.cnn.nn.StepDecay(0.02, 1, 0.5);
+        Model distributed = model();
+        Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
+        SparkTrainer.builder(distributed).globalBatchSize(16).epochs(3).seed(5).schedule(decay).build().fit(df, null);
+        trainOnGlobalBatches(single, shards, 5, 3, 5, decay);
+        assertArrayEquals(parameters(single), parameters(distributed), 1e-5f, "scheduled steps");
+        assertEquals(0.005, distributed.optimizer().learningRate(), 1e-12, "epoch 3's rate");
+        Path saved = dir.resolve("decayed.cnn");
+        distributed.save(saved);
+        assertEquals(decay, Model.load(saved).schedule());
+
+        // early stopping on the validation loss: no epoch after the first improves by 1e9, so training stops
+        // after the second and the first epoch's weights come back
+        Model early = model();
+        Model oneEpoch = ModelIO.fromBytes(ModelIO.toBytes(early), "copy");
+        History h = SparkTrainer.builder(early).globalBatchSize(16).epochs(5).seed(5)
+                .earlyStopping(new dev.cnn.nn.EarlyStopping(dev.cnn.nn.EarlyStopping.Monitor.VALIDATION_LOSS, 1, 1e9, true))
+                .build().fit(df, df);
+        assertEquals(2, h.epochs(), "stopped after epoch 2 of 5");
+        trainOnGlobalBatches(oneEpoch, shards, 5, 1, 5);
+        assertArrayEquals(parameters(oneEpoch), parameters(early), 1e-5f, "the best (first) epoch's weights restored");
+
+        // the divergence guard: a rate that blows the loss up stops before the bad step is applied
+        Model wild = Model.builder(5).seed(3).add("fc1", new FullyConnected(8)).add("tanh", Activation.tanh())
+                .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax())
+                .optimizer(new dev.cnn.nn.GradientDescent(1e7)).build();
+        dev.cnn.nn.TrainingDivergedException e = assertThrows(dev.cnn.nn.TrainingDivergedException.class,
+                () -> SparkTrainer.builder(wild).globalBatchSize(16).epochs(3).seed(5).divergenceFactor(1.5).build()
+                        .fit(df, null));
+        assertTrue(e.getMessage().contains("loss"), e.getMessage());
+        for (float v : parameters(wild)) {
+            assertTrue(Float.isFinite(v), "weights stay finite");
+        }
+        assertTrue(wild.optimizer().steps() < 15, wild.optimizer().steps() + " steps applied of 15");
     }
 
     @Test
