@@ -1,6 +1,5 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,11 +10,11 @@ import java.util.Map;
  * ε = 1e-8}) and {@code λ = weightDecay = 0.004}. State (moments and step count) is Adam's, saved with the
  * model.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends Adam {
     /** Keras's default weight decay. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.004;
-    private final Adam adam;
     private final double weightDecay;
+    private float shrink;
 
     /** AdamW with the defaults. */
     public AdamW() {
@@ -29,10 +28,10 @@ public final class AdamW implements Optimizer {
 
     /** AdamW with every setting (see {@link Adam#Adam(double, double, double, double)}). */
     public AdamW(double learningRate, double beta1, double beta2, double epsilon, double weightDecay) {
+        super("AdamW", learningRate, beta1, beta2, epsilon);
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
         }
-        this.adam = new Adam(learningRate, beta1, beta2, epsilon);
         this.weightDecay = weightDecay;
     }
 
@@ -48,58 +47,26 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public String type() {
-        return "AdamW";
+    protected void beginStep(long t) {
+        super.beginStep(t);
+        shrink = (float) (learningRate() * weightDecay);
     }
 
+    /** {@code p ← p − lr·λ·p}, then Adam's rule. */
     @Override
-    public void step(Map<String, Parameter> parameters) {
-        float shrink = (float) (learningRate() * weightDecay);
+    protected void update(float[] v, float[] g, float[][] slots) {
         if (shrink != 0) {
-            for (Parameter p : parameters.values()) {
-                float[] v = p.value().data();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] -= v[i] * shrink;
-                }
+            for (int i = 0; i < v.length; i++) {
+                v[i] -= v[i] * shrink;
             }
         }
-        adam.step(parameters);
-    }
-
-    @Override
-    public double learningRate() {
-        return adam.learningRate();
-    }
-
-    @Override
-    public void setLearningRate(double learningRate) {
-        adam.setLearningRate(learningRate);
-    }
-
-    @Override
-    public long steps() {
-        return adam.steps();
+        super.update(v, g, slots);
     }
 
     @Override
     public Map<String, Object> config() {
-        Map<String, Object> c = new LinkedHashMap<>(adam.config());
+        Map<String, Object> c = new LinkedHashMap<>(super.config());
         c.put("weightDecay", weightDecay);
         return c;
-    }
-
-    @Override
-    public Map<String, Tensor> state() {
-        return adam.state();
-    }
-
-    @Override
-    public void restore(long steps, Map<String, Tensor> state) {
-        adam.restore(steps, state);
-    }
-
-    @Override
-    public void checkState(Map<String, Parameter> parameters) {
-        adam.checkState(parameters);
     }
 }

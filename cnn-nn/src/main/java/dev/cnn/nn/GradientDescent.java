@@ -1,6 +1,5 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,12 +10,11 @@ import java.util.Map;
  * {@code p ← p + μ·u − lr·g}. Without momentum (the default, {@code μ = 0}): {@code p ← p − lr·g} and no
  * state. The velocities and the step count are saved with the model, so {@code --resume} continues exactly.
  */
-public final class GradientDescent implements Optimizer {
-    private double learningRate;
+public final class GradientDescent extends BaseOptimizer {
     private final double momentum;
     private final boolean nesterov;
-    private final Slots velocity = new Slots("GradientDescent", "velocity");
-    private long steps;
+    private float lr;
+    private float mu;
 
     /** Plain gradient descent; {@code learningRate} must be positive. */
     public GradientDescent(double learningRate) {
@@ -25,14 +23,13 @@ public final class GradientDescent implements Optimizer {
 
     /** Gradient descent with {@code momentum} in [0, 1), Nesterov's form when {@code nesterov}. */
     public GradientDescent(double learningRate, double momentum, boolean nesterov) {
-        Optimizer.checkLearningRate(learningRate);
+        super("GradientDescent", learningRate, momentum > 0 ? new String[] {"velocity"} : new String[0]);
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
         if (nesterov && momentum == 0) {
             throw new IllegalArgumentException("Nesterov momentum needs a momentum > 0");
         }
-        this.learningRate = learningRate;
         this.momentum = momentum;
         this.nesterov = nesterov;
     }
@@ -54,81 +51,34 @@ public final class GradientDescent implements Optimizer {
     }
 
     @Override
-    public String type() {
-        return "GradientDescent";
+    protected void beginStep(long t) {
+        lr = (float) learningRate();
+        mu = (float) momentum;
     }
 
     @Override
-    public void step(Map<String, Parameter> parameters) {
-        float lr = (float) learningRate;
-        float mu = (float) momentum;
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            float[] v = e.getValue().value().data();
-            float[] g = e.getValue().grad().data();
-            if (momentum == 0) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] -= lr * g[i];
-                }
-                continue;
-            }
-            float[] u = velocity.of(e.getKey(), v.length)[0];
+    protected void update(float[] v, float[] g, float[][] slots) {
+        if (momentum == 0) {
             for (int i = 0; i < v.length; i++) {
-                u[i] = mu * u[i] - lr * g[i];
-                v[i] += nesterov ? mu * u[i] - lr * g[i] : u[i];
+                v[i] -= lr * g[i];
             }
+            return;
         }
-        steps++;
-    }
-
-    @Override
-    public double learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.learningRate = Optimizer.checkLearningRate(lr);
-    }
-
-    @Override
-    public long steps() {
-        return steps;
+        float[] u = slots[0];
+        for (int i = 0; i < v.length; i++) {
+            u[i] = mu * u[i] - lr * g[i];
+            v[i] += nesterov ? mu * u[i] - lr * g[i] : u[i];
+        }
     }
 
     @Override
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("learningRate", learningRate);
+        c.put("learningRate", learningRate());
         if (momentum > 0) {
             c.put("momentum", momentum);
             c.put("nesterov", nesterov);
         }
         return c;
-    }
-
-    @Override
-    public Map<String, Tensor> state() {
-        return velocity.state();
-    }
-
-    @Override
-    public void restore(long steps, Map<String, Tensor> state) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("step count must be >= 0, got " + steps);
-        }
-        if (momentum == 0 && !state.isEmpty()) {
-            throw new IllegalArgumentException("gradient descent without momentum keeps no state, but got "
-                    + state.keySet());
-        }
-        velocity.restore(state);
-        this.steps = steps;
-    }
-
-    /** After {@link #restore}: with momentum, one velocity per trainable parameter once steps were taken. */
-    @Override
-    public void checkState(Map<String, Parameter> parameters) {
-        if (momentum > 0) {
-            velocity.check(parameters, steps);
-        }
     }
 }

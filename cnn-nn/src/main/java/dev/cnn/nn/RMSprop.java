@@ -1,6 +1,5 @@
 package dev.cnn.nn;
 
-import dev.cnn.core.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,12 +10,13 @@ import java.util.Map;
  * {@code s} (starting at 0): {@code s ← ρ·s + (1−ρ)·g²}, {@code p ← p − lr·g / sqrt(s + ε)}. The mean squares
  * and the step count are saved with the model, so training resumes exactly.
  */
-public final class RMSprop implements Optimizer {
-    private double learningRate;
+public final class RMSprop extends BaseOptimizer {
     private final double rho;
     private final double epsilon;
-    private final Slots meanSquare = new Slots("RMSprop", "ms");
-    private long steps;
+    private float lr;
+    private float r;
+    private float oneMinusRho;
+    private float eps;
 
     /** RMSprop with the defaults. */
     public RMSprop() {
@@ -30,12 +30,11 @@ public final class RMSprop implements Optimizer {
 
     /** RMSprop with every setting: {@code rho} in [0, 1), {@code epsilon} > 0. */
     public RMSprop(double learningRate, double rho, double epsilon) {
-        Optimizer.checkLearningRate(learningRate);
+        super("RMSprop", learningRate, "ms");
         if (!(rho >= 0 && rho < 1) || !(epsilon > 0)) {
             throw new IllegalArgumentException("RMSprop needs 0 <= rho < 1 and epsilon > 0, got rho=" + rho
                     + " epsilon=" + epsilon);
         }
-        this.learningRate = learningRate;
         this.rho = rho;
         this.epsilon = epsilon;
     }
@@ -46,68 +45,28 @@ public final class RMSprop implements Optimizer {
     }
 
     @Override
-    public String type() {
-        return "RMSprop";
+    protected void beginStep(long t) {
+        lr = (float) learningRate();
+        r = (float) rho;
+        oneMinusRho = (float) (1 - rho);
+        eps = (float) epsilon;
     }
 
     @Override
-    public void step(Map<String, Parameter> parameters) {
-        float lr = (float) learningRate;
-        float r = (float) rho;
-        float oneMinusRho = (float) (1 - rho);
-        float eps = (float) epsilon;
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            float[] v = e.getValue().value().data();
-            float[] g = e.getValue().grad().data();
-            float[] s = meanSquare.of(e.getKey(), v.length)[0];
-            for (int i = 0; i < v.length; i++) {
-                s[i] = r * s[i] + oneMinusRho * g[i] * g[i];
-                v[i] -= lr * g[i] / (float) Math.sqrt(s[i] + eps);
-            }
+    protected void update(float[] v, float[] g, float[][] slots) {
+        float[] s = slots[0];
+        for (int i = 0; i < v.length; i++) {
+            s[i] = r * s[i] + oneMinusRho * g[i] * g[i];
+            v[i] -= lr * g[i] / (float) Math.sqrt(s[i] + eps);
         }
-        steps++;
-    }
-
-    @Override
-    public double learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.learningRate = Optimizer.checkLearningRate(lr);
-    }
-
-    @Override
-    public long steps() {
-        return steps;
     }
 
     @Override
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("learningRate", learningRate);
+        c.put("learningRate", learningRate());
         c.put("rho", rho);
         c.put("epsilon", epsilon);
         return c;
-    }
-
-    @Override
-    public Map<String, Tensor> state() {
-        return meanSquare.state();
-    }
-
-    @Override
-    public void restore(long steps, Map<String, Tensor> state) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("RMSprop step count must be >= 0, got " + steps);
-        }
-        meanSquare.restore(state);
-        this.steps = steps;
-    }
-
-    @Override
-    public void checkState(Map<String, Parameter> parameters) {
-        meanSquare.check(parameters, steps);
     }
 }
