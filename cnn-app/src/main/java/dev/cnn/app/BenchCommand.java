@@ -58,6 +58,10 @@ final class BenchCommand implements Callable<Integer> {
             + "a digits step and an mnist step, and the images network's step by layer type.")
     boolean breakdown;
 
+    @Option(names = "--memory", description = "Only measure the heap a ResNet-18 training step (224x224x3, batch 8, "
+            + "Adam) keeps between steps, against the sum of its layers' outputs.")
+    boolean memory;
+
     /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
     private record Workload(String name, String unit, double work, Runnable op) {
     }
@@ -67,6 +71,16 @@ final class BenchCommand implements Callable<Integer> {
         common.applyThreads();
         if (runs < 1 || !(seconds > 0)) {
             throw new IllegalArgumentException("--runs must be >= 1 and --seconds > 0");
+        }
+        if (memory) {
+            Map<String, Object> m = resnetMemory(8);
+            if (common.json) {
+                System.out.println(Json.LINE.toJson(m));
+            } else {
+                m.forEach((k, v) -> System.out.printf("%-34s %s%n", k, v instanceof Double d
+                        ? String.format(java.util.Locale.ROOT, "%,.1f", d) : v));
+            }
+            return 0;
         }
         List<Workload> w = new ArrayList<>();
         if (!onlyKernels) {
@@ -201,6 +215,68 @@ final class BenchCommand implements Callable<Integer> {
             now = System.nanoTime();
         } while (now < end);
         return w.work() * calls / ((now - start) / 1e9);
+    }
+
+    /**
+     * The heap a ResNet-18 training step keeps between steps at {@code batch}: the model is built, two
+     * steps run (the second reuses every buffer the first made), and the live heap after a full GC is
+     * compared with what the weights, their gradients and Adam's moments account for; the rest is the
+     * step's buffers (layer outputs, input gradients, convolution work space), set against the sum of every
+     * layer's output (MB of float32).
+     */
+    static Map<String, Object> resnetMemory(int batch) {
+        long base = liveHeap();
+        Model m = Architectures.resnet18(224, 1000, 1);
+        NumpyRandom rng = new NumpyRandom(1);
+        Tensor x = rng.randn(batch, 224, 224, 3);
+        Tensor y = Tensor.zeros(batch, 1000);
+        for (int i = 0; i < batch; i++) {
+            y.set(1f, i, i * 37 % 1000);
+        }
+        long built = liveHeap() - base;
+        m.trainBatch(x, y);
+        long start = System.nanoTime();
+        m.trainBatch(x, y);
+        double stepSeconds = (System.nanoTime() - start) / 1e9;
+        long kept = liveHeap() - base;
+        long parameters = m.parameterCount();
+        double outputs = 0;
+        for (String name : m.layerNames()) {
+            outputs += 4.0 * batch * Tensor.checkedSize(m.outputShape(name));
+        }
+        double mb = 1 << 20;
+        double weightsAndGradients = 8.0 * parameters;
+        double adam = 8.0 * m.trainableParameters().values().stream().mapToLong(p -> p.value().size()).sum();
+        double inputs = 4.0 * (x.size() + y.size());
+        double buffers = kept - weightsAndGradients - adam - inputs;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("workload", "resnet18 train step memory b" + batch);
+        r.put("parameters", parameters);
+        r.put("layers", m.layerNames().size());
+        r.put("heap after build MB", built / mb);
+        r.put("heap kept after 2 steps MB", kept / mb);
+        r.put("weights + gradients MB", weightsAndGradients / mb);
+        r.put("Adam moments MB", adam / mb);
+        r.put("step buffers MB", buffers / mb);
+        r.put("sum of layer outputs MB", outputs / mb);
+        r.put("buffers / sum of outputs", buffers / outputs);
+        r.put("second step seconds", stepSeconds);
+        return r;
+    }
+
+    /** The live heap in bytes after a full collection (several, until it stops shrinking). */
+    private static long liveHeap() {
+        Runtime rt = Runtime.getRuntime();
+        long last = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            long used = rt.totalMemory() - rt.freeMemory();
+            if (used >= last) {
+                return used;
+            }
+            last = used;
+        }
+        return last;
     }
 
     /** A pure FMA loop on the calling thread: this core's peak, for reading the kernels' GFLOP/s against. */

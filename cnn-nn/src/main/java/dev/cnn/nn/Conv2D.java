@@ -83,6 +83,27 @@ public final class Conv2D implements Layer {
         this.deferredInit = init;
     }
 
+    /**
+     * {@code filters} filters of {@code kh x kw}, stride and symmetric zero padding per axis, weights from
+     * {@code init}; the input channels are taken from the previous layer when the model is built (e.g.
+     * ResNet's 7x7 stride-2 stem, {@code new Conv2D(64, 7, 7, 2, 2, 3, 3, Init.HE)}).
+     */
+    public Conv2D(int filters, int kh, int kw, int strideH, int strideW, int padH, int padW, Init init) {
+        if (filters < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
+            throw new IllegalArgumentException("Conv2D needs positive filters, kernel and stride and non-negative "
+                    + "padding, got filters=" + filters + " kernel=" + kh + "x" + kw + " stride=" + strideH + "x"
+                    + strideW + " pad=" + padH + "x" + padW);
+        }
+        this.filters = filters;
+        this.kh = kh;
+        this.kw = kw;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        this.deferredInit = init;
+    }
+
     private void create(int in, Init init, NumpyRandom rng) {
         this.inChannels = in;
         this.w = new Parameter("W", init.create(rng, kh * kw * in, kh * kw * filters, kh, kw, in, filters));
