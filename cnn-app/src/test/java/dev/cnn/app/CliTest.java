@@ -1,5 +1,6 @@
 package dev.cnn.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -444,6 +445,35 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("conv1") && r.out().contains("total parameters: 151") && r.out().contains("digits"),
                 r.out());
+    }
+
+    @Test
+    void aGraphNetworkIsSummarisedWithItsInputsExportedAndBuiltFromTheShippedExample() throws Exception {
+        Model m = Model.builder(28, 28, 1).seed(2)
+                .add("conv1", new Conv2D(4, 3, 1, Padding.SAME, Init.HE))
+                .add("relu1", Activation.relu())
+                .add("conv2", new Conv2D(4, 3, 1, Padding.SAME, Init.HE))
+                .add("sum", new dev.cnn.nn.Add(), "conv2", "relu1")
+                .add("pool", new dev.cnn.nn.GlobalAveragePooling2D())
+                .add("fc", new FullyConnected(2))
+                .add("softmax", Activation.softmax()).build();
+        m.metadata().put("task", "mnist");
+        Path p = dir.resolve("graph.cnn");
+        m.save(p);
+        Run r = cnn("summary", p.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("inputs") && r.out().matches("(?s).*sum +Add +\\(28, 28, 4\\) +0 +conv2, relu1.*"),
+                r.out());
+        Path onnx = dir.resolve("graph.onnx");
+        Run e = cnn("export", p.toString(), onnx.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(Files.size(onnx) > 1000);
+        // the shipped residual network builds: three stages of two basic blocks, 175,530 parameters
+        Model resnet = dev.cnn.nn.NetworkFile.read(Path.of("..", "examples", "small-resnet.json"), new int[] {28, 28, 1},
+                Init.HE, 1).build();
+        assertEquals(175_530, resnet.parameterCount());
+        assertEquals(List.of("s2b1_bn2", "s2b1_proj_bn"), resnet.inputsOf("s2b1_add"));
+        assertArrayEquals(new int[] {7, 7, 64}, resnet.outputShape("s3b2_out"));
     }
 
     @Test
