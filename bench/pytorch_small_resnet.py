@@ -12,17 +12,18 @@ per epoch along a cosine to 5 % of it over the planned epochs; batch 64; 54,000 
 angle in [-DEGREES, DEGREES] (bilinear, zero fill; default 2,10 as `cnn train mnist`), drawn anew every epoch; 2 threads,
 channels-last. The split, shuffling
 and augmentation draws use numpy's and torch's generators, not cnn's: the batches are alike, not the same.
-Prints one line per epoch (training seconds, validation accuracy) and the test accuracy; with --json one JSON object.
+Prints one line per epoch (training seconds, validation accuracy) and the test accuracy; with --json one JSON object
+(and the epoch lines on standard error).
 """
 import gzip, json, math, os, sys, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 argv = sys.argv[1:]
-augment = (2, 10.0)
+shift_degrees = (2, 10.0)
 if "--augment" in argv:
     a = argv.pop(argv.index("--augment") + 1).split(","); argv.remove("--augment")
-    augment = (int(a[0]), float(a[1]))
+    shift_degrees = (int(a[0]), float(a[1]))
 args = [a for a in argv if not a.startswith("--")]
 JSON = "--json" in argv
 here = os.path.dirname(os.path.abspath(__file__))
@@ -92,7 +93,7 @@ class Graph(nn.Module):
 def augment(x, gen):
     """Per image: a whole-pixel shift in [-SHIFT, SHIFT] on each axis and a rotation in [-DEGREES, DEGREES]."""
     n, _, h, w = x.shape
-    shift, degrees = augment
+    shift, degrees = shift_degrees
     if shift == 0 and degrees == 0:
         return x
     ang = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(degrees)
@@ -138,10 +139,10 @@ for e in range(epochs):
     secs = time.time() - start
     acc = accuracy(xtr[val], ytr[val])
     per_epoch.append({"epoch": e + 1, "seconds": secs, "validationAccuracy": acc})
-    if not JSON:
-        print("epoch %d: %.1f s, validation accuracy %.4f" % (e + 1, secs, acc), flush=True)
+    print("epoch %d: %.1f s, validation accuracy %.4f" % (e + 1, secs, acc), file=sys.stderr if JSON else sys.stdout,
+          flush=True)
 test = accuracy(xte, yte)
 if JSON:
-    print(json.dumps({"torch": torch.__version__, "augment": augment, "epochs": per_epoch, "testAccuracy": test}))
+    print(json.dumps({"torch": torch.__version__, "augment": shift_degrees, "epochs": per_epoch, "testAccuracy": test}))
 else:
     print("test accuracy %.4f" % test)

@@ -4,6 +4,7 @@ import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.ConvGeometry;
 import dev.cnn.core.kernel.ConvKernel;
+import dev.cnn.core.kernel.GroupedConv;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +12,10 @@ import java.util.Map;
 
 /**
  * 2-D convolution on NHWC input {@code (batch, h, w, inChannels)}: weights
- * {@code W (kh, kw, inChannels, filters)}, bias {@code b (1, 1, 1, filters)}, per-axis stride and
- * symmetric zero padding. Runs on {@link ConvKernel}.
+ * {@code W (kh, kw, inChannels / groups, filters)}, bias {@code b (1, 1, 1, filters)}, per-axis stride and
+ * symmetric zero padding. Runs on {@link ConvKernel}; with {@code groups > 1} (ResNeXt, PyTorch's
+ * {@code groups}) the channels split into that many equal runs, filter run {@code k} reading input run
+ * {@code k} alone, on {@link GroupedConv}. For one filter set per input channel see {@link DepthwiseConv2D}.
  */
 public final class Conv2D implements Layer {
     private final int filters;
@@ -22,12 +25,14 @@ public final class Conv2D implements Layer {
     private final int strideW;
     private final int padH;
     private final int padW;
+    private final int groups;
     /** For a layer made without its input channels: how {@link #build} draws the weights (null once built). */
     private final Init deferredInit;
     private int inChannels;
     private Parameter w;
     private Parameter b;
     private final ConvKernel kernel = new ConvKernel();
+    private GroupedConv grouped;
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
     private Tensor x;
@@ -54,6 +59,7 @@ public final class Conv2D implements Layer {
         this.strideW = strideW;
         this.padH = padH;
         this.padW = padW;
+        this.groups = 1;
         this.deferredInit = null;
         create(inChannels, init, rng);
     }
@@ -80,6 +86,7 @@ public final class Conv2D implements Layer {
         this.strideW = stride;
         this.padH = padding.forKernel(kernel);
         this.padW = padH;
+        this.groups = 1;
         this.deferredInit = init;
     }
 
@@ -89,11 +96,21 @@ public final class Conv2D implements Layer {
      * ResNet's 7x7 stride-2 stem, {@code new Conv2D(64, 7, 7, 2, 2, 3, 3, Init.HE)}).
      */
     public Conv2D(int filters, int kh, int kw, int strideH, int strideW, int padH, int padW, Init init) {
-        if (filters < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
-            throw new IllegalArgumentException("Conv2D needs positive filters, kernel and stride and non-negative "
-                    + "padding, got filters=" + filters + " kernel=" + kh + "x" + kw + " stride=" + strideH + "x"
-                    + strideW + " pad=" + padH + "x" + padW);
+        this(filters, kh, kw, strideH, strideW, padH, padW, 1, init);
+    }
+
+    /**
+     * As {@link #Conv2D(int, int, int, int, int, int, int, Init)} in {@code groups} groups: the input channels
+     * (taken from the previous layer) and {@code filters} must both divide by it.
+     */
+    public Conv2D(int filters, int kh, int kw, int strideH, int strideW, int padH, int padW, int groups, Init init) {
+        if (filters < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0 || groups < 1
+                || filters % groups != 0) {
+            throw new IllegalArgumentException("Conv2D needs positive filters, kernel, stride and groups (dividing the "
+                    + "filters) and non-negative padding, got filters=" + filters + " kernel=" + kh + "x" + kw
+                    + " stride=" + strideH + "x" + strideW + " pad=" + padH + "x" + padW + " groups=" + groups);
         }
+        this.groups = groups;
         this.filters = filters;
         this.kh = kh;
         this.kw = kw;
@@ -105,8 +122,14 @@ public final class Conv2D implements Layer {
     }
 
     private void create(int in, Init init, NumpyRandom rng) {
+        if (in % groups != 0) {
+            throw new IllegalArgumentException("Conv2D in " + groups + " groups needs input channels divisible by "
+                    + groups + ", got " + in);
+        }
         this.inChannels = in;
-        this.w = new Parameter("W", init.create(rng, kh * kw * in, kh * kw * filters, kh, kw, in, filters));
+        int perGroup = in / groups;
+        this.w = new Parameter("W", init.create(rng, kh * kw * perGroup, kh * kw * filters / groups, kh, kw, perGroup,
+                filters));
         this.b = new Parameter("b", Tensor.zeros(1, 1, 1, filters));
     }
 
@@ -115,13 +138,26 @@ public final class Conv2D implements Layer {
      * used as they are (not copied), and stride and symmetric zero padding per axis.
      */
     public Conv2D(Tensor weights, Tensor bias, int strideH, int strideW, int padH, int padW) {
+        this(weights, bias, strideH, strideW, padH, padW, 1);
+    }
+
+    /**
+     * A layer of {@code groups} groups with the given weights {@code (kh, kw, inChannels / groups, filters)} and
+     * bias {@code (1, 1, 1, filters)}, used as they are (not copied).
+     */
+    public Conv2D(Tensor weights, Tensor bias, int strideH, int strideW, int padH, int padW, int groups) {
         if (weights.rank() != 4) {
             throw new IllegalArgumentException("Conv2D weights must have shape (kh, kw, inChannels, filters), got "
                     + weights.shapeString());
         }
+        if (groups < 1 || weights.dim(3) % groups != 0) {
+            throw new IllegalArgumentException("Conv2D groups must be >= 1 and divide the " + weights.dim(3)
+                    + " filters, got " + groups);
+        }
         this.kh = weights.dim(0);
         this.kw = weights.dim(1);
-        this.inChannels = weights.dim(2);
+        this.groups = groups;
+        this.inChannels = weights.dim(2) * groups;
         this.filters = weights.dim(3);
         this.deferredInit = null;
         if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
@@ -144,10 +180,16 @@ public final class Conv2D implements Layer {
         int[] p = c.ints("padding", 2, 0, 1 << 16);
         int in = c.integer("inChannels", 1, 1 << 16);
         int f = c.integer("filters", 1, 1 << 16);
-        if ((long) k[0] * k[1] * in * f > Integer.MAX_VALUE - 8) {
+        int g = c.has("groups") ? c.integer("groups", 1, 1 << 16) : 1;
+        if (in % g != 0 || f % g != 0) {
+            throw new IllegalArgumentException(c.where() + ": groups " + g + " must divide inChannels " + in
+                    + " and filters " + f);
+        }
+        if ((long) k[0] * k[1] * (in / g) * f > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(c.where() + ": the kernel has more weights than one tensor holds");
         }
-        return new Conv2D(weights.get("W", k[0], k[1], in, f), weights.get("b", 1, 1, 1, f), s[0], s[1], p[0], p[1]);
+        return new Conv2D(weights.get("W", k[0], k[1], in / g, f), weights.get("b", 1, 1, 1, f), s[0], s[1], p[0],
+                p[1], g);
     }
 
     @Override
@@ -200,7 +242,7 @@ public final class Conv2D implements Layer {
     @Override
     public long parameterCount(int[] inputShape) {
         long in = w == null ? inputShape[inputShape.length - 1] : inChannels;
-        return (long) kh * kw * in * filters + filters;
+        return (long) kh * kw * (in / groups) * filters + filters;
     }
 
     @Override
@@ -208,7 +250,11 @@ public final class Conv2D implements Layer {
         geometry = geometry(input.dim(0), Shapes.sample(input));
         x = input;
         Tensor y = out.get(geometry.outputShape());
-        kernel.forward(geometry, input.data(), w.value().data(), b.value().data(), y.data());
+        if (groups == 1) {
+            kernel.forward(geometry, input.data(), w.value().data(), b.value().data(), y.data());
+        } else {
+            grouped().forward(geometry, input.data(), w.value().data(), b.value().data(), y.data());
+        }
         return y;
     }
 
@@ -218,8 +264,13 @@ public final class Conv2D implements Layer {
         w.grad().fill(0f);
         b.grad().fill(0f);
         Tensor dx = needInputGradient ? dIn.zeros(x.shape()) : null;
-        kernel.backward(geometry, x.data(), w.value().data(), dy.data(), dx == null ? null : dx.data(),
-                w.grad().data(), b.grad().data());
+        if (groups == 1) {
+            kernel.backward(geometry, x.data(), w.value().data(), dy.data(), dx == null ? null : dx.data(),
+                    w.grad().data(), b.grad().data());
+        } else {
+            grouped().backward(geometry, x.data(), w.value().data(), dy.data(), dx == null ? null : dx.data(),
+                    w.grad().data(), b.grad().data());
+        }
         return dx;
     }
 
@@ -238,12 +289,25 @@ public final class Conv2D implements Layer {
         c.put("kernel", List.of(kh, kw));
         c.put("stride", List.of(strideH, strideW));
         c.put("padding", List.of(padH, padW));
+        c.put("groups", groups);
         return c;
     }
 
     @Override
     public Layer copySharingParameters() {
         requireBuilt();
-        return new Conv2D(w.value(), b.value(), strideH, strideW, padH, padW);
+        return new Conv2D(w.value(), b.value(), strideH, strideW, padH, padW, groups);
+    }
+
+    /** The number of groups (1: an ordinary convolution). */
+    public int groups() {
+        return groups;
+    }
+
+    private GroupedConv grouped() {
+        if (grouped == null) {
+            grouped = new GroupedConv(groups);
+        }
+        return grouped;
     }
 }

@@ -163,10 +163,12 @@ public final class OnnxExport {
         String bName = g.initializer(name + ".b", parameter(layer, "b").data(), filters);
         long[] stride = ints(c.get("stride"));
         long[] pad = ints(c.get("padding"));
+        long groups = c.containsKey("groups") ? ((Number) c.get("groups")).longValue() : 1;
         return g.node("Conv", name, List.of(x, wName, bName), new Protobuf[] {
             intsAttribute("kernel_shape", kh, kw),
             intsAttribute("strides", stride),
             intsAttribute("pads", pad[0], pad[1], pad[0], pad[1]),
+            intAttribute("group", groups),
         });
     }
 

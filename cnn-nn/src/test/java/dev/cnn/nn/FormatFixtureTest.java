@@ -63,13 +63,17 @@ class FormatFixtureTest {
 
     /**
      * {@code config} (a format-1 config.json as written) as format 2 writes it: {@code "inputs"} after every
-     * layer's config, and a pooling layer's padding and rounding (none, floor; averages count padded cells).
+     * layer's config, a convolution's groups (1), and a pooling layer's padding and rounding (none, floor;
+     * averages count padded cells).
      */
     private static String chainInputs(String config) {
         com.google.gson.JsonObject c = com.google.gson.JsonParser.parseString(config).getAsJsonObject();
         String previous = "input";
         for (com.google.gson.JsonElement l : c.getAsJsonArray("layers")) {
             String type = l.getAsJsonObject().get("type").getAsString();
+            if (type.equals("Conv2D")) {
+                l.getAsJsonObject().getAsJsonObject("config").addProperty("groups", 1);
+            }
             if (type.endsWith("Pool2D")) {
                 com.google.gson.JsonObject pc = l.getAsJsonObject().getAsJsonObject("config");
                 com.google.gson.JsonArray zero = new com.google.gson.JsonArray();

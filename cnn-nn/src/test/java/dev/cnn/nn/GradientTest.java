@@ -39,6 +39,14 @@ class GradientTest {
     }
 
     @Test
+    void groupedConv2d() {
+        Conv2D grouped = new Conv2D(6, 3, 3, 1, 2, 1, 1, 3, Init.HE);
+        grouped.build(new int[] {5, 6, 6}, rng);
+        assertTrue(grouped.parameters().get(0).value().dim(2) == 2, "W (3, 3, 6/3, 6)");
+        checkLayer("grouped conv, 3 groups", grouped, rng.randn(2, 5, 6, 6));
+    }
+
+    @Test
     void depthwiseConv2d() {
         DepthwiseConv2D same = new DepthwiseConv2D(3, 1, Padding.SAME);
         same.build(new int[] {5, 4, 3}, rng);

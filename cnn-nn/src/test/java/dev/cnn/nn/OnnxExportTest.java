@@ -112,6 +112,7 @@ class OnnxExportTest {
                     .add("relu6", Activation.relu6())
                     .add("pw", new Conv2D(4, 1))
                     .add("dw2", new DepthwiseConv2D(1 + 2 * (trial % 2), 1, Padding.SAME))
+                    .add("grouped", new Conv2D(6, 3, 3, 1, 1, 1, 1, 2, Init.HE))
                     .add("gap", new GlobalAveragePooling2D()).build();
             compare(m, rng.randn(2, 7 + trial, 6, 3), "depthwise trial " + trial);
         }

@@ -79,6 +79,65 @@ class DepthwiseConvTest {
         }
     }
 
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(ints = {1, 2, 3})
+    void aGroupedConvolutionIsTheFullOneWithoutCrossGroupWeights(int threads) {
+        Parallel.setThreads(threads);
+        Random r = new Random(70 + threads);
+        NumpyRandom nr = new NumpyRandom(70 + threads);
+        for (int trial = 0; trial < 30; trial++) {
+            int groups = 1 + r.nextInt(4);
+            int inG = 1 + r.nextInt(4);
+            int outG = 1 + r.nextInt(5);
+            ConvGeometry shape = randomGeometry(r);
+            ConvGeometry g = new ConvGeometry(shape.n(), shape.h(), shape.w(), groups * inG, shape.kh(), shape.kw(),
+                    groups * outG, shape.strideH(), shape.strideW(), shape.padH(), shape.padW());
+            Tensor x = nr.randn(g.inputShape());
+            Tensor w = nr.randn(g.kh(), g.kw(), inG, g.cOut());
+            Tensor b = nr.randn(1, 1, 1, g.cOut());
+            Tensor full = Tensor.zeros(g.kh(), g.kw(), g.cIn(), g.cOut());
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++) {
+                    for (int o = 0; o < g.cOut(); o++) {
+                        int k = o / outG;
+                        for (int i = 0; i < inG; i++) {
+                            full.set(w.get(ky, kx, i, o), ky, kx, k * inG + i, o);
+                        }
+                    }
+                }
+            }
+            ConvResult ref = StepByStep.convForward(x, full, b, g.strideH(), g.strideW(), g.padH(), g.padW());
+            GroupedConv conv = new GroupedConv(groups);
+            Tensor y = Tensor.full(Float.NaN, g.outputShape());
+            conv.forward(g, x.data(), w.data(), b.data(), y.data());
+            String what = g + " groups " + groups + " threads " + threads;
+            KernelsVsReferenceTest.assertClose(what + " forward", ref.z(), y);
+            Tensor dy = nr.randn(g.outputShape());
+            ConvGradients cg = StepByStep.convBackward(dy, ref.cache());
+            Tensor dx = Tensor.full(1f, g.inputShape());
+            Tensor dw = Tensor.zeros(w.shape());
+            Tensor db = Tensor.zeros(1, 1, 1, g.cOut());
+            conv.backward(g, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data());
+            Tensor dwFromFull = Tensor.zeros(w.shape());
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++) {
+                    for (int o = 0; o < g.cOut(); o++) {
+                        for (int i = 0; i < inG; i++) {
+                            dwFromFull.set(cg.dW().get(ky, kx, o / outG * inG + i, o), ky, kx, i, o);
+                        }
+                    }
+                }
+            }
+            Tensor dxPlusOne = cg.dAPrev().copy();
+            for (int i = 0; i < dxPlusOne.size(); i++) {
+                dxPlusOne.data()[i] += 1f;
+            }
+            KernelsVsReferenceTest.assertClose(what + " dx added to ones", dxPlusOne, dx);
+            KernelsVsReferenceTest.assertClose(what + " dW", dwFromFull, dw);
+            KernelsVsReferenceTest.assertClose(what + " db", cg.db(), db);
+        }
+    }
+
     @Test
     void theReferenceIsAConvolutionWithoutCrossChannelWeights() {
         Random r = new Random(5);
