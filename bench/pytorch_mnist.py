@@ -12,10 +12,12 @@ zero biases; Adam lr 0.002 decayed per epoch along a cosine to 5 % of it over th
 54,000 training and 6,000 validation images (a stratified 10 % split), shuffled per epoch; 2 threads,
 channels-last. The split and shuffling use numpy's generator, not cnn's, so the batches are alike, not the same.
 """
-import gzip, math, os, sys, time
+import math, os, sys, time
 os.environ.pop("OPENBLAS_L2_SIZE", None)
 os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from idx import idx as read_idx  # noqa: E402
 import torch, torch.nn as nn, torch.nn.functional as F
 
 torch.set_num_threads(2)
@@ -24,14 +26,7 @@ data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file
 epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 
 def idx(name):
-    for n in (name, name + ".gz"):
-        p = os.path.join(data, n)
-        if os.path.exists(p):
-            raw = (gzip.open if n.endswith(".gz") else open)(p, "rb").read()
-            dims = raw[3]
-            shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-            return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims).reshape(shape)
-    sys.exit("missing " + name + " in " + data)
+    return read_idx(data, name)
 
 xtr, ytr = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
 xte, yte = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")

@@ -47,20 +47,10 @@ public final class Conv2D implements Layer {
     /** Full form: kernel {@code kh x kw}, stride and padding per axis. */
     public Conv2D(int inChannels, int filters, int kh, int kw, int strideH, int strideW, int padH, int padW,
                   Init init, NumpyRandom rng) {
-        if (inChannels < 1 || filters < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || padH < 0 || padW < 0) {
-            throw new IllegalArgumentException("Conv2D needs positive channels, filters, kernel and stride and "
-                    + "non-negative padding, got inChannels=" + inChannels + " filters=" + filters + " kernel=" + kh + "x"
-                    + kw + " stride=" + strideH + "x" + strideW + " pad=" + padH + "x" + padW);
+        this(filters, kh, kw, strideH, strideW, padH, padW, 1, null);
+        if (inChannels < 1) {
+            throw new IllegalArgumentException("Conv2D needs positive input channels, got " + inChannels);
         }
-        this.filters = filters;
-        this.kh = kh;
-        this.kw = kw;
-        this.strideH = strideH;
-        this.strideW = strideW;
-        this.padH = padH;
-        this.padW = padW;
-        this.groups = 1;
-        this.deferredInit = null;
         create(inChannels, init, rng);
     }
 

@@ -47,6 +47,13 @@ public final class GroupedConv {
                 g.strideW(), g.padH(), g.padW());
     }
 
+    /** Sizes the group buffers: one group's input, weights and output (or output gradient). */
+    private void buffers(int x, int w, int y) {
+        xg = sized(xg, x);
+        wg = sized(wg, w);
+        yg = sized(yg, y);
+    }
+
     /** {@code a} when it holds exactly {@code n} values (the kernel checks sizes), else a new array. */
     private static float[] sized(float[] a, int n) {
         return a != null && a.length == n ? a : new float[n];
@@ -62,9 +69,7 @@ public final class GroupedConv {
         int pixels = g.n() * g.h() * g.w();
         int outPixels = g.n() * one.outH() * one.outW();
         int taps = g.kh() * g.kw() * inG;
-        xg = sized(xg, pixels * inG);
-        wg = sized(wg, taps * outG);
-        yg = sized(yg, outPixels * outG);
+        buffers(pixels * inG, taps * outG, outPixels * outG);
         float[] bg = new float[outG];
         for (int k = 0; k < groups; k++) {
             gather(x, pixels, cIn, k * inG, inG, xg);
@@ -91,9 +96,7 @@ public final class GroupedConv {
         int pixels = g.n() * g.h() * g.w();
         int outPixels = g.n() * one.outH() * one.outW();
         int taps = g.kh() * g.kw() * inG;
-        xg = sized(xg, pixels * inG);
-        wg = sized(wg, taps * outG);
-        yg = sized(yg, outPixels * outG);
+        buffers(pixels * inG, taps * outG, outPixels * outG);
         dxg = sized(dxg, pixels * inG);
         dwg = sized(dwg, taps * outG);
         dbg = sized(dbg, outG);
