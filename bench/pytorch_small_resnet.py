@@ -40,6 +40,66 @@ def idx(name):
     return read_idx(data, name)
 
 
+class Graph(nn.Module):
+    """The nodes of a cnn network file, run in file order; a node reads the one before it unless it names inputs."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.nodes, self.mods = [], nn.ModuleDict()
+        prev, last = "input", None
+        for l in layers:
+            c, t, name = l.get("config", {}), l["type"], l["name"]
+            if t == "Conv2D":
+                m = nn.Conv2d(c["inChannels"], c["filters"], c["kernel"], c["stride"], c["padding"])
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu"); nn.init.zeros_(m.bias)
+            elif t == "BatchNorm":
+                m = nn.BatchNorm2d(c["channels"], eps=c["epsilon"], momentum=1 - c["momentum"])
+            elif t == "FullyConnected":
+                m = nn.Linear(c["inputSize"], c["outputSize"]); last = m; nn.init.zeros_(m.bias)
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            elif t in ("ReLU", "Add", "GlobalAveragePooling2D", "Softmax"):
+                m = None
+            else:
+                sys.exit("node %s: type %s is not supported by this script" % (name, t))
+            if m is not None:
+                self.mods[name] = m
+            self.nodes.append((name, t, l.get("inputs", [prev])))
+            prev = name
+        nn.init.xavier_normal_(last.weight)
+
+    def forward(self, x):
+        v = {"input": x}
+        for name, t, ins in self.nodes:
+            a = [v[i] for i in ins]
+            if t == "ReLU":
+                y = F.relu(a[0])
+            elif t == "Add":
+                y = a[0] + a[1]
+            elif t == "GlobalAveragePooling2D":
+                y = a[0].mean((2, 3))
+            elif t == "Softmax":
+                y = a[0]  # logits: cross_entropy applies the softmax, as cnn fuses it with its loss
+            else:
+                y = self.mods[name](a[0])
+            v[name] = y
+        return y
+
+
+def augment(x, gen):
+    """Per image: a whole-pixel shift in [-SHIFT, SHIFT] on each axis and a rotation in [-DEGREES, DEGREES]."""
+    n, _, h, w = x.shape
+    shift, degrees = shift_degrees
+    if shift == 0 and degrees == 0:
+        return x
+    ang = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(degrees)
+    dx = torch.randint(-shift, shift + 1, (n,), generator=gen).float() * 2 / w
+    dy = torch.randint(-shift, shift + 1, (n,), generator=gen).float() * 2 / h
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    theta = torch.stack([torch.stack([cos, -sin, -dx], 1), torch.stack([sin, cos, -dy], 1)], 1)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
 xtr, ytr = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
 xte, yte = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
 rng = np.random.RandomState(1)
