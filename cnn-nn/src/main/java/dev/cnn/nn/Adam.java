@@ -76,6 +76,13 @@ public class Adam extends BaseOptimizer {
     protected void update(float[] v, float[] g, float[][] slots) {
         float[] m = slots[0];
         float[] s = slots[1];
+        float b1 = this.b1; // locals, as the loop had them before: nothing for the JIT to reload
+        float b2 = this.b2;
+        float oneMinusB1 = this.oneMinusB1;
+        float oneMinusB2 = this.oneMinusB2;
+        float stepSize = this.stepSize;
+        float invSqrtC2 = this.invSqrtC2;
+        float eps = this.eps;
         for (int i = 0; i < v.length; i++) {
             float gi = g[i];
             m[i] = b1 * m[i] + oneMinusB1 * gi;
