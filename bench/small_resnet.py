@@ -1,6 +1,7 @@
 """The residual network of examples/small-resnet.json on Fashion-MNIST in cnn and in PyTorch 1.13, one after the other.
 
     python3 bench/small_resnet.py [--data DIR] [--epochs N] [--augment SHIFT,DEGREES] [--results DIR]
+    python3 bench/small_resnet.py --from CNN_STDOUT CNN_STDERR TORCH_JSON --commit REV [--epochs N] [--augment A] ...
 
 Runs `./cnn train mnist --data DIR --model examples/small-resnet.json --epochs N --augment A --json` and then
 `/usr/bin/python3 bench/pytorch_small_resnet.py DIR N --augment A --json` (the same network read from the same
@@ -8,9 +9,11 @@ file, optimizer, schedule, batch, split sizes and augmentation; see that script)
 DIR/<date>-small-resnet.md and .json (default DIR: bench/results): the machine, each side's test accuracy and
 seconds per training epoch (median over the epochs, min–max; cnn's include scoring the validation split, PyTorch's
 do not), and cnn's speed over PyTorch's. Default data:
-/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); default 20 epochs with --augment 2,0.
+/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); default 20 epochs with --augment 2,0. With
+--from it writes the same report from the outputs of runs made apart with the same commands (cnn's --json line and
+its log, the PyTorch script's --json line) at commit REV, for runs too long to repeat.
 """
-import datetime, json, os, platform, re, statistics, subprocess, sys, tempfile, time
+import datetime, json, os, platform, re, statistics, subprocess, sys, tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
@@ -33,29 +36,40 @@ def sh(cmd):
     return p.stdout.strip() or p.stderr.strip()
 
 
-with tempfile.TemporaryDirectory() as tmp:
+def cnn_epoch_seconds(log):
+    return [int(ms) / 1000 for ms in re.findall(r'epoch \d+: train loss .*\((\d+) ms\)', log)]
+
+
+if '--from' in sys.argv:
+    i = sys.argv.index('--from')
+    cnn = json.loads(open(sys.argv[i + 1]).read().strip().splitlines()[-1])
+    cnn_epochs = cnn_epoch_seconds(open(sys.argv[i + 2]).read())
+    torch = json.loads(open(sys.argv[i + 3]).read().strip().splitlines()[-1])
+else:
+    torch = None
+    cnn_epochs = None
+if torch is None:
+  with tempfile.TemporaryDirectory() as tmp:
     cmd = [os.path.join(root, 'cnn'), 'train', 'mnist', '--data', data, '--model',
            os.path.join(root, 'examples', 'small-resnet.json'), '--epochs', str(epochs), '--augment', augment,
            '--json', '--out', os.path.join(tmp, 'model.cnn')]
-    t0 = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
     if p.returncode != 0:
         sys.exit('%s failed (exit %d): %s' % (' '.join(cmd), p.returncode, p.stderr.strip()[-2000:]))
     cnn = json.loads(p.stdout.strip().splitlines()[-1])
-    cnn_epochs = [int(ms) / 1000 for ms in re.findall(r'epoch \d+: train loss .*\((\d+) ms\)', p.stderr)]
-    cnn['processSeconds'] = time.time() - t0
-torch_cmd = ['/usr/bin/python3', os.path.join(here, 'pytorch_small_resnet.py'), data, str(epochs), '--augment', augment,
-             '--json']
-p = subprocess.run(torch_cmd, capture_output=True, text=True, cwd=root)
-if p.returncode != 0:
+    cnn_epochs = cnn_epoch_seconds(p.stderr)
+  torch_cmd = ['/usr/bin/python3', os.path.join(here, 'pytorch_small_resnet.py'), data, str(epochs), '--augment',
+               augment, '--json']
+  p = subprocess.run(torch_cmd, capture_output=True, text=True, cwd=root)
+  if p.returncode != 0:
     sys.exit('%s failed (exit %d): %s' % (' '.join(torch_cmd), p.returncode, p.stderr.strip()[-2000:]))
-torch = json.loads(p.stdout.strip().splitlines()[-1])
+  torch = json.loads(p.stdout.strip().splitlines()[-1])
 torch_epochs = [e['seconds'] for e in torch['epochs']]
 
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
 java = sh(['java', '-version']).splitlines()
-commit = sh(['git', 'rev-parse', '--short', 'HEAD'])
-dirty = bool(sh(['git', 'status', '--porcelain', '--untracked-files=no']))
+commit = arg('--commit', None) or sh(['git', 'rev-parse', '--short', 'HEAD'])
+dirty = '--commit' not in sys.argv and bool(sh(['git', 'status', '--porcelain', '--untracked-files=no']))
 meta = {'date': stamp, 'cpu': cpu, 'cores': os.cpu_count(), 'jdk': java[0] if java else None, 'torch': torch['torch'],
         'commit': commit, 'uncommittedChanges': dirty, 'data': os.path.abspath(data), 'epochs': epochs,
         'augment': augment}
@@ -73,7 +87,9 @@ def row(name, acc, secs):
 
 ratio = statistics.median(torch_epochs) / statistics.median(cnn_epochs)
 lines = ['# examples/small-resnet.json on Fashion-MNIST, cnn and PyTorch, %s' % stamp, '',
-         '- written by `bench/small_resnet.py --data %s --epochs %d --augment %s`' % (data, epochs, augment),
+         '- written by `bench/small_resnet.py --data %s --epochs %d --augment %s`%s' % (data, epochs, augment,
+             ' from runs made apart (`--from`); other work shared the machine during them, so their epoch times are '
+             'not a comparison' if '--from' in sys.argv else ''),
          '- machine: %s, %d logical cores; %s' % (cpu, os.cpu_count(), platform.platform()),
          '- JDK: %s; torch %s' % (meta['jdk'], torch['torch']),
          '- commit: %s%s' % (commit, ' (with uncommitted changes)' if dirty else ''),
