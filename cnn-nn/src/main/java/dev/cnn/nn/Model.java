@@ -527,7 +527,7 @@ public final class Model {
     /**
      * {@link #forward(Tensor)} for a slice of a larger batch that starts at sample {@code firstSample} of it:
      * layers with randomness ({@link Dropout}) draw for these samples what a pass over the whole batch would
-     * (see {@link Layer#setTraining(boolean, long, long)}). With {@link #setTrainingPosition}, this lets
+     * (see {@link Layer#setTraining(boolean, long, long)}). With {@link #setTrainingState}, this lets
      * workers that each hold a slice of a global batch compute exactly the gradient one process would.
      */
     public Tensor forward(Tensor x, long firstSample) {
