@@ -37,33 +37,35 @@ def sh(cmd):
 
 
 def cnn_epoch_seconds(log):
+    """cnn's per-epoch times from its log lines `epoch N: train loss ... (MS ms)`."""
     return [int(ms) / 1000 for ms in re.findall(r'epoch \d+: train loss .*\((\d+) ms\)', log)]
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    if p.returncode != 0:
+        sys.exit('%s failed (exit %d): %s' % (' '.join(cmd), p.returncode, p.stderr.strip()[-2000:]))
+    return p
 
 
 if '--from' in sys.argv:
     i = sys.argv.index('--from')
-    cnn = json.loads(open(sys.argv[i + 1]).read().strip().splitlines()[-1])
+    cnn = last_json(open(sys.argv[i + 1]).read())
     cnn_epochs = cnn_epoch_seconds(open(sys.argv[i + 2]).read())
-    torch = json.loads(open(sys.argv[i + 3]).read().strip().splitlines()[-1])
+    torch = last_json(open(sys.argv[i + 3]).read())
 else:
-    torch = None
-    cnn_epochs = None
-if torch is None:
-  with tempfile.TemporaryDirectory() as tmp:
-    cmd = [os.path.join(root, 'cnn'), 'train', 'mnist', '--data', data, '--model',
-           os.path.join(root, 'examples', 'small-resnet.json'), '--epochs', str(epochs), '--augment', augment,
-           '--json', '--out', os.path.join(tmp, 'model.cnn')]
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
-    if p.returncode != 0:
-        sys.exit('%s failed (exit %d): %s' % (' '.join(cmd), p.returncode, p.stderr.strip()[-2000:]))
-    cnn = json.loads(p.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as tmp:
+        p = run([os.path.join(root, 'cnn'), 'train', 'mnist', '--data', data, '--model',
+                 os.path.join(root, 'examples', 'small-resnet.json'), '--epochs', str(epochs), '--augment', augment,
+                 '--json', '--out', os.path.join(tmp, 'model.cnn')])
+    cnn = last_json(p.stdout)
     cnn_epochs = cnn_epoch_seconds(p.stderr)
-  torch_cmd = ['/usr/bin/python3', os.path.join(here, 'pytorch_small_resnet.py'), data, str(epochs), '--augment',
-               augment, '--json']
-  p = subprocess.run(torch_cmd, capture_output=True, text=True, cwd=root)
-  if p.returncode != 0:
-    sys.exit('%s failed (exit %d): %s' % (' '.join(torch_cmd), p.returncode, p.stderr.strip()[-2000:]))
-  torch = json.loads(p.stdout.strip().splitlines()[-1])
+    torch = last_json(run(['/usr/bin/python3', os.path.join(here, 'pytorch_small_resnet.py'), data, str(epochs),
+                           '--augment', augment, '--json']).stdout)
 torch_epochs = [e['seconds'] for e in torch['epochs']]
 
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())

@@ -98,15 +98,6 @@ final class Graph {
         }
     }
 
-    /** The chain of {@code names}: each node reads the one before it. */
-    static Graph chain(List<String> names) {
-        List<List<String>> none = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            none.add(List.of());
-        }
-        return of(names, none);
-    }
-
     int size() {
         return names.size();
     }
@@ -119,11 +110,6 @@ final class Graph {
             }
         }
         return true;
-    }
-
-    /** The inputs of node {@code i}: node indices, {@link #INPUT_INDEX} for the model's input. */
-    int[] inputs(int i) {
-        return inputs[i].clone();
     }
 
     /** The names of node {@code i}'s inputs ({@value #INPUT} for the model's input). */

@@ -18,8 +18,6 @@ final class Inference {
     final List<Layer> layers;
     final Graph.Pass pass;
     final Map<String, Tensor> buffers = new LinkedHashMap<>();
-    /** The final layer's input in the latest forward. */
-    Tensor logits;
 
     Inference(List<Layer> layers, Graph graph) {
         this.layers = layers;
@@ -30,9 +28,7 @@ final class Inference {
     }
 
     Tensor forward(Tensor x) {
-        Tensor y = pass.forward(layers, x);
-        logits = pass.lastInput();
-        return y;
+        return pass.forward(layers, x);
     }
 
     Tensor buffer(String key, int[] shape) {
@@ -74,7 +70,7 @@ final class Inference {
             data.fill(order, from, to, xb.data(), yb.data());
             Batches.checkFinite(new Tensor[] {xb, yb}, order, from, "evaluation");
             Tensor out = Batches.checkOutput(forward(xb), order, from);
-            double batchLoss = head.loss(logits, out, yb);
+            double batchLoss = head.loss(pass.lastInput(), out, yb);
             lossSum += batchLoss * (to - from);
             float[] p = out.data();
             float[] t = yb.data();

@@ -76,8 +76,6 @@ public final class Model {
     private final OutputHead head;
     private Tensor gradBuffer;
     private Tensor lastOutput;
-    /** The final layer's input in the latest {@link #forward}: the logits a fused head needs. */
-    private Tensor lastLogits;
     private volatile TrainingState trainingState = TrainingState.INITIAL;
     /** The trainer inside {@link Trainer#fit} on this model, for {@link #requestStop}; null when none. */
     volatile Trainer runningTrainer;
@@ -541,7 +539,6 @@ public final class Model {
                 layers.get(i).setTraining(true, passSeed(i), firstSample);
             }
             lastOutput = trainingPass.forward(layers, x);
-            lastLogits = trainingPass.lastInput();
             return lastOutput;
         } finally {
             lock.unlock();
@@ -582,7 +579,7 @@ public final class Model {
         if (gradBuffer == null || !gradBuffer.sameShape(lastOutput)) {
             gradBuffer = Tensor.zeros(lastOutput.shape());
         }
-        double value = head.loss(lastLogits, lastOutput, y);
+        double value = head.loss(trainingPass.lastInput(), lastOutput, y);
         head.gradient(lastOutput, y, gradBuffer);
         trainingPass.backward(layers, gradBuffer, head.fused());
         return value;

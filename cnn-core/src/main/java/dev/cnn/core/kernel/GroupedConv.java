@@ -19,6 +19,7 @@ public final class GroupedConv {
     private float[] dxg;
     private float[] dwg;
     private float[] dbg;
+    private float[] bg;
 
     /** A grouped convolution of {@code groups} groups on the process's backend. */
     public GroupedConv(int groups) {
@@ -70,7 +71,7 @@ public final class GroupedConv {
         int outPixels = g.n() * one.outH() * one.outW();
         int taps = g.kh() * g.kw() * inG;
         buffers(pixels * inG, taps * outG, outPixels * outG);
-        float[] bg = new float[outG];
+        bg = sized(bg, outG);
         for (int k = 0; k < groups; k++) {
             gather(x, pixels, cIn, k * inG, inG, xg);
             gather(w, taps, cOut, k * outG, outG, wg);
