@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.internal.Parallel;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.Map;
 
 /**
@@ -246,5 +247,11 @@ public final class Activation implements Layer {
     @Override
     public Layer copySharingParameters() {
         return new Activation(kind);
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

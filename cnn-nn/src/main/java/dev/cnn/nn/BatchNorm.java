@@ -5,6 +5,7 @@ import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.Parallel;
 import dev.cnn.core.kernel.Backend;
 import dev.cnn.core.kernel.BatchNormKernel;
+import dev.cnn.core.kernel.Workspace;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,9 +39,15 @@ public final class BatchNorm implements Layer {
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
     private boolean training = true;
-    /** The latest training forward: normalised input and 1/sqrt(var + eps) per channel. */
-    private float[] xhat;
+    /**
+     * The latest forward: its input (read again by backward, which recomputes x̂ = (x − shift)·scale rather
+     * than keeping a copy the size of the activations), and per channel the shift, scale and 1/sqrt(var + eps).
+     */
+    private Tensor x;
+    private float[] shift;
+    private float[] scale;
     private double[] invStd;
+    private Workspace workspace;
     private int[] inputShape;
     private boolean forwardWasTraining;
 
@@ -147,12 +154,12 @@ public final class BatchNorm implements Layer {
         float[] b = beta.value().data();
         inputShape = x.shape();
         forwardWasTraining = training;
-        if (xhat == null || xhat.length != a.length) {
-            xhat = new float[a.length];
-        }
+        this.x = x;
         invStd = new double[c];
-        float[] shift = new float[c]; // x̂ = (x − shift)·scale
-        float[] scale = new float[c];
+        shift = new float[c]; // x̂ = (x − shift)·scale
+        scale = new float[c];
+        float[] shift = this.shift;
+        float[] scale = this.scale;
         if (!training) {
             float[] mm = movingMean.data();
             float[] mv = movingVariance.data();
@@ -178,10 +185,9 @@ public final class BatchNorm implements Layer {
                 mv[j] = (float) (momentum * mv[j] + (1 - momentum) * var);
             }
         }
-        float[] h = xhat;
         Backend backend = Backend.current();
         Parallel.forRange(rows, ROWS_PER_TASK, 1,
-                (chunk, lo, hi) -> BatchNormKernel.normalize(backend, a, lo, hi, c, shift, scale, g, b, h, o));
+                (chunk, lo, hi) -> BatchNormKernel.normalize(backend, a, lo, hi, c, shift, scale, g, b, null, o));
         return y;
     }
 
@@ -214,7 +220,15 @@ public final class BatchNorm implements Layer {
         int c = channels;
         int rows = d.length / c;
         float[] g = gamma.value().data();
-        double[][] sums = pairSums(d, null, xhat, rows, c);
+        // x̂ recomputed into the tensor that then receives the input gradient (written over x̂ in place)
+        Tensor dx = needInputGradient ? dIn.get(inputShape)
+                : workspace != null ? workspace.lend(inputShape) : Tensor.zeros(inputShape);
+        float[] h = dx.data();
+        float[] a = x.data();
+        Backend backend = Backend.current();
+        Parallel.forRange(rows, ROWS_PER_TASK, 1,
+                (chunk, lo, hi) -> BatchNormKernel.standardize(backend, a, lo, hi, c, shift, scale, h));
+        double[][] sums = pairSums(d, null, h, rows, c);
         double[] sumDy = sums[0];
         double[] sumDyXhat = sums[1];
         float[] dg = gamma.grad().data();
@@ -224,10 +238,11 @@ public final class BatchNorm implements Layer {
             db[j] = (float) sumDy[j];
         }
         if (!needInputGradient) {
+            if (workspace != null) {
+                workspace.giveBack(dx);
+            }
             return null;
         }
-        Tensor dx = dIn.get(inputShape);
-        float[] o = dx.data();
         // dx = A·dy − B − C·x̂ per channel: in inference mode (constant statistics) A = gamma·invStd and B = C = 0;
         // in training mode the batch statistics depend on x: B = A·Σdy/m, C = A·Σ(dy·x̂)/m
         float[] coefA = new float[c];
@@ -241,10 +256,8 @@ public final class BatchNorm implements Layer {
                 coefC[j] = (float) (aj * sumDyXhat[j] / rows);
             }
         }
-        float[] h = xhat;
-        Backend backend = Backend.current();
         Parallel.forRange(rows, ROWS_PER_TASK, 1,
-                (chunk, lo, hi) -> BatchNormKernel.inputGradient(backend, d, h, lo, hi, c, coefA, coefB, coefC, o));
+                (chunk, lo, hi) -> BatchNormKernel.inputGradient(backend, d, h, lo, hi, c, coefA, coefB, coefC, h));
         return dx;
     }
 
@@ -284,5 +297,12 @@ public final class BatchNorm implements Layer {
     public Layer copySharingParameters() {
         requireBuilt();
         return new BatchNorm(gamma.value(), beta.value(), movingMean, movingVariance, momentum, epsilon);
+    }
+
+    /** Lends the input gradient (and, when none is needed, the recomputed x̂) from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        workspace = ws;
+        dIn.lendFrom(ws);
     }
 }

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Map;
 public final class Concatenate implements MultiInputLayer {
     private final Buffers out = new Buffers();
     private final List<Buffers> dIn = new ArrayList<>();
+    private Workspace workspace;
     private int[] channels = new int[0];
 
     @Override
@@ -78,7 +80,9 @@ public final class Concatenate implements MultiInputLayer {
         int total = dy.dim(dy.rank() - 1);
         int rows = dy.size() / total;
         while (dIn.size() < channels.length) {
-            dIn.add(new Buffers());
+            Buffers b = new Buffers();
+            b.lendFrom(workspace);
+            dIn.add(b);
         }
         List<Tensor> grads = new ArrayList<>(channels.length);
         float[] g = dy.data();
@@ -106,5 +110,14 @@ public final class Concatenate implements MultiInputLayer {
     @Override
     public Layer copySharingParameters() {
         return new Concatenate();
+    }
+
+    /** Lends the inputs' gradients from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        workspace = ws;
+        for (Buffers b : dIn) {
+            b.lendFrom(ws);
+        }
     }
 }

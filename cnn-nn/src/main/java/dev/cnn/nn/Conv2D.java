@@ -5,6 +5,7 @@ import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.ConvGeometry;
 import dev.cnn.core.kernel.ConvKernel;
 import dev.cnn.core.kernel.GroupedConv;
+import dev.cnn.core.kernel.Workspace;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +32,8 @@ public final class Conv2D implements Layer {
     private int inChannels;
     private Parameter w;
     private Parameter b;
-    private final ConvKernel kernel = new ConvKernel();
+    private Workspace workspace = new Workspace();
+    private ConvKernel kernel = new ConvKernel(workspace);
     private GroupedConv grouped;
     private final Buffers out = new Buffers();
     private final Buffers dIn = new Buffers();
@@ -296,8 +298,17 @@ public final class Conv2D implements Layer {
 
     private GroupedConv grouped() {
         if (grouped == null) {
-            grouped = new GroupedConv(groups);
+            grouped = new GroupedConv(groups, workspace);
         }
         return grouped;
+    }
+
+    /** Runs the kernels with their scratch in {@code ws} and lends the input gradient from it. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        workspace = ws;
+        kernel = new ConvKernel(ws);
+        grouped = null;
+        dIn.lendFrom(ws);
     }
 }

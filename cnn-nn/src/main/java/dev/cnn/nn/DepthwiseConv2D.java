@@ -4,6 +4,7 @@ import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.ConvGeometry;
 import dev.cnn.core.kernel.DepthwiseConv;
+import dev.cnn.core.kernel.Workspace;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,5 +194,11 @@ public final class DepthwiseConv2D implements Layer {
     public Layer copySharingParameters() {
         requireBuilt();
         return new DepthwiseConv2D(w.value(), b.value(), strideH, strideW, padH, padW);
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

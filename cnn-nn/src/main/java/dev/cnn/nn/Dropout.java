@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.SplitMix;
+import dev.cnn.core.kernel.Workspace;
 import java.util.List;
 import java.util.Map;
 
@@ -125,5 +126,11 @@ public final class Dropout implements Layer {
     @Override
     public Layer copySharingParameters() {
         return new Dropout(rate);
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

@@ -3,6 +3,7 @@ package dev.cnn.nn;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.Gemm;
+import dev.cnn.core.kernel.Workspace;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,5 +178,11 @@ public final class FullyConnected implements Layer {
     public Layer copySharingParameters() {
         requireBuilt();
         return new FullyConnected(w.value(), b.value());
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.Map;
 
 /**
@@ -83,5 +84,11 @@ public final class GlobalAveragePooling2D implements Layer {
     @Override
     public Layer copySharingParameters() {
         return new GlobalAveragePooling2D();
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

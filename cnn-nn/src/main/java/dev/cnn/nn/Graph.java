@@ -1,9 +1,12 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The wiring of a network: which node feeds which. Nodes are numbered in the order they were added, which
@@ -187,18 +190,35 @@ final class Graph {
         }
     }
 
-    /** One pass's tensors through a graph: every node's output and the gradients arriving at each. */
+    /**
+     * One pass's tensors through a graph: every node's output and the gradients arriving at each. With a
+     * {@link Workspace}, the gradients the layers borrow from it (and the sums at forks) are given back as soon
+     * as the node they belong to has run its backward pass, so a deep network holds only the gradients alive at
+     * once; an array reached through several tensors (a gradient passed through, or reshaped) is given back when
+     * the last of them is done.
+     */
     static final class Pass {
         private final Graph graph;
+        private final Workspace workspace;
         private final Tensor[] outputs;
         private final Tensor[] grads;
         private final int[] arrived;
-        /** Per node with several consumers: where their gradients are summed. */
+        /** Per node with several consumers and no workspace: where their gradients are summed. */
         private final Buffers[] sums;
+        /** How many entries of {@link #grads} hold each lent array. */
+        private final Map<float[], Integer> holders = new IdentityHashMap<>();
         private Tensor input;
+        private int lastBatch = -1;
 
+        /** A pass whose gradient buffers are the layers' own (and its fork sums its own). */
         Pass(Graph graph) {
+            this(graph, null);
+        }
+
+        /** A pass that gives the gradients lent by {@code workspace} back once they are read. */
+        Pass(Graph graph, Workspace workspace) {
             this.graph = graph;
+            this.workspace = workspace;
             int n = graph.size();
             outputs = new Tensor[n];
             grads = new Tensor[n];
@@ -241,6 +261,12 @@ final class Graph {
             int last = layers.size() - 1;
             Arrays.fill(grads, null);
             Arrays.fill(arrived, 0);
+            holders.clear();
+            if (workspace != null) {
+                int batch = dOut.dim(0);
+                workspace.reclaimAll(batch, lastBatch);
+                lastBatch = batch;
+            }
             if (skipLast) {
                 deliver(graph.inputs[last][0], dOut);
             } else {
@@ -254,10 +280,17 @@ final class Graph {
                     for (int k = 0; k < in.length; k++) {
                         deliver(in[k], d.get(k));
                     }
+                    release(grads[i]);
+                    for (Tensor t : d) {
+                        releaseIfUnheld(t);
+                    }
                 } else {
                     Tensor d = l.backward(grads[i], in[0] != INPUT_INDEX);
                     deliver(in[0], d);
+                    release(grads[i]);
+                    releaseIfUnheld(d);
                 }
+                grads[i] = null;
             }
         }
 
@@ -268,21 +301,58 @@ final class Graph {
             }
             if (graph.uses[j] == 1) {
                 grads[j] = g;
+                hold(g);
                 return;
             }
             if (arrived[j]++ == 0) {
-                if (sums[j] == null) {
-                    sums[j] = new Buffers();
+                Tensor s;
+                if (workspace != null) {
+                    s = workspace.lend(g.shape());
+                } else {
+                    if (sums[j] == null) {
+                        sums[j] = new Buffers();
+                    }
+                    s = sums[j].get(g.shape());
                 }
-                Tensor s = sums[j].get(g.shape());
                 System.arraycopy(g.data(), 0, s.data(), 0, g.size());
                 grads[j] = s;
+                hold(s);
                 return;
             }
             float[] s = grads[j].data();
             float[] d = g.data();
             for (int k = 0; k < s.length; k++) {
                 s[k] += d[k];
+            }
+        }
+
+        private void hold(Tensor t) {
+            if (workspace != null && workspace.isLent(t)) {
+                holders.merge(t.data(), 1, Integer::sum);
+            }
+        }
+
+        /** One holder of {@code t} is done with it; the last gives its array back. */
+        private void release(Tensor t) {
+            if (t == null) {
+                return;
+            }
+            Integer n = holders.get(t.data());
+            if (n == null) {
+                return;
+            }
+            if (n > 1) {
+                holders.put(t.data(), n - 1);
+            } else {
+                holders.remove(t.data());
+                workspace.giveBack(t);
+            }
+        }
+
+        /** Gives back a lent gradient that no entry holds (it was summed into a fork, or not needed). */
+        private void releaseIfUnheld(Tensor t) {
+            if (t != null && workspace != null && workspace.isLent(t) && !holders.containsKey(t.data())) {
+                workspace.giveBack(t);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,11 +161,13 @@ final class Inference {
 
         private Inference copy() {
             List<Layer> copies = new ArrayList<>(layers.size());
+            Workspace workspace = new Workspace();
             for (Layer l : layers) {
                 Layer c = l.copySharingParameters();
                 if (c == null) {
                     return null;
                 }
+                c.setWorkspace(workspace);
                 copies.add(c);
             }
             return new Inference(copies, graph);

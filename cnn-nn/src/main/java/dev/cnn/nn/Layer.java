@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +10,8 @@ import java.util.Map;
  * One stage of a network. Shapes exclude the batch axis: an NHWC convolution layer maps a sample of
  * shape {@code (h, w, c)} to {@code (outH, outW, filters)}; tensors passed in and out have the batch
  * first. {@link #forward} keeps what {@link #backward} needs; the tensors a layer returns are its own
- * buffers, reused by its next call.
+ * buffers (or lent by its {@link Workspace}), valid until its next call. A layer must not change its input:
+ * its output, and the next layer's backward pass, may still read it.
  */
 public interface Layer {
     /** The layer's type name as saved in model files, e.g. {@code Conv2D}. */
@@ -88,6 +90,16 @@ public interface Layer {
      */
     default void setTraining(boolean training, long seed, long firstSample) {
         setTraining(training, seed);
+    }
+
+    /**
+     * Called by {@link Model.Builder#build()} after {@link #build}, and for each inference copy: work memory
+     * shared by the layers of one model, which runs them one at a time. A layer may keep its kernels' scratch
+     * there and {@linkplain Workspace#lend borrow} the tensors it returns from {@link #backward}: the model gives
+     * each back once the layer before has read it, so the input gradients of a deep network take the memory of
+     * the few alive at once. Nothing kept there survives to the layer's next call. The default ignores it.
+     */
+    default void setWorkspace(Workspace workspace) {
     }
 
     /** The hyperparameters needed to rebuild the layer (numbers, strings, lists of them). */

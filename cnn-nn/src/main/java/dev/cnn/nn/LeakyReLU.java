@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.Parallel;
+import dev.cnn.core.kernel.Workspace;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -93,5 +94,11 @@ public final class LeakyReLU implements Layer {
     @Override
     public Layer copySharingParameters() {
         return new LeakyReLU(alpha);
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

@@ -4,6 +4,7 @@ import dev.cnn.core.Dataset;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.SplitMix;
+import dev.cnn.core.kernel.Workspace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,7 +111,11 @@ public final class Model {
             }
         }
         this.head = OutputHead.of(this.layers.get(this.layers.size() - 1), loss);
-        this.trainingPass = new Graph.Pass(graph);
+        Workspace workspace = new Workspace();
+        for (Layer l : this.layers) {
+            l.setWorkspace(workspace);
+        }
+        this.trainingPass = new Graph.Pass(graph, workspace);
         this.inference = new Inference.Pool(this.layers, graph);
         this.trainableParameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }

@@ -7,6 +7,7 @@ import dev.cnn.core.kernel.PaddedPool;
 import dev.cnn.core.kernel.PaddedPoolGeometry;
 import dev.cnn.core.kernel.PoolGeometry;
 import dev.cnn.core.kernel.PoolKernel;
+import dev.cnn.core.kernel.Workspace;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,5 +165,11 @@ public final class Pool2D implements Layer {
     @Override
     public Layer copySharingParameters() {
         return new Pool2D(kh, kw, strideH, strideW, padH, padW, ceilMode, countIncludePad, mode);
+    }
+
+    /** Lends the input gradient from {@code ws}. */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        dIn.lendFrom(ws);
     }
 }

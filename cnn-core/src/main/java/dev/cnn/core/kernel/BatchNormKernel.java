@@ -57,7 +57,7 @@ public final class BatchNormKernel {
 
     /**
      * The normalisation of rows {@code [lo, hi)}: {@code xhat = (a − shift[j])·scale[j]} and
-     * {@code y = gamma[j]·xhat + beta[j]} (a multiply, then an add).
+     * {@code y = gamma[j]·xhat + beta[j]} (a multiply, then an add); {@code xhat} is not written when null.
      */
     public static void normalize(Backend backend, float[] a, int lo, int hi, int c, float[] shift, float[] scale,
                                  float[] gamma, float[] beta, float[] xhat, float[] y) {
@@ -69,13 +69,36 @@ public final class BatchNormKernel {
             int base = r * c;
             for (int j = 0; j < c; j++) {
                 float v = (a[base + j] - shift[j]) * scale[j];
-                xhat[base + j] = v;
+                if (xhat != null) {
+                    xhat[base + j] = v;
+                }
                 y[base + j] = gamma[j] * v + beta[j];
             }
         }
     }
 
-    /** The input gradient of rows {@code [lo, hi)}: {@code dx = ca[j]·dy − cb[j] − cc[j]·xhat}, in that order. */
+    /**
+     * {@code xhat = (a − shift[j])·scale[j]} for rows {@code [lo, hi)}: the same values, bit for bit, as
+     * {@link #normalize} computes, so a backward pass can recompute them from the input instead of keeping them.
+     */
+    public static void standardize(Backend backend, float[] a, int lo, int hi, int c, float[] shift, float[] scale,
+                                   float[] xhat) {
+        if (backend.vectorApi() && VectorBatchNorm.worthIt(c)) {
+            VectorBatchNorm.standardize(a, lo, hi, c, shift, scale, xhat);
+            return;
+        }
+        for (int r = lo; r < hi; r++) {
+            int base = r * c;
+            for (int j = 0; j < c; j++) {
+                xhat[base + j] = (a[base + j] - shift[j]) * scale[j];
+            }
+        }
+    }
+
+    /**
+     * The input gradient of rows {@code [lo, hi)}: {@code dx = ca[j]·dy − cb[j] − cc[j]·xhat}, in that order;
+     * {@code dx} may be {@code xhat} itself (each value is read before it is written).
+     */
     public static void inputGradient(Backend backend, float[] dy, float[] xhat, int lo, int hi, int c, float[] ca,
                                      float[] cb, float[] cc, float[] dx) {
         if (backend.vectorApi() && VectorBatchNorm.worthIt(c)) {

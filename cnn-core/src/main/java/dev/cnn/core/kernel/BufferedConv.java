@@ -12,20 +12,14 @@ import java.util.Map;
 abstract class BufferedConv implements ConvAlgorithm {
     /** The backend this algorithm was made for (its panel width decides kernel pairing). */
     final Backend backend;
-    float[][] cols = new float[0][];
-    float[][] dCols = new float[0][];
-    float[][] dwPartial = new float[0][];
-    float[][] dyPack = new float[0][];
-    float[][] images = new float[0][];
-    float[] wPack;
-    float[] flipped = new float[0];
-    private float[] paired = new float[0];
-    private float[] pairedBias = new float[0];
+    /** Where the scratch arrays live: shared with the other convolutions of a network, or this one's own. */
+    final Workspace ws;
     /** Offset tables by window shape: a layer's forward, weight-gradient and input-gradient products each use one. */
     private final Map<Long, int[]> windowOffsets = new HashMap<>();
 
-    BufferedConv(Backend backend) {
+    BufferedConv(Backend backend, Workspace ws) {
         this.backend = backend;
+        this.ws = ws;
     }
 
     /** Column offsets of the implicit im2col: window element (u, v, c) of an image row {@code wp·cIn} wide. */
@@ -42,13 +36,13 @@ abstract class BufferedConv implements ConvAlgorithm {
     }
 
     /**
-     * Adds the per-chunk partial sums of {@code dwPartial[0..chunks)} (the weight gradient's {@code dwLength}
+     * Adds the per-chunk partial sums of {@code ws.dwPartial[0..chunks)} (the weight gradient's {@code dwLength}
      * values, then {@code cOut} bias-gradient values) into {@code dw} and {@code db} (may be null), in chunk
      * order, so the result does not depend on timing.
      */
     void addPartials(int chunks, int dwLength, int cOut, float[] dw, float[] db) {
         for (int c = 0; c < chunks; c++) {
-            float[] part = dwPartial[c];
+            float[] part = ws.dwPartial[c];
             for (int i = 0; i < dwLength; i++) {
                 dw[i] += part[i];
             }
@@ -72,16 +66,16 @@ abstract class BufferedConv implements ConvAlgorithm {
 
     /**
      * Adds the input gradient of a stride-1 convolution into {@code dx} (nothing when null): the valid
-     * convolution of {@code dy} padded by {@code k − 1 − pad} with the kernel flipped in space and its channel
+     * convolution of {@code dy} padded by {@code k − 1 − pad} with the kernel ws.flipped in space and its channel
      * axes swapped ({@link ConvSupport#flip}).
      */
     void inputGradient(ConvGeometry g, float[] w, float[] dy, float[] dx) {
         if (dx == null) {
             return;
         }
-        flipped = ConvSupport.flip(g, w, flipped);
+        ws.flipped = ConvSupport.flip(g, w, ws.flipped);
         convValid(g.n(), g.outH(), g.outW(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.cOut(), g.kh(), g.kw(),
-                g.cIn(), dy, flipped, null, dx, true);
+                g.cIn(), dy, ws.flipped, null, dx, true);
     }
 
     /** A stride-1 kernel as one product matrix: {@code per} positions per row, its matrix and bias. */
@@ -90,7 +84,7 @@ abstract class BufferedConv implements ConvAlgorithm {
 
     /**
      * The kernel {@code wm} {@code (kh·kw·cIn) × cOut} as the stride-1 products use it: unchanged, or, when
-     * {@code cOut} fills at most half a vector, paired: one column wider ({@code kw + 1}), holding the
+     * {@code cOut} fills at most half a vector, ws.paired: one column wider ({@code kw + 1}), holding the
      * filter twice shifted by one position, so two neighbouring positions fill a row of the product.
      */
     Kernel kernel(int kh, int kw, int cIn, int cOut, float[] wm, float[] bias) {
@@ -101,71 +95,33 @@ abstract class BufferedConv implements ConvAlgorithm {
         float[] b2 = bias;
         if (pair) {
             int k2 = kh * (kw + 1) * cIn;
-            if (paired.length < k2 * nc) {
-                paired = new float[k2 * nc];
+            if (ws.paired.length < k2 * nc) {
+                ws.paired = new float[k2 * nc];
             }
-            Arrays.fill(paired, 0, k2 * nc, 0f);
+            Arrays.fill(ws.paired, 0, k2 * nc, 0f);
             for (int u = 0; u < kh; u++) {
                 for (int q = 0; q <= kw; q++) {
                     for (int c = 0; c < cIn; c++) {
                         int row = ((u * (kw + 1) + q) * cIn + c) * nc;
                         if (q < kw) {
-                            System.arraycopy(wm, ((u * kw + q) * cIn + c) * cOut, paired, row, cOut);
+                            System.arraycopy(wm, ((u * kw + q) * cIn + c) * cOut, ws.paired, row, cOut);
                         }
                         if (q >= 1) {
-                            System.arraycopy(wm, ((u * kw + q - 1) * cIn + c) * cOut, paired, row + cOut, cOut);
+                            System.arraycopy(wm, ((u * kw + q - 1) * cIn + c) * cOut, ws.paired, row + cOut, cOut);
                         }
                     }
                 }
             }
-            wmat = paired;
+            wmat = ws.paired;
             if (bias != null) {
-                if (pairedBias.length != nc) {
-                    pairedBias = new float[nc];
+                if (ws.pairedBias.length < nc) {
+                    ws.pairedBias = new float[nc];
                 }
-                System.arraycopy(bias, 0, pairedBias, 0, cOut);
-                System.arraycopy(bias, 0, pairedBias, cOut, cOut);
-                b2 = pairedBias;
+                System.arraycopy(bias, 0, ws.pairedBias, 0, cOut);
+                System.arraycopy(bias, 0, ws.pairedBias, cOut, cOut);
+                b2 = ws.pairedBias;
             }
         }
         return new Kernel(per, wmat, b2);
     }
-
-    void ensureCols(int chunks, int colFloats) {
-        if (cols.length < chunks) {
-            cols = Arrays.copyOf(cols, chunks);
-            dCols = Arrays.copyOf(dCols, chunks);
-            dwPartial = Arrays.copyOf(dwPartial, chunks);
-            dyPack = Arrays.copyOf(dyPack, chunks);
-        }
-        for (int c = 0; c < chunks; c++) {
-            if (cols[c] == null || cols[c].length < colFloats) {
-                cols[c] = new float[colFloats];
-            }
-        }
-    }
-
-    void ensureImages(int chunks, int floats) {
-        if (images.length < chunks) {
-            images = Arrays.copyOf(images, chunks);
-        }
-        for (int c = 0; c < chunks; c++) {
-            if (images[c] == null || images[c].length < floats) {
-                images[c] = new float[floats];
-            }
-        }
-    }
-
-    void ensureBackward(int chunks, int colFloats, int partFloats) {
-        ensureCols(chunks, colFloats);
-        for (int c = 0; c < chunks; c++) {
-            if (dCols[c] == null || dCols[c].length < colFloats) {
-                dCols[c] = new float[colFloats];
-            }
-            if (dwPartial[c] == null || dwPartial[c].length != partFloats) {
-                dwPartial[c] = new float[partFloats];
-            }
-        }
-    }
-
 }

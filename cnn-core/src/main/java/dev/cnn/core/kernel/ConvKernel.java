@@ -7,27 +7,39 @@ import java.util.List;
  * Fast 2-D convolution on NHWC float32 data, the same semantics as {@link StepByStep#convForward}
  * and {@link StepByStep#convBackward}: kernel {@code (kh, kw, cIn, cOut)}, bias {@code cOut}, stride
  * and symmetric zero padding per axis. It checks shapes and hands each call to the
- * {@link ConvAlgorithm} that {@link #choose} picks for the geometry; each algorithm owns its work
- * buffers, reused from call to call, so a layer should keep one {@code ConvKernel}. Not thread-safe.
+ * {@link ConvAlgorithm} that {@link #choose} picks for the geometry. The algorithms' work buffers live in
+ * a {@link Workspace}, reused from call to call: the kernel's own, or one shared by the layers of a network
+ * (which run one at a time), so a layer should keep one {@code ConvKernel}. Not thread-safe.
  */
 public final class ConvKernel {
     private final Backend backend;
     private final ConvAlgorithm im2col;
     private final ConvAlgorithm implicitGemm;
     private final ConvAlgorithm direct;
-    private final ConvAlgorithm pointwise = new PointwiseConv();
+    private final ConvAlgorithm pointwise;
 
-    /** A kernel on the backend in use in this process ({@link Backend#current()}). */
+    /** A kernel on the backend in use in this process ({@link Backend#current()}), with a workspace of its own. */
     public ConvKernel() {
-        this(Backend.current());
+        this(Backend.current(), new Workspace());
     }
 
-    /** A kernel on {@code backend}. */
+    /** A kernel on the backend in use in this process, its work buffers in {@code workspace}. */
+    public ConvKernel(Workspace workspace) {
+        this(Backend.current(), workspace);
+    }
+
+    /** A kernel on {@code backend}, with a workspace of its own. */
     public ConvKernel(Backend backend) {
+        this(backend, new Workspace());
+    }
+
+    /** A kernel on {@code backend}, its work buffers in {@code workspace}. */
+    public ConvKernel(Backend backend, Workspace workspace) {
         this.backend = backend;
-        this.im2col = new Im2colGemmConv(backend);
-        this.implicitGemm = new ImplicitGemmConv(backend);
-        this.direct = new DirectConv(backend);
+        this.im2col = new Im2colGemmConv(backend, workspace);
+        this.implicitGemm = new ImplicitGemmConv(backend, workspace);
+        this.direct = new DirectConv(backend, workspace);
+        this.pointwise = new PointwiseConv(workspace);
     }
 
     /**
@@ -37,8 +49,8 @@ public final class ConvKernel {
      */
     public static List<ConvAlgorithm> algorithms() {
         Backend b = Backend.current();
-        return List.of(new NaiveConv(), new Im2colGemmConv(b), new ImplicitGemmConv(b), new DirectConv(b),
-                new PointwiseConv());
+        return List.of(new NaiveConv(), new Im2colGemmConv(b, new Workspace()), new ImplicitGemmConv(b, new Workspace()),
+                new DirectConv(b, new Workspace()), new PointwiseConv(new Workspace()));
     }
 
     /**

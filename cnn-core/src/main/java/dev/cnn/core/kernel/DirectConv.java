@@ -14,12 +14,10 @@ import java.util.Arrays;
  * convolution of the output gradient with the flipped kernel.
  */
 final class DirectConv extends BufferedConv {
-    DirectConv(Backend backend) {
-        super(backend);
+    DirectConv(Backend backend, Workspace ws) {
+        super(backend, ws);
     }
 
-    private float[] wDirect;
-    private float[] bDirect = new float[0];
 
     @Override
     public String name() {
@@ -85,28 +83,28 @@ final class DirectConv extends BufferedConv {
         final int rowSpan = half ? VectorConv.P : span;
         final int wq = flat ? wp : Math.max(wp, rowSpan + kw - 1);
         final int slack = flat ? (span + kwe) * cIn : 0;
-        float[] wk = VectorConv.packWeights(wmat, rows, nc, wDirect);
-        wDirect = wk;
+        float[] wk = VectorConv.packWeights(wmat, rows, nc, ws.wDirect);
+        ws.wDirect = wk;
         float[] bp = null;
         if (bias != null) {
-            if (bDirect.length < groups * lanes) {
-                bDirect = new float[groups * lanes];
+            if (ws.bDirect.length < groups * lanes) {
+                ws.bDirect = new float[groups * lanes];
             }
-            Arrays.fill(bDirect, 0f);
-            System.arraycopy(bias, 0, bDirect, 0, nc);
-            bp = bDirect;
+            Arrays.fill(ws.bDirect, 0f);
+            System.arraycopy(bias, 0, ws.bDirect, 0, nc);
+            bp = ws.bDirect;
         }
         final float[] bk = bp;
         int chunks = Parallel.chunks(n, 1);
-        ensureImages(chunks, hp * wq * cIn + slack);
-        ensureCols(chunks, groups * VectorConv.P * lanes);
+        ws.ensureImages(chunks, hp * wq * cIn + slack);
+        ws.ensureCols(chunks, groups * VectorConv.P * lanes);
         // outputs go straight to y when a tile's rows are whole output positions: per == 1 with whole
         // vectors of channels, or per == 2 with pairs of positions exactly one vector wide
         final boolean whole = per == 1 ? cOut % lanes == 0 : nc == lanes;
         final int os = per == 1 ? cOut : lanes;
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
-            float[] xp = images[chunk];
-            float[] tile = cols[chunk];
+            float[] xp = ws.images[chunk];
+            float[] tile = ws.cols[chunk];
             Arrays.fill(xp, hp * wq * cIn, hp * wq * cIn + slack, 0f);
             for (int img = lo; img < hi; img++) {
                 ConvSupport.padInto(x, img, h, w, cIn, ph, pw, wq, xp);
@@ -227,13 +225,14 @@ final class DirectConv extends BufferedConv {
         final boolean copyDy = owp != outW;
         final int sums = groups * tb * lanes; // then one db vector per group, then one nothing reads
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w + lanes), sums + (groups + 1) * lanes); // w + lanes: repeat's reads
-        ensureImages(chunks, cIn * plane);
+        final int partFloats = sums + (groups + 1) * lanes;
+        ws.ensureBackward(chunks, Math.max(copyDy ? outH * owp * cOut : 0, w + lanes), partFloats); // w + lanes: repeat's reads
+        ws.ensureImages(chunks, cIn * plane);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
-            float[] e = images[chunk];
-            float[] part = dwPartial[chunk];
-            float[] buf = dCols[chunk];
-            Arrays.fill(part, 0f);
+            float[] e = ws.images[chunk];
+            float[] part = ws.dwPartial[chunk];
+            float[] buf = ws.dCols[chunk];
+            Arrays.fill(part, 0, partFloats, 0f);
             Arrays.fill(e, 0, cIn * plane, 0f); // the padding stays zero; every image overwrites the rest
             for (int img = lo; img < hi; img++) {
                 for (int r = 0; r < h; r++) {
@@ -265,7 +264,7 @@ final class DirectConv extends BufferedConv {
             }
         });
         for (int c = 0; c < chunks; c++) {
-            float[] part = dwPartial[c];
+            float[] part = ws.dwPartial[c];
             for (int t = 0; t < taps; t++) {
                 for (int co = 0; co < cOut; co++) {
                     float s = 0f;
@@ -330,13 +329,14 @@ final class DirectConv extends BufferedConv {
             tapOffset[v] = u < kh ? u * wp * cIn + within : 0;
         }
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, copyDy ? perImage * cop : 0, cop * tp + cOut);
-        ensureImages(chunks, hp * wp * cIn + taps);
+        final int partFloats = cop * tp + cOut;
+        ws.ensureBackward(chunks, copyDy ? perImage * cop : 0, partFloats);
+        ws.ensureImages(chunks, hp * wp * cIn + taps);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
-            float[] xp = images[chunk];
-            float[] part = dwPartial[chunk];
-            float[] dyb = copyDy ? dCols[chunk] : dy;
-            Arrays.fill(part, 0f);
+            float[] xp = ws.images[chunk];
+            float[] part = ws.dwPartial[chunk];
+            float[] dyb = copyDy ? ws.dCols[chunk] : dy;
+            Arrays.fill(part, 0, partFloats, 0f);
             Arrays.fill(xp, hp * wp * cIn, hp * wp * cIn + taps, 0f);
             for (int img = lo; img < hi; img++) {
                 ConvSupport.padInto(x, img, g.h(), g.w(), cIn, g.padH(), g.padW(), wp, xp);
@@ -360,7 +360,7 @@ final class DirectConv extends BufferedConv {
             }
         });
         for (int c = 0; c < chunks; c++) {
-            float[] part = dwPartial[c];
+            float[] part = ws.dwPartial[c];
             for (int u = 0; u < kh; u++) {
                 for (int t = 0; t < kwc; t++) {
                     int dst = (u * kwc + t) * cOut;

@@ -23,11 +23,19 @@ public final class GroupedConv {
 
     /** A grouped convolution of {@code groups} groups on the process's backend. */
     public GroupedConv(int groups) {
+        this(groups, new Workspace());
+    }
+
+    /**
+     * As {@link #GroupedConv(int)}, running each group's convolution with its work buffers in {@code workspace}
+     * (the gathered group arrays stay this object's own).
+     */
+    public GroupedConv(int groups, Workspace workspace) {
         if (groups < 1) {
             throw new IllegalArgumentException("groups must be >= 1, got " + groups);
         }
         this.groups = groups;
-        this.kernel = new ConvKernel();
+        this.kernel = new ConvKernel(workspace);
     }
 
     /** The number of groups. */

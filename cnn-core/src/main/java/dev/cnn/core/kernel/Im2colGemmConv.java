@@ -10,11 +10,10 @@ import java.util.Arrays;
  * gradient into per-thread partial sums ({@code dwPartial}) added in chunk order.
  */
 final class Im2colGemmConv extends BufferedConv {
-    Im2colGemmConv(Backend backend) {
-        super(backend);
+    Im2colGemmConv(Backend backend, Workspace ws) {
+        super(backend, ws);
     }
 
-    private float[] wtPack;
 
     @Override
     public String name() {
@@ -33,11 +32,11 @@ final class Im2colGemmConv extends BufferedConv {
         int rows = g.n() * g.outH() * g.outW();
         int block = ConvSupport.blockRows(k);
         int chunks = Parallel.chunks(rows, block);
-        ensureCols(chunks, block * k);
-        Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, wPack);
-        wPack = pw.buffer();
+        ws.ensureCols(chunks, block * k);
+        Gemm.PackedB pw = Gemm.pack(g.cOut(), k, w, 0, g.cOut(), 1, ws.wPack);
+        ws.wPack = pw.buffer();
         Parallel.forRange(rows, block, 24, (chunk, lo, hi) -> {
-            float[] buf = cols[chunk];
+            float[] buf = ws.cols[chunk];
             for (int r0 = lo; r0 < hi; r0 += block) {
                 int r1 = Math.min(hi, r0 + block);
                 ConvSupport.im2col(g, x, r0, r1, buf);
@@ -54,27 +53,27 @@ final class Im2colGemmConv extends BufferedConv {
         int perImage = g.outH() * g.outW();
         Gemm.PackedB pwt = null;
         if (dx != null) {
-            pwt = Gemm.pack(k, cOut, w, 0, 1, cOut, wtPack); // B(p = co, j = kk) = w[kk·cOut + co]
-            wtPack = pwt.buffer();
+            pwt = Gemm.pack(k, cOut, w, 0, 1, cOut, ws.wtPack); // B(p = co, j = kk) = w[kk·cOut + co]
+            ws.wtPack = pwt.buffer();
         }
         Gemm.PackedB wT = pwt;
         int block = Math.max(1, ConvSupport.blockRows(k) / perImage) * perImage;
         int chunks = Parallel.chunks(g.n(), Math.max(1, block / perImage));
-        ensureBackward(chunks, Math.min(block, g.n() * perImage) * k, k * cOut + cOut);
+        ws.ensureBackward(chunks, Math.min(block, g.n() * perImage) * k, k * cOut + cOut);
         Parallel.forRange(g.n(), Math.max(1, block / perImage), 1, (chunk, imgLo, imgHi) -> {
-            float[] buf = cols[chunk];
-            float[] dbuf = dCols[chunk];
-            float[] part = dwPartial[chunk];
-            Arrays.fill(part, 0f);
+            float[] buf = ws.cols[chunk];
+            float[] dbuf = ws.dCols[chunk];
+            float[] part = ws.dwPartial[chunk];
+            Arrays.fill(part, 0, k * cOut + cOut, 0f);
             int lo = imgLo * perImage;
             int hi = imgHi * perImage;
             for (int r0 = lo; r0 < hi; r0 += block) {
                 int r1 = Math.min(hi, r0 + block);
                 int n = r1 - r0;
                 ConvSupport.im2col(g, x, r0, r1, buf);
-                // dW(kk, co) += sum over rows of cols(row, kk) · dy(row, co)
-                Gemm.PackedB pdy = Gemm.pack(cOut, n, dy, r0 * cOut, cOut, 1, dyPack[chunk]);
-                dyPack[chunk] = pdy.buffer();
+                // dW(kk, co) += sum over rows of ws.cols(row, kk) · dy(row, co)
+                Gemm.PackedB pdy = Gemm.pack(cOut, n, dy, r0 * cOut, cOut, 1, ws.dyPack[chunk]);
+                ws.dyPack[chunk] = pdy.buffer();
                 pdy.multiplyRows(0, k, buf, 0, 1, k, part, 0, cOut, null, true);
                 for (int r = r0; r < r1; r++) {
                     int o = r * cOut;

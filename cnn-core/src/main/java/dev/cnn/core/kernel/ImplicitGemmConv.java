@@ -13,8 +13,8 @@ import java.util.Arrays;
  * convolution of the output gradient with the flipped kernel.
  */
 final class ImplicitGemmConv extends BufferedConv {
-    ImplicitGemmConv(Backend backend) {
-        super(backend);
+    ImplicitGemmConv(Backend backend, Workspace ws) {
+        super(backend, ws);
     }
 
     @Override
@@ -54,18 +54,18 @@ final class ImplicitGemmConv extends BufferedConv {
         float[] wmat = kk.w();
         float[] b2 = kk.bias();
         int kwe = kw + per - 1;
-        Gemm.PackedB pb = Gemm.pack(nc, kh * kwe * cIn, wmat, 0, nc, 1, wPack);
+        Gemm.PackedB pb = Gemm.pack(nc, kh * kwe * cIn, wmat, 0, nc, 1, ws.wPack);
         int[] kOff = windowOffsets(kh, kwe, cIn, wp);
-        wPack = pb.buffer();
+        ws.wPack = pb.buffer();
         float[] bb = b2;
         int v = (outH - 1) * wp + outW; // positions per image, stopping at the last valid one
         int block = Math.min(v, Math.max(1, ConvSupport.BLOCK_OUT_ROWS / wp) * wp);
         int chunks = Parallel.chunks(n, 1);
-        ensureCols(chunks, (block + 1) * cOut);
-        ensureImages(chunks, (hp * wp + ConvSupport.SLACK) * cIn);
+        ws.ensureCols(chunks, (block + 1) * cOut);
+        ws.ensureImages(chunks, (hp * wp + ConvSupport.SLACK) * cIn);
         Parallel.forRange(n, 1, 1, (chunk, lo, hi) -> {
-            float[] cs = cols[chunk];
-            float[] xp = images[chunk];
+            float[] cs = ws.cols[chunk];
+            float[] xp = ws.images[chunk];
             for (int img = lo; img < hi; img++) {
                 ConvSupport.padOne(x, img, h, w, cIn, ph, pw, xp);
                 for (int v0 = 0; v0 < v; v0 += block) {
@@ -116,13 +116,13 @@ final class ImplicitGemmConv extends BufferedConv {
         final int block = Math.min(v, Math.max(1, ConvSupport.BLOCK_OUT_ROWS / wp) * wp);
         final int[] along = Gemm.linear(block, cIn);
         int chunks = Parallel.chunks(g.n(), 1);
-        ensureBackward(chunks, block * cOut, k * cOut + cOut);
-        ensureImages(chunks, (hp * wp + ConvSupport.SLACK) * cIn);
+        ws.ensureBackward(chunks, block * cOut, k * cOut + cOut);
+        ws.ensureImages(chunks, (hp * wp + ConvSupport.SLACK) * cIn);
         Parallel.forRange(g.n(), 1, 1, (chunk, lo, hi) -> {
-            float[] dyv = dCols[chunk];
-            float[] part = dwPartial[chunk];
-            float[] xp = images[chunk];
-            Arrays.fill(part, 0f);
+            float[] dyv = ws.dCols[chunk];
+            float[] part = ws.dwPartial[chunk];
+            float[] xp = ws.images[chunk];
+            Arrays.fill(part, 0, k * cOut + cOut, 0f);
             for (int img = lo; img < hi; img++) {
                 ConvSupport.padOne(x, img, g.h(), g.w(), cIn, g.padH(), g.padW(), xp);
                 for (int v0 = 0; v0 < v; v0 += block) {
@@ -141,8 +141,8 @@ final class ImplicitGemmConv extends BufferedConv {
                             oh++;
                         }
                     }
-                    Gemm.PackedB pdy = Gemm.pack(cOut, v1 - v0, dyv, 0, cOut, 1, dyPack[chunk]);
-                    dyPack[chunk] = pdy.buffer();
+                    Gemm.PackedB pdy = Gemm.pack(cOut, v1 - v0, dyv, 0, cOut, 1, ws.dyPack[chunk]);
+                    ws.dyPack[chunk] = pdy.buffer();
                     pdy.multiplyRows(0, k, xp, v0 * cIn, 0, kOff, along, part, 0, cOut, null, true);
                 }
                 ConvSupport.addSums(dy, img * outH * outW, outH * outW, cOut, part, k * cOut);

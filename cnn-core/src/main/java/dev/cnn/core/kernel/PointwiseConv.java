@@ -7,9 +7,12 @@ package dev.cnn.core.kernel;
  * squeeze and 1x1 expansion layers of SqueezeNet). Results are bit-identical for a given thread count.
  */
 final class PointwiseConv implements ConvAlgorithm {
-    private float[] wPack;
-    private float[] wtPack;
-    private float[] dyPack;
+    /** Holds the packed operands between calls (nothing carries over). */
+    private final Workspace ws;
+
+    PointwiseConv(Workspace ws) {
+        this.ws = ws;
+    }
 
     @Override
     public String name() {
@@ -32,7 +35,7 @@ final class PointwiseConv implements ConvAlgorithm {
         ConvSupport.check(g, x, w, y);
         require(g);
         int rows = g.n() * g.h() * g.w();
-        wPack = Gemm.gemm(rows, g.cOut(), g.cIn(), x, 0, g.cIn(), 1, w, 0, g.cOut(), 1, y, 0, g.cOut(), b, false, wPack,
+        ws.wPack = Gemm.gemm(rows, g.cOut(), g.cIn(), x, 0, g.cIn(), 1, w, 0, g.cOut(), 1, y, 0, g.cOut(), b, false, ws.wPack,
                 true);
     }
 
@@ -44,10 +47,10 @@ final class PointwiseConv implements ConvAlgorithm {
         int cIn = g.cIn();
         int cOut = g.cOut();
         if (dx != null) { // dx (rows x cIn) += dy (rows x cOut) · Wᵀ, B(co, ci) = w[ci·cOut + co]
-            wtPack = Gemm.gemm(rows, cIn, cOut, dy, 0, cOut, 1, w, 0, 1, cOut, dx, 0, cIn, null, true, wtPack, true);
+            ws.wtPack = Gemm.gemm(rows, cIn, cOut, dy, 0, cOut, 1, w, 0, 1, cOut, dx, 0, cIn, null, true, ws.wtPack, true);
         }
         // dW (cIn x cOut) += xᵀ (cIn x rows) · dy (rows x cOut), A(ci, r) = x[r·cIn + ci]
-        dyPack = Gemm.gemm(cIn, cOut, rows, x, 0, 1, cIn, dy, 0, cOut, 1, dw, 0, cOut, null, true, dyPack, true);
+        ws.pointwiseDyPack = Gemm.gemm(cIn, cOut, rows, x, 0, 1, cIn, dy, 0, cOut, 1, dw, 0, cOut, null, true, ws.pointwiseDyPack, true);
         if (db != null) {
             double[] sum = new double[cOut];
             for (int r = 0; r < rows; r++) {

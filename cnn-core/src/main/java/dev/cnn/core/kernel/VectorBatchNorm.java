@@ -65,15 +65,36 @@ final class VectorBatchNorm {
                 if (j0 + L <= c) {
                     FloatVector v = FloatVector.fromArray(S, a, base + j0).sub(FloatVector.fromArray(S, shift, j0))
                             .mul(FloatVector.fromArray(S, scale, j0));
-                    v.intoArray(xhat, base + j0);
+                    if (xhat != null) {
+                        v.intoArray(xhat, base + j0);
+                    }
                     v.mul(FloatVector.fromArray(S, gamma, j0)).add(FloatVector.fromArray(S, beta, j0)).intoArray(y, base + j0);
                 } else {
                     VectorMask<Float> m = S.indexInRange(j0, c);
                     FloatVector v = FloatVector.fromArray(S, a, base + j0, m).sub(FloatVector.fromArray(S, shift, j0, m))
                             .mul(FloatVector.fromArray(S, scale, j0, m));
-                    v.intoArray(xhat, base + j0, m);
+                    if (xhat != null) {
+                        v.intoArray(xhat, base + j0, m);
+                    }
                     v.mul(FloatVector.fromArray(S, gamma, j0, m)).add(FloatVector.fromArray(S, beta, j0, m))
                             .intoArray(y, base + j0, m);
+                }
+            }
+        }
+    }
+
+    /** See {@link BatchNormKernel#standardize}. */
+    static void standardize(float[] a, int lo, int hi, int c, float[] shift, float[] scale, float[] xhat) {
+        for (int r = lo; r < hi; r++) {
+            int base = r * c;
+            for (int j0 = 0; j0 < c; j0 += L) {
+                if (j0 + L <= c) {
+                    FloatVector.fromArray(S, a, base + j0).sub(FloatVector.fromArray(S, shift, j0))
+                            .mul(FloatVector.fromArray(S, scale, j0)).intoArray(xhat, base + j0);
+                } else {
+                    VectorMask<Float> m = S.indexInRange(j0, c);
+                    FloatVector.fromArray(S, a, base + j0, m).sub(FloatVector.fromArray(S, shift, j0, m))
+                            .mul(FloatVector.fromArray(S, scale, j0, m)).intoArray(xhat, base + j0, m);
                 }
             }
         }

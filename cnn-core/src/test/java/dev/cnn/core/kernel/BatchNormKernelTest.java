@@ -67,6 +67,21 @@ class BatchNormKernelTest {
                 BatchNormKernel.inputGradient(scalar, w, a, lo, hi, c, gamma, beta, scale, dx[0]);
                 BatchNormKernel.inputGradient(vector, w, a, lo, hi, c, gamma, beta, scale, dx[1]);
                 assertArrayEquals(dx[0], dx[1], 0f, what + ": dx");
+                for (Backend b : new Backend[] {scalar, vector}) {
+                    // what a backward pass recomputes from the input is what the forward pass would have kept
+                    float[] again = new float[rows * c];
+                    BatchNormKernel.standardize(b, a, lo, hi, c, shift, scale, again);
+                    assertArrayEquals(out[0], again, 0f, what + ", " + b + ": standardize = normalize's xhat");
+                    float[] yOnly = new float[rows * c];
+                    BatchNormKernel.normalize(b, a, lo, hi, c, shift, scale, gamma, beta, null, yOnly);
+                    assertArrayEquals(out[1], yOnly, 0f, what + ", " + b + ": y without xhat");
+                    // the input gradient written over xhat itself equals the one written apart
+                    float[] apart = new float[rows * c];
+                    BatchNormKernel.inputGradient(b, w, out[0], lo, hi, c, gamma, beta, scale, apart);
+                    BatchNormKernel.inputGradient(b, w, again, lo, hi, c, gamma, beta, scale, again);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(apart, lo * c, hi * c),
+                            java.util.Arrays.copyOfRange(again, lo * c, hi * c), 0f, what + ", " + b + ": dx in place");
+                }
                 for (int i = 0; i < rows * c; i++) {
                     if (i < lo * c || i >= hi * c) {
                         assertEquals(0f, out[3][i], what + ": nothing written outside the rows, at " + i);
