@@ -59,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean breakdown;
 
     @Option(names = "--memory", description = "Only measure the heap a ResNet-18 training step (224x224x3, batch 8, "
-            + "Adam) keeps between steps, against the sum of its layers' outputs.")
+            + "Adam) keeps between steps, and then an inference copy of its layers, against the sum of its layers' "
+            + "outputs.")
     boolean memory;
 
     /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
@@ -222,7 +223,8 @@ final class BenchCommand implements Callable<Integer> {
      * steps run (the second reuses every buffer the first made), and the live heap after a full GC is
      * compared with what the weights, their gradients and Adam's moments account for; the rest is the
      * step's buffers (layer outputs, input gradients, convolution work space), set against the sum of every
-     * layer's output (MB of float32).
+     * layer's output (MB of float32). Then one prediction: what the inference copy of the layers it leaves
+     * in the model's pool adds (its outputs lent and given back as the pass goes, and its scratch).
      */
     static Map<String, Object> resnetMemory(int batch) {
         long base = liveHeap();
@@ -261,6 +263,11 @@ final class BenchCommand implements Callable<Integer> {
         r.put("sum of layer outputs MB", outputs / mb);
         r.put("buffers / sum of outputs", buffers / outputs);
         r.put("second step seconds", stepSeconds);
+        // inference: the model's pool keeps the copy of the layers predict made (weights shared)
+        m.predict(x);
+        long inference = liveHeap() - base - kept;
+        r.put("inference copy b" + batch + " MB", inference / mb);
+        r.put("inference copy / sum of outputs", inference / outputs);
         return r;
     }
 

@@ -249,9 +249,10 @@ public final class Activation implements Layer {
         return new Activation(kind);
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

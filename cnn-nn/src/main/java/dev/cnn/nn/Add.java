@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.core.kernel.Workspace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -79,5 +80,11 @@ public final class Add implements MultiInputLayer {
     @Override
     public Layer copySharingParameters() {
         return new Add();
+    }
+
+    /** Lends the output from an inference workspace (the inputs' gradient is the output's, passed through). */
+    @Override
+    public void setWorkspace(Workspace ws) {
+        out.lendOutputsFrom(ws);
     }
 }

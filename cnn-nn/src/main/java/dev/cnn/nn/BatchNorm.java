@@ -299,10 +299,11 @@ public final class BatchNorm implements Layer {
         return new BatchNorm(gamma.value(), beta.value(), movingMean, movingVariance, momentum, epsilon);
     }
 
-    /** Lends the input gradient (and, when none is needed, the recomputed x̂) from {@code ws}. */
+    /** Lends the input gradient (and, when none is needed, the recomputed x̂; in inference the output) from {@code ws}. */
     @Override
     public void setWorkspace(Workspace ws) {
         workspace = ws;
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

@@ -22,6 +22,14 @@ final class Buffers {
         b = null;
     }
 
+    /**
+     * For a layer's outputs: from now on, hands out tensors lent by {@code ws} when it {@linkplain
+     * Workspace#lendsOutputs lends outputs} (an inference workspace), else keeps its own.
+     */
+    void lendOutputsFrom(Workspace ws) {
+        lendFrom(ws != null && ws.lendsOutputs() ? ws : null);
+    }
+
     /** A tensor of {@code shape}, reused when one of that shape was handed out before; contents undefined. */
     Tensor get(int... shape) {
         if (workspace != null) {

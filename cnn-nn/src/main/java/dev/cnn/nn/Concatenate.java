@@ -112,12 +112,13 @@ public final class Concatenate implements MultiInputLayer {
         return new Concatenate();
     }
 
-    /** Lends the inputs' gradients from {@code ws}. */
+    /** Lends the inputs' gradients from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         workspace = ws;
         for (Buffers b : dIn) {
             b.lendFrom(ws);
         }
+        out.lendOutputsFrom(ws);
     }
 }

@@ -303,12 +303,13 @@ public final class Conv2D implements Layer {
         return grouped;
     }
 
-    /** Runs the kernels with their scratch in {@code ws} and lends the input gradient from it. */
+    /** Runs the kernels with their scratch in {@code ws}; lends the input gradient (and in inference the output) from it. */
     @Override
     public void setWorkspace(Workspace ws) {
         workspace = ws;
         kernel = new ConvKernel(ws);
         grouped = null;
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

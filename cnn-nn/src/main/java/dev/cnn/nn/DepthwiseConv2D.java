@@ -196,9 +196,10 @@ public final class DepthwiseConv2D implements Layer {
         return new DepthwiseConv2D(w.value(), b.value(), strideH, strideW, padH, padW);
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

@@ -180,9 +180,10 @@ public final class FullyConnected implements Layer {
         return new FullyConnected(w.value(), b.value());
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

@@ -86,9 +86,10 @@ public final class GlobalAveragePooling2D implements Layer {
         return new GlobalAveragePooling2D();
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

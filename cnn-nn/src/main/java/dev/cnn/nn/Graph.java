@@ -205,7 +205,7 @@ final class Graph {
         private final int[] arrived;
         /** Per node with several consumers and no workspace: where their gradients are summed. */
         private final Buffers[] sums;
-        /** How many entries of {@link #grads} hold each lent array. */
+        /** How many entries of {@link #grads} (or, in inference, readers still to run) hold each lent array. */
         private final Map<float[], Integer> holders = new IdentityHashMap<>();
         private Tensor input;
         private int lastBatch = -1;
@@ -226,14 +226,33 @@ final class Graph {
             sums = new Buffers[n];
         }
 
-        /** Runs every node on the batch {@code x}; returns the last node's output. */
+        /**
+         * Runs every node on the batch {@code x}; returns the last node's output. With an inference workspace
+         * ({@link Workspace#lendsOutputs}) each output lent from it is given back once its last reader has run
+         * (the last node's inputs and output stay until the next pass: {@link #lastInput} and the caller read them).
+         */
         Tensor forward(List<Layer> layers, Tensor x) {
             input = x;
-            for (int i = 0; i < layers.size(); i++) {
+            int last = layers.size() - 1;
+            boolean lend = workspace != null && workspace.lendsOutputs();
+            if (lend) {
+                holders.clear();
+                workspace.reclaimAll(x.dim(0), lastBatch);
+                lastBatch = x.dim(0);
+            }
+            for (int i = 0; i <= last; i++) {
                 Layer l = layers.get(i);
                 outputs[i] = l instanceof MultiInputLayer m ? m.forward(inputsOf(i)) : l.forward(tensorOf(graph.inputs[i][0]));
+                if (lend && i < last) {
+                    hold(outputs[i], graph.uses[i]);
+                    for (int j : graph.inputs[i]) {
+                        if (j != INPUT_INDEX) {
+                            release(outputs[j]);
+                        }
+                    }
+                }
             }
-            return outputs[layers.size() - 1];
+            return outputs[last];
         }
 
         /** The first input of the last node in the latest forward: the logits a fused output head needs. */
@@ -327,8 +346,13 @@ final class Graph {
         }
 
         private void hold(Tensor t) {
+            hold(t, 1);
+        }
+
+        /** Counts {@code count} more holders of {@code t}'s array when it is lent. */
+        private void hold(Tensor t, int count) {
             if (workspace != null && workspace.isLent(t)) {
-                holders.merge(t.data(), 1, Integer::sum);
+                holders.merge(t.data(), count, Integer::sum);
             }
         }
 

@@ -21,8 +21,13 @@ final class Inference {
     final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
     Inference(List<Layer> layers, Graph graph) {
+        this(layers, graph, null);
+    }
+
+    /** Inference on {@code layers}, whose outputs are lent by {@code workspace} when it lends outputs (may be null). */
+    Inference(List<Layer> layers, Graph graph, Workspace workspace) {
         this.layers = layers;
-        this.pass = new Graph.Pass(graph);
+        this.pass = new Graph.Pass(graph, workspace);
         for (Layer l : layers) {
             l.setTraining(false, 0);
         }
@@ -161,7 +166,7 @@ final class Inference {
 
         private Inference copy() {
             List<Layer> copies = new ArrayList<>(layers.size());
-            Workspace workspace = new Workspace();
+            Workspace workspace = Workspace.forInference();
             for (Layer l : layers) {
                 Layer c = l.copySharingParameters();
                 if (c == null) {
@@ -170,7 +175,7 @@ final class Inference {
                 c.setWorkspace(workspace);
                 copies.add(c);
             }
-            return new Inference(copies, graph);
+            return new Inference(copies, graph, workspace);
         }
     }
 }

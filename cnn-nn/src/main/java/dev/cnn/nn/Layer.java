@@ -10,8 +10,9 @@ import java.util.Map;
  * One stage of a network. Shapes exclude the batch axis: an NHWC convolution layer maps a sample of
  * shape {@code (h, w, c)} to {@code (outH, outW, filters)}; tensors passed in and out have the batch
  * first. {@link #forward} keeps what {@link #backward} needs; the tensors a layer returns are its own
- * buffers (or lent by its {@link Workspace}), valid until its next call. A layer must not change its input:
- * its output, and the next layer's backward pass, may still read it.
+ * buffers (or lent by its {@link Workspace}), valid until its next call — or, lent by an inference workspace,
+ * until the network has run the layers that read them. A layer must not change its input: other layers, and
+ * the backward pass, may still read it.
  */
 public interface Layer {
     /** The layer's type name as saved in model files, e.g. {@code Conv2D}. */

@@ -96,9 +96,10 @@ public final class LeakyReLU implements Layer {
         return new LeakyReLU(alpha);
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

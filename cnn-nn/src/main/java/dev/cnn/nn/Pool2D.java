@@ -167,9 +167,10 @@ public final class Pool2D implements Layer {
         return new Pool2D(kh, kw, strideH, strideW, padH, padW, ceilMode, countIncludePad, mode);
     }
 
-    /** Lends the input gradient from {@code ws}. */
+    /** Lends the input gradient from {@code ws}, and the output from an inference workspace. */
     @Override
     public void setWorkspace(Workspace ws) {
         dIn.lendFrom(ws);
+        out.lendOutputsFrom(ws);
     }
 }

@@ -80,4 +80,33 @@ class WorkspaceTest {
             assertEquals(perSample * (step == 2 ? BATCH + n : BATCH), ws.tensorBytes(), "step " + step);
         }
     }
+
+    @Test
+    void inferenceGivesEachOutputBackOnceItsReadersHaveRun() {
+        Model m = network(13).build();
+        List<Layer> shared = new ArrayList<>();
+        Workspace ws = Workspace.forInference();
+        for (Layer l : m.layers()) {
+            Layer c = l.copySharingParameters();
+            c.setTraining(false, 0);
+            c.setWorkspace(ws);
+            shared.add(c);
+        }
+        List<List<String>> inputs = new ArrayList<>();
+        for (String n : m.layerNames()) {
+            inputs.add(m.inputsOf(n));
+        }
+        Graph.Pass lending = new Graph.Pass(Graph.of(m.layerNames(), inputs), ws);
+        NumpyRandom rng = new NumpyRandom(14);
+        for (int step = 0; step < 3; step++) {
+            Tensor x = rng.randn(BATCH, 8, 8, 2);
+            Tensor expected = m.predict(x); // the model's own inference copies
+            assertArrayEquals(expected.data(), lending.forward(shared, x).data(), "step " + step);
+            // 31 outputs, 21 of them (n, 8, 8, 6); alive at once, per sample: (8, 8, 6) x4 (t2 until side runs,
+            // t4 until add, a convolution's input and output), (8, 8, 14), (8, 8, 2), (4, 4, 14) and the
+            // softmax's (3) and its input (3), both kept for the caller after the pass
+            long perSample = 4L * (4 * 8 * 8 * 6 + 8 * 8 * 14 + 8 * 8 * 2 + 4 * 4 * 14 + 2 * 3);
+            assertEquals(perSample * BATCH, ws.tensorBytes(), "step " + step);
+        }
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
  * one rather than of all twenty, and as many gradient tensors as are alive at once rather than one per layer.
  *
  * <p>Not thread-safe: one workspace per thread of work (a model has one for training and one per inference
- * copy). A {@link ConvKernel} made without one has its own.
+ * copy, {@link #forInference}). A {@link ConvKernel} made without one has its own.
  */
 public final class Workspace {
     // ---- convolution scratch: per parallel chunk, grown on demand, contents undefined between calls
@@ -39,8 +39,29 @@ public final class Workspace {
     /** Arrays out on loan, with their shape. */
     private final Map<float[], Shape> lent = new IdentityHashMap<>();
 
-    /** A workspace with nothing allocated yet. */
+    private final boolean lendsOutputs;
+
+    /** A workspace with nothing allocated yet, for training: only input gradients are lent. */
     public Workspace() {
+        this(false);
+    }
+
+    private Workspace(boolean lendsOutputs) {
+        this.lendsOutputs = lendsOutputs;
+    }
+
+    /**
+     * A workspace for inference only, where no backward pass reads a layer's output once the layers that read
+     * it have run: layers lend their outputs from it too, and a network's forward pass gives each back when its
+     * last reader is done, so a deep network holds the few activations alive at once rather than all of them.
+     */
+    public static Workspace forInference() {
+        return new Workspace(true);
+    }
+
+    /** Whether layers lend their outputs from this workspace too ({@link #forInference}). */
+    public boolean lendsOutputs() {
+        return lendsOutputs;
     }
 
     /**
