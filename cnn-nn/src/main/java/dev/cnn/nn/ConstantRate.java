@@ -28,7 +28,8 @@ public record ConstantRate(double rate) implements LearningRateSchedule {
         return Map.of("rate", rate);
     }
 
-    static ConstantRate fromConfig(ConfigView c) {
+    /** The constant rate saved as {@link #config}. */
+    public static ConstantRate fromConfig(ConfigView c) {
         return new ConstantRate(c.number("rate"));
     }
 }

@@ -43,7 +43,8 @@ public record CosineDecay(double initialRate, int epochs, double floor) implemen
         return c;
     }
 
-    static CosineDecay fromConfig(ConfigView c) {
+    /** The cosine decay saved as {@link #config}. */
+    public static CosineDecay fromConfig(ConfigView c) {
         return new CosineDecay(c.number("initialRate"), c.integer("epochs", 1, Integer.MAX_VALUE), c.number("floor"));
     }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class Graph {
     /** The name of the model's input in a node's input list. */
-    static final String INPUT = "input";
+    static final String INPUT = Model.INPUT;
     /** Index of the model's input in {@link #inputs}. */
     static final int INPUT_INDEX = -1;
 
@@ -191,8 +191,8 @@ final class Graph {
     }
 
     /**
-     * One pass's tensors through a graph: every node's output and the gradients arriving at each. With a
-     * {@link Workspace}, the gradients the layers borrow from it (and the sums at forks) are given back as soon
+     * One pass's tensors through a graph: every node's output and the gradients arriving at each. The
+     * gradients the layers borrow from its {@link Workspace} (and the sums at forks) are given back as soon
      * as the node they belong to has run its backward pass, so a deep network holds only the gradients alive at
      * once; an array reached through several tensors (a gradient passed through, or reshaped) is given back when
      * the last of them is done.
@@ -203,27 +203,24 @@ final class Graph {
         private final Tensor[] outputs;
         private final Tensor[] grads;
         private final int[] arrived;
-        /** Per node with several consumers and no workspace: where their gradients are summed. */
-        private final Buffers[] sums;
         /** How many entries of {@link #grads} (or, in inference, readers still to run) hold each lent array. */
         private final Map<float[], Integer> holders = new IdentityHashMap<>();
         private Tensor input;
         private int lastBatch = -1;
 
-        /** A pass whose gradient buffers are the layers' own (and its fork sums its own). */
+        /** A pass whose gradient buffers are the layers' own; only the sums at forks are lent, by a workspace of its own. */
         Pass(Graph graph) {
-            this(graph, null);
+            this(graph, new Workspace());
         }
 
-        /** A pass that gives the gradients lent by {@code workspace} back once they are read. */
+        /** A pass that gives the gradients lent by {@code workspace} back once they are read (null: one of its own). */
         Pass(Graph graph, Workspace workspace) {
             this.graph = graph;
-            this.workspace = workspace;
+            this.workspace = workspace != null ? workspace : new Workspace();
             int n = graph.size();
             outputs = new Tensor[n];
             grads = new Tensor[n];
             arrived = new int[n];
-            sums = new Buffers[n];
         }
 
         /**
@@ -234,7 +231,7 @@ final class Graph {
         Tensor forward(List<Layer> layers, Tensor x) {
             input = x;
             int last = layers.size() - 1;
-            boolean lend = workspace != null && workspace.lendsOutputs();
+            boolean lend = workspace.lendsOutputs();
             if (lend) {
                 holders.clear();
                 workspace.reclaimAll(x.dim(0), lastBatch);
@@ -281,11 +278,9 @@ final class Graph {
             Arrays.fill(grads, null);
             Arrays.fill(arrived, 0);
             holders.clear();
-            if (workspace != null) {
-                int batch = dOut.dim(0);
-                workspace.reclaimAll(batch, lastBatch);
-                lastBatch = batch;
-            }
+            int batch = dOut.dim(0);
+            workspace.reclaimAll(batch, lastBatch);
+            lastBatch = batch;
             if (skipLast) {
                 deliver(graph.inputs[last][0], dOut);
             } else {
@@ -324,15 +319,7 @@ final class Graph {
                 return;
             }
             if (arrived[j]++ == 0) {
-                Tensor s;
-                if (workspace != null) {
-                    s = workspace.lend(g.shape());
-                } else {
-                    if (sums[j] == null) {
-                        sums[j] = new Buffers();
-                    }
-                    s = sums[j].get(g.shape());
-                }
+                Tensor s = workspace.lend(g.shape());
                 System.arraycopy(g.data(), 0, s.data(), 0, g.size());
                 grads[j] = s;
                 hold(s);
@@ -351,7 +338,7 @@ final class Graph {
 
         /** Counts {@code count} more holders of {@code t}'s array when it is lent. */
         private void hold(Tensor t, int count) {
-            if (workspace != null && workspace.isLent(t)) {
+            if (workspace.isLent(t)) {
                 holders.merge(t.data(), count, Integer::sum);
             }
         }
@@ -375,7 +362,7 @@ final class Graph {
 
         /** Gives back a lent gradient that no entry holds (it was summed into a fork, or not needed). */
         private void releaseIfUnheld(Tensor t) {
-            if (t != null && workspace != null && workspace.isLent(t) && !holders.containsKey(t.data())) {
+            if (t != null && workspace.isLent(t) && !holders.containsKey(t.data())) {
                 workspace.giveBack(t);
             }
         }

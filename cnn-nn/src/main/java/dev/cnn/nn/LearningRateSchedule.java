@@ -1,5 +1,6 @@
 package dev.cnn.nn;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -17,6 +18,14 @@ public interface LearningRateSchedule {
 
     /** The settings needed to rebuild the schedule (numbers, or nested {@code {type, config}} objects). */
     Map<String, Object> config();
+
+    /** The schedule as a model file saves it, {@code {"type": type(), "config": config()}}. */
+    default Map<String, Object> savedForm() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type());
+        m.put("config", config());
+        return m;
+    }
 
     /** Rebuilds a schedule from its saved form. */
     @FunctionalInterface

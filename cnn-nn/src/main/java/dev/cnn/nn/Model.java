@@ -55,6 +55,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code evaluate} while another thread trains. Results never depend on how many threads call.
  */
 public final class Model {
+    /** The name by which a node of a graph network reads the model's input ({@link Builder#add(String, Layer, String...)}). */
+    public static final String INPUT = "input";
 
     private final int[] inputShape;
     private final List<String> names;
@@ -172,12 +174,15 @@ public final class Model {
             return node(name, layer, List.of(inputs));
         }
 
-        /** {@link #add(String, Layer, String...)} with the layer frozen unless {@code trainable}: for model files. */
-        Builder addNode(String name, Layer layer, List<String> in, boolean trainable) {
-            add(name, layer, in.toArray(new String[0]));
-            if (!trainable) { // frozen (see Model#setTrainable)
-                frozen.add(name);
+        /**
+         * Freezes the layer {@code name}, added before: its parameters take part in the forward and backward
+         * passes but no optimizer changes them (see {@link Model#setTrainable}).
+         */
+        public Builder freeze(String name) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("cannot freeze '" + name + "': no such layer (layers: " + names + ")");
             }
+            frozen.add(name);
             return this;
         }
 
@@ -195,7 +200,8 @@ public final class Model {
          * {@link Model#setTrainable}).
          */
         public Builder add(String name, Layer layer, boolean trainable) {
-            return addNode(name, layer, List.of(), trainable);
+            add(name, layer);
+            return trainable ? this : freeze(name);
         }
 
         /** The loss to train with; without one, {@link #build} infers it from the final layer. */
@@ -437,7 +443,7 @@ public final class Model {
      * of transfer learning. The layer's type must be registered in {@link ModelTypes}.
      */
     public Layer copyOfLayer(String layerName) {
-        return ModelIO.copyOfLayer(layer(layerName), layerName);
+        return ModelTypes.copyOfLayer(layer(layerName), layerName);
     }
 
     private int layerIndex(String layerName) {

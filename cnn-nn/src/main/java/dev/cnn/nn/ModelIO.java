@@ -258,7 +258,7 @@ public final class ModelIO {
         training.addProperty("batchesDoneInEpoch", model.batchesDoneInEpoch());
         training.addProperty("seed", model.seed());
         if (model.schedule() != null) {
-            training.add("schedule", GSON.toJsonTree(ModelTypes.savedForm(model.schedule())));
+            training.add("schedule", GSON.toJsonTree(model.schedule().savedForm()));
         }
         if (!Double.isNaN(model.trainingState().referenceLoss())) {
             training.addProperty("referenceLoss", model.trainingState().referenceLoss());
@@ -470,9 +470,12 @@ public final class ModelIO {
                 throw new ModelFormatException(where + ": 'trainable' must be true or false, got " + trainable);
             }
             try {
-                b.addNode(name, ModelTypes.layer(lc.string("type")).create(view,
+                b.add(name, ModelTypes.layer(lc.string("type")).create(view,
                         (param, shape) -> entries.tensor("params/" + name + "." + param + ".npy", shape)),
-                        inputs, trainable == null || trainable.getAsBoolean());
+                        inputs.toArray(new String[0]));
+                if (trainable != null && !trainable.getAsBoolean()) {
+                    b.freeze(name);
+                }
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(e.getMessage().startsWith(source) ? e.getMessage() : where + ": " + e.getMessage(), e);
             }
@@ -687,29 +690,6 @@ public final class ModelIO {
         Map<String, Object> m = GSON.fromJson(e, new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
         return new ConfigView(m, where);
     }
-
-    /** An independent copy of {@code l} (named {@code layerName}) rebuilt from its config and copied parameters. */
-    static Layer copyOfLayer(Layer l, String layerName) {
-        Map<String, Tensor> byName = new LinkedHashMap<>();
-        for (Parameter p : l.parameters()) {
-            byName.put(p.name(), p.value());
-        }
-        byName.putAll(l.state());
-        try {
-            return ModelTypes.layer(l.type()).create(new ConfigView(l.config(), "layer '" + layerName + "'"),
-                    (name, shape) -> {
-                        Tensor t = byName.get(name);
-                        if (t == null) {
-                            throw new IllegalArgumentException("layer '" + layerName + "' has no parameter '" + name + "'");
-                        }
-                        t.requireShape("parameter " + layerName + "." + name, shape);
-                        return t.copy();
-                    });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
 
     /**
      * {@code layer} rebuilt from its saved form, as a model file would rebuild it: its config through JSON,

@@ -1,6 +1,9 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
@@ -45,7 +48,7 @@ public final class ModelTypes {
         registerSchedule("ConstantRate", ConstantRate::fromConfig);
         registerSchedule("StepDecay", StepDecay::fromConfig);
         registerSchedule("CosineDecay", CosineDecay::fromConfig);
-        registerSchedule("WarmUp", WarmUp::fromConfig);
+        registerSchedule("WarmUp", c -> WarmUp.fromConfig(c, ModelTypes::schedule));
     }
 
     private ModelTypes() {
@@ -80,16 +83,8 @@ public final class ModelTypes {
         return f.create(config);
     }
 
-    /** {@code {"type": ..., "config": {...}}}: how a schedule is saved (also inside another's config). */
-    static Map<String, Object> savedForm(LearningRateSchedule s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", s.type());
-        m.put("config", s.config());
-        return m;
-    }
-
-    /** The schedule saved as {@link #savedForm}. */
-    static LearningRateSchedule schedule(ConfigView saved) {
+    /** The schedule saved as {@link LearningRateSchedule#savedForm}: the factory registered for its type, on its config. */
+    public static LearningRateSchedule schedule(ConfigView saved) {
         String type = saved.string("type");
         LearningRateSchedule.Factory f = SCHEDULES.get(type);
         if (f == null) {
@@ -124,5 +119,30 @@ public final class ModelTypes {
                     + new TreeSet<>(OPTIMIZERS.keySet()) + "; register others with ModelTypes.registerOptimizer)");
         }
         return f;
+    }
+
+    /**
+     * An independent copy of {@code l} (named {@code layerName} in errors) rebuilt by the factory registered for
+     * its type from its config and a copy of its parameters and state.
+     */
+    public static Layer copyOfLayer(Layer l, String layerName) {
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (Parameter p : l.parameters()) {
+            byName.put(p.name(), p.value());
+        }
+        byName.putAll(l.state());
+        try {
+            return layer(l.type()).create(new ConfigView(l.config(), "layer '" + layerName + "'"),
+                    (name, shape) -> {
+                        Tensor t = byName.get(name);
+                        if (t == null) {
+                            throw new IllegalArgumentException("layer '" + layerName + "' has no parameter '" + name + "'");
+                        }
+                        t.requireShape("parameter " + layerName + "." + name, shape);
+                        return t.copy();
+                    });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -182,7 +182,10 @@ public final class NetworkFile {
             }
             boolean trainable = !e.getAsJsonObject().has("trainable") || e.getAsJsonObject().get("trainable").getAsBoolean();
             try {
-                b.addNode(name, layer, inputs, trainable);
+                b.add(name, layer, inputs.toArray(new String[0]));
+                if (!trainable) {
+                    b.freeze(name);
+                }
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(where + ": " + ex.getMessage(), ex);
             }

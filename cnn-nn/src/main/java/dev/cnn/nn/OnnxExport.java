@@ -245,7 +245,7 @@ public final class OnnxExport {
 
         private int source(int i, int k) {
             String in = model.inputsOf(model.layerNames().get(i)).get(k);
-            return in.equals(Graph.INPUT) ? -1 : model.layerNames().indexOf(in);
+            return in.equals(Model.INPUT) ? -1 : model.layerNames().indexOf(in);
         }
 
         /** The shape of one sample of layer {@code i}'s input {@code k}. */

@@ -40,7 +40,8 @@ public record StepDecay(double initialRate, int everyEpochs, double factor) impl
         return c;
     }
 
-    static StepDecay fromConfig(ConfigView c) {
+    /** The step decay saved as {@link #config}. */
+    public static StepDecay fromConfig(ConfigView c) {
         return new StepDecay(c.number("initialRate"), c.integer("everyEpochs", 1, Integer.MAX_VALUE), c.number("factor"));
     }
 }

@@ -2,6 +2,7 @@ package dev.cnn.nn;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A linear warm-up before another schedule: epoch {@code e < epochs} runs at
@@ -33,11 +34,15 @@ public record WarmUp(int epochs, LearningRateSchedule then) implements LearningR
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("epochs", epochs);
-        c.put("then", ModelTypes.savedForm(then));
+        c.put("then", then.savedForm());
         return c;
     }
 
-    static WarmUp fromConfig(ConfigView c) {
-        return new WarmUp(c.integer("epochs", 1, Integer.MAX_VALUE), ModelTypes.schedule(c.object("then")));
+    /**
+     * The warm-up saved as {@link #config}: {@code schedules} rebuilds the schedule that follows from its
+     * saved form ({@code ModelTypes::schedule} does, for every registered type).
+     */
+    public static WarmUp fromConfig(ConfigView c, Function<ConfigView, LearningRateSchedule> schedules) {
+        return new WarmUp(c.integer("epochs", 1, Integer.MAX_VALUE), schedules.apply(c.object("then")));
     }
 }

@@ -50,7 +50,7 @@ class ScheduleTest {
         for (LearningRateSchedule s : List.of(new ConstantRate(0.3), new StepDecay(0.2, 3, 0.5),
                 new CosineDecay(0.1, 5, 0.1), new WarmUp(2, new StepDecay(0.2, 3, 0.5)))) {
             LearningRateSchedule back = ModelTypes.schedule(new ConfigView(
-                    com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(ModelTypes.savedForm(s)))
+                    com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(s.savedForm()))
                             .getAsJsonObject().asMap().entrySet().stream().collect(Collectors.toMap(
                                     Map.Entry::getKey,
                                     e -> new com.google.gson.Gson().fromJson(e.getValue(), Object.class))), "test"));
