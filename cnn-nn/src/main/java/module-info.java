@@ -1,7 +1,9 @@
 /**
- * cnn-nn: layers, activations, initialisers, losses, optimizers, learning-rate schedules and the
- * {@link dev.cnn.nn.Model} that trains, evaluates, predicts, saves and loads. Reads {@code dev.cnn.core}
- * transitively (its {@code Tensor} and {@code Dataset} appear in this API).
+ * cnn-nn: the {@link dev.cnn.nn.Model} (a graph of layers) with its {@link dev.cnn.nn.Trainer}, and by role
+ * the layers ({@code dev.cnn.nn.layers}), losses ({@code .losses}), optimizers ({@code .optimizers}),
+ * learning-rate schedules ({@code .schedules}), model files and the type registry ({@code .io}) and ONNX
+ * export ({@code .onnx}). Reads {@code dev.cnn.core} transitively (its {@code Tensor} and {@code Dataset}
+ * appear in this API).
  */
 module dev.cnn.nn {
     requires transitive dev.cnn.core;
@@ -9,4 +11,10 @@ module dev.cnn.nn {
     requires org.apache.logging.log4j;
 
     exports dev.cnn.nn;
+    exports dev.cnn.nn.layers;
+    exports dev.cnn.nn.losses;
+    exports dev.cnn.nn.optimizers;
+    exports dev.cnn.nn.schedules;
+    exports dev.cnn.nn.io;
+    exports dev.cnn.nn.onnx;
 }

@@ -1,15 +1,15 @@
 package dev.cnn.app;
 
 import dev.cnn.core.PoolMode;
-import dev.cnn.nn.Activation;
-import dev.cnn.nn.Add;
-import dev.cnn.nn.BatchNorm;
-import dev.cnn.nn.Conv2D;
-import dev.cnn.nn.FullyConnected;
-import dev.cnn.nn.GlobalAveragePooling2D;
-import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.Pool2D;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.Add;
+import dev.cnn.nn.layers.BatchNorm;
+import dev.cnn.nn.layers.Conv2D;
+import dev.cnn.nn.layers.FullyConnected;
+import dev.cnn.nn.layers.GlobalAveragePooling2D;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.layers.Pool2D;
 
 /** Standard architectures built as cnn graphs, for benchmarks. */
 final class Architectures {

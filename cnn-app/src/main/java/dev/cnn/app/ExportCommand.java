@@ -2,7 +2,7 @@ package dev.cnn.app;
 
 import dev.cnn.core.Tensor;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.OnnxExport;
+import dev.cnn.nn.onnx.OnnxExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

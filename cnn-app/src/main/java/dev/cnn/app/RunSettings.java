@@ -1,6 +1,6 @@
 package dev.cnn.app;
 
-import dev.cnn.nn.ConfigView;
+import dev.cnn.core.ConfigView;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.cnn.app;
 
 import dev.cnn.data.Standardizer;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.ModelIO.ModelFormatException;
+import dev.cnn.nn.io.ModelIO.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,17 +2,17 @@ package dev.cnn.app;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.PoolMode;
-import dev.cnn.nn.Activation;
-import dev.cnn.nn.BatchNorm;
-import dev.cnn.nn.Conv2D;
-import dev.cnn.nn.Dropout;
-import dev.cnn.nn.FullyConnected;
-import dev.cnn.nn.Init;
-import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.Optimizer;
-import dev.cnn.nn.Padding;
-import dev.cnn.nn.Pool2D;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.BatchNorm;
+import dev.cnn.nn.layers.Conv2D;
+import dev.cnn.nn.layers.Dropout;
+import dev.cnn.nn.layers.FullyConnected;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.layers.Padding;
+import dev.cnn.nn.layers.Pool2D;
+import dev.cnn.nn.losses.Loss;
+import dev.cnn.nn.optimizers.Optimizer;
 
 /** The reference tasks with their networks and default training settings. */
 enum Task {

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Module boundaries (DJL only in cnn-data, dependencies pointing one way: app → data, nn → core) and the
- * roles inside cnn-nn: the training loop is the Trainer's, and layers know nothing of models or files.
+ * roles inside cnn-nn: its packages depend downwards (layers; losses and optimizers; schedules; the model;
+ * io and onnx), the training loop is the Trainer's, and layers know nothing of models or files.
  */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -44,22 +45,71 @@ class ArchitectureTest {
     @Test
     void onlyTheTrainerStepsAnOptimizer() {
         noClasses().that().doNotHaveFullyQualifiedName("dev.cnn.nn.Trainer")
-                .should().callMethod(dev.cnn.nn.Optimizer.class, "step", java.util.Map.class)
+                .should().callMethod(dev.cnn.nn.optimizers.Optimizer.class, "step", java.util.Map.class)
                 .because("the training loop (schedule, L2, clipping, the divergence guard) lives in Trainer alone")
                 .check(CLASSES);
         // and the rule sees the call where it is
         com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that()
                 .haveFullyQualifiedName("dev.cnn.nn.Trainer")
-                .should().callMethod(dev.cnn.nn.Optimizer.class, "step", java.util.Map.class)
+                .should().callMethod(dev.cnn.nn.optimizers.Optimizer.class, "step", java.util.Map.class)
                 .check(CLASSES);
     }
 
     @Test
     void layersKnowNothingOfModelsTrainersOrFiles() {
-        noClasses().that().implement(dev.cnn.nn.Layer.class)
+        noClasses().that().implement(dev.cnn.nn.layers.Layer.class)
                 .should().dependOnClassesThat().belongToAnyOf(dev.cnn.nn.Model.class, dev.cnn.nn.Trainer.class,
-                        dev.cnn.nn.ModelIO.class, dev.cnn.nn.OnnxExport.class, dev.cnn.nn.NetworkFile.class)
+                        dev.cnn.nn.io.ModelIO.class, dev.cnn.nn.onnx.OnnxExport.class, dev.cnn.nn.io.NetworkFile.class)
                 .because("a layer is forward, backward and its config; wiring, training and saving are elsewhere")
+                .check(CLASSES);
+    }
+
+    /**
+     * cnn-nn's packages by role, bottom up: layers (on cnn-core alone); losses and optimizers (on layers);
+     * schedules (on optimizers, for the learning-rate check); the model and its trainer; io and onnx on top.
+     */
+    @Test
+    void cnnNnPackagesDependOnlyDownwards() {
+        String model = "dev.cnn.nn";
+        String layers = "dev.cnn.nn.layers..";
+        String losses = "dev.cnn.nn.losses..";
+        String optimizers = "dev.cnn.nn.optimizers..";
+        String schedules = "dev.cnn.nn.schedules..";
+        String io = "dev.cnn.nn.io..";
+        String onnx = "dev.cnn.nn.onnx..";
+        noClasses().that().resideInAPackage(layers)
+                .should().dependOnClassesThat().resideInAnyPackage(model, losses, optimizers, schedules, io, onnx)
+                .because("layers are the bottom of cnn-nn: forward, backward and config, on cnn-core's kernels")
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage(losses, optimizers)
+                .should().dependOnClassesThat().resideInAnyPackage(model, schedules, io, onnx)
+                .because("a loss or an optimizer is a rule over tensors and parameters, used by the model")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(losses)
+                .should().dependOnClassesThat().resideInAPackage(optimizers).check(CLASSES);
+        noClasses().that().resideInAPackage(optimizers)
+                .should().dependOnClassesThat().resideInAPackage(losses).check(CLASSES);
+        noClasses().that().resideInAPackage(schedules)
+                .should().dependOnClassesThat().resideInAnyPackage(model, losses, io, onnx)
+                .because("a schedule is a value: the rate per epoch")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(onnx)
+                .should().dependOnClassesThat().resideInAPackage(io)
+                .because("export reads a model in memory, not its file")
+                .check(CLASSES);
+    }
+
+    /** The model package reaches up into io and onnx only through its doors: save, load, export, checkpoints. */
+    @Test
+    void onlyTheModelsDoorsReachIntoIoAndOnnx() {
+        noClasses().that().resideInAPackage("dev.cnn.nn")
+                .and().doNotHaveFullyQualifiedName("dev.cnn.nn.Model")
+                .and().doNotHaveFullyQualifiedName("dev.cnn.nn.Trainer")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.cnn.nn.io..", "dev.cnn.nn.onnx..")
+                .because("Model.save, load, exportOnnx and copyOfLayer and the Trainer's checkpoints are the doors")
+                .check(CLASSES);
+        noClasses().that().haveFullyQualifiedName("dev.cnn.nn.Trainer")
+                .should().dependOnClassesThat().resideInAPackage("dev.cnn.nn.onnx..")
                 .check(CLASSES);
     }
 }

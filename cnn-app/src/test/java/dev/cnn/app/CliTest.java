@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.PoolMode;
-import dev.cnn.nn.Activation;
-import dev.cnn.nn.Conv2D;
-import dev.cnn.nn.FullyConnected;
-import dev.cnn.nn.Init;
-import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.Padding;
-import dev.cnn.nn.Pool2D;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.Conv2D;
+import dev.cnn.nn.layers.FullyConnected;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.layers.Padding;
+import dev.cnn.nn.layers.Pool2D;
+import dev.cnn.nn.losses.Loss;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -163,7 +163,7 @@ class CliTest {
         Run r = cnn("export", model.toString(), onnx.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("input 'input' (batch, 28, 28, 1), output 'output' (batch, 1)"), r.out());
-        assertEquals(Files.size(onnx), dev.cnn.nn.OnnxExport.toBytes(Model.load(model)).length);
+        assertEquals(Files.size(onnx), dev.cnn.nn.onnx.OnnxExport.toBytes(Model.load(model)).length);
         Run bad = cnn("export", model.toString(), dir.resolve("digits.zip").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("OUT must end in .onnx"), bad.err());
@@ -453,8 +453,8 @@ class CliTest {
                 .add("conv1", new Conv2D(4, 3, 1, Padding.SAME, Init.HE))
                 .add("relu1", Activation.relu())
                 .add("conv2", new Conv2D(4, 3, 1, Padding.SAME, Init.HE))
-                .add("sum", new dev.cnn.nn.Add(), "conv2", "relu1")
-                .add("pool", new dev.cnn.nn.GlobalAveragePooling2D())
+                .add("sum", new dev.cnn.nn.layers.Add(), "conv2", "relu1")
+                .add("pool", new dev.cnn.nn.layers.GlobalAveragePooling2D())
                 .add("fc", new FullyConnected(2))
                 .add("softmax", Activation.softmax()).build();
         m.metadata().put("task", "mnist");
@@ -469,7 +469,7 @@ class CliTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(Files.size(onnx) > 1000);
         // the shipped residual network builds: three stages of two basic blocks, 175,530 parameters
-        Model resnet = dev.cnn.nn.NetworkFile.read(Path.of("..", "examples", "small-resnet.json"), new int[] {28, 28, 1},
+        Model resnet = dev.cnn.nn.io.NetworkFile.read(Path.of("..", "examples", "small-resnet.json"), new int[] {28, 28, 1},
                 Init.HE, 1).build();
         assertEquals(175_530, resnet.parameterCount());
         assertEquals(List.of("s2b1_bn2", "s2b1_proj_bn"), resnet.inputsOf("s2b1_add"));

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Dataset;
+import dev.cnn.core.Shapes;
 import dev.cnn.core.Tensor;
 import java.util.Arrays;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.cnn.nn;
 
+import dev.cnn.nn.losses.Loss;
+
 /**
  * Metrics of a model on a dataset, as {@link Model#evaluate} returns them: a
  * {@link ClassificationEvaluation} for a model trained with a classification loss, a

@@ -1,5 +1,6 @@
 package dev.cnn.nn;
 
+import dev.cnn.nn.layers.Parameter;
 import java.util.Map;
 
 /** Parameters' values or gradients as one flat array, in the map's order (for sending between processes). */

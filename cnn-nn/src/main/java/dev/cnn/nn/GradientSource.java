@@ -1,5 +1,7 @@
 package dev.cnn.nn;
 
+import dev.cnn.nn.layers.Parameter;
+
 /**
  * The seam between the training loop and where gradients are computed. A {@link Trainer} asks for one
  * batch at a time; the source computes the gradient of that batch's mean loss with respect to every

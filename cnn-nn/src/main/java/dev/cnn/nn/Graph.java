@@ -1,7 +1,10 @@
 package dev.cnn.nn;
 
+import dev.cnn.core.Shapes;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.Workspace;
+import dev.cnn.nn.layers.Layer;
+import dev.cnn.nn.layers.MultiInputLayer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;

@@ -1,8 +1,11 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Dataset;
+import dev.cnn.core.Shapes;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.kernel.Workspace;
+import dev.cnn.nn.layers.Layer;
+import dev.cnn.nn.losses.Loss;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,6 +5,18 @@ import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
 import dev.cnn.core.internal.SplitMix;
 import dev.cnn.core.kernel.Workspace;
+import dev.cnn.nn.io.ModelIO;
+import dev.cnn.nn.io.ModelTypes;
+import dev.cnn.nn.layers.Dropout;
+import dev.cnn.nn.layers.Layer;
+import dev.cnn.nn.layers.LayerFactory;
+import dev.cnn.nn.layers.MultiInputLayer;
+import dev.cnn.nn.layers.Parameter;
+import dev.cnn.nn.losses.Loss;
+import dev.cnn.nn.onnx.OnnxExport;
+import dev.cnn.nn.optimizers.Adam;
+import dev.cnn.nn.optimizers.Optimizer;
+import dev.cnn.nn.schedules.LearningRateSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -440,7 +452,7 @@ public final class Model {
     /**
      * An independent copy of the layer {@code layerName} with its current parameters (copied, not
      * shared), rebuilt through its type's {@link LayerFactory}, to put into another model — the first step
-     * of transfer learning. The layer's type must be registered in {@link ModelTypes}.
+     * of transfer learning. The layer's type must be registered in {@link dev.cnn.nn.io.ModelTypes}.
      */
     public Layer copyOfLayer(String layerName) {
         return ModelTypes.copyOfLayer(layer(layerName), layerName);
@@ -724,13 +736,13 @@ public final class Model {
 
     // ---------------------------------------------------------------- persistence
 
-    /** Saves to a versioned zip (see {@link ModelIO}), atomically. */
+    /** Saves to a versioned zip (see {@link dev.cnn.nn.io.ModelIO}), atomically. */
     public void save(Path path) throws IOException {
         ModelIO.save(this, path);
     }
 
     /**
-     * Writes the model for inference as an ONNX file (see {@link OnnxExport}: opset 13, NHWC input and
+     * Writes the model for inference as an ONNX file (see {@link dev.cnn.nn.onnx.OnnxExport}: opset 13, NHWC input and
      * output as in {@link #predict}), atomically.
      */
     public void exportOnnx(Path path) throws IOException {

@@ -1,6 +1,9 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.Layer;
+import dev.cnn.nn.losses.Loss;
 
 /**
  * The end of a model: the loss of a batch and the gradient where back-propagation starts. A final

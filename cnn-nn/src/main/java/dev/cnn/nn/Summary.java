@@ -1,6 +1,8 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.layers.Layer;
+import dev.cnn.nn.layers.Parameter;
 
 /** The table {@link Model#summary()} prints. */
 final class Summary {

@@ -1,6 +1,7 @@
 package dev.cnn.nn;
 
 import dev.cnn.core.Dataset;
+import dev.cnn.nn.schedules.LearningRateSchedule;
 import java.nio.file.Path;
 
 /**

@@ -2,6 +2,9 @@ package dev.cnn.nn;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.layers.Parameter;
+import dev.cnn.nn.optimizers.Optimizer;
+import dev.cnn.nn.schedules.LearningRateSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;

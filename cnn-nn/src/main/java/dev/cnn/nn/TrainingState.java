@@ -1,5 +1,7 @@
 package dev.cnn.nn;
 
+import dev.cnn.nn.schedules.LearningRateSchedule;
+
 /**
  * Where a model's training stands, as a value saved with the model: epochs done over its life, batches done
  * in the current unfinished epoch (0 between epochs), the shuffle seed, the per-epoch history, the

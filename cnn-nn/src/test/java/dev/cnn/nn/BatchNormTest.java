@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.layers.BatchNorm;
 import org.junit.jupiter.api.Test;
 
 /**

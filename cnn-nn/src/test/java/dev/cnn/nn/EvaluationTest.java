@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.FullyConnected;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.losses.Loss;
 import org.junit.jupiter.api.Test;
 
 class EvaluationTest {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.cnn.core.Npy;
+import dev.cnn.nn.io.ModelIO;
+import dev.cnn.nn.layers.Layer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

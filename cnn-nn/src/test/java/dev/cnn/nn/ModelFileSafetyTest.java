@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cnn.core.Npy;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.io.ModelIO;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.cnn.core.Npy;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.io.ModelIO;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.FullyConnected;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.losses.Loss;
+import dev.cnn.nn.optimizers.GradientDescent;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mutated and crafted model files: each must load or fail with {@link ModelIO.ModelFormatException},
+ * Mutated and crafted model files: each must load or fail with {@link dev.cnn.nn.io.ModelIO.ModelFormatException},
  * and a model that loads must never give a non-finite output. A few thousand files run with every
  * build; {@code -Pfuzz} (run by {@code .ci/run}, under {@code -Xmx512m}) runs 12,000 more and the
  * crafted attacks: forged sizes, zip bombs, huge declared shapes, deep JSON, long lists.

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Dataset;
 import dev.cnn.core.Npy;
+import dev.cnn.nn.io.ModelIO;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnn.core.ConfigView;
 import dev.cnn.core.Tensor;
+import dev.cnn.nn.io.ModelTypes;
+import dev.cnn.nn.layers.Parameter;
+import dev.cnn.nn.optimizers.Adam;
+import dev.cnn.nn.optimizers.GradientDescent;
+import dev.cnn.nn.optimizers.Optimizer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -91,7 +97,7 @@ class OptimizerTest {
     @Test
     void everyOptimizerRebuildsFromItsSavedConfig() {
         for (Optimizer o : new Optimizer[] {new Adam(0.003, 0.8, 0.99, 1e-7), new GradientDescent(0.25)}) {
-            Optimizer back = ModelTypes.optimizer(o.type()).create(new ConfigView(o.config(), o.type()));
+            Optimizer back = ModelTypes.optimizerFactory(o.type()).create(new ConfigView(o.config(), o.type()));
             assertEquals(o.type(), back.type());
             assertEquals(o.config(), back.config());
         }

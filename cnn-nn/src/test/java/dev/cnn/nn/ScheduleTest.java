@@ -4,7 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cnn.core.ConfigView;
 import dev.cnn.core.Dataset;
+import dev.cnn.nn.io.ModelTypes;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.optimizers.Optimizer;
+import dev.cnn.nn.schedules.ConstantRate;
+import dev.cnn.nn.schedules.CosineDecay;
+import dev.cnn.nn.schedules.LearningRateSchedule;
+import dev.cnn.nn.schedules.StepDecay;
+import dev.cnn.nn.schedules.WarmUp;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

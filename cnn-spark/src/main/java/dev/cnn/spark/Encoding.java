@@ -1,8 +1,8 @@
 package dev.cnn.spark;
 
 import dev.cnn.data.Standardizer;
-import dev.cnn.nn.Loss;
 import dev.cnn.nn.Model;
+import dev.cnn.nn.losses.Loss;
 import java.io.Serializable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;

@@ -1,7 +1,7 @@
 package dev.cnn.spark;
 
 import dev.cnn.nn.Model;
-import dev.cnn.nn.ModelIO;
+import dev.cnn.nn.io.ModelIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentHashMap;

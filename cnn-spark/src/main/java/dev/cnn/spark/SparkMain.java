@@ -4,11 +4,11 @@ import dev.cnn.data.CsvTable;
 import dev.cnn.data.ImageFolder;
 import dev.cnn.data.ImageSet;
 import dev.cnn.data.Mnist;
-import dev.cnn.nn.Adam;
 import dev.cnn.nn.Evaluation;
-import dev.cnn.nn.Init;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.NetworkFile;
+import dev.cnn.nn.io.NetworkFile;
+import dev.cnn.nn.layers.Init;
+import dev.cnn.nn.optimizers.Adam;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -272,7 +272,7 @@ public final class SparkMain {
         int steps = Integer.parseInt(options.getOrDefault("steps", "20"));
         int batch = Integer.parseInt(options.getOrDefault("batch-size", "64"));
         byte[] bytes = java.nio.file.Files.readAllBytes(modelFile);
-        Model m = dev.cnn.nn.ModelIO.fromBytes(bytes, modelFile.toString());
+        Model m = dev.cnn.nn.io.ModelIO.fromBytes(bytes, modelFile.toString());
         List<Row> rows = data.select(input, label).collectAsList();
         int n = rows.size();
         Encoding enc = Encoding.of(m);
@@ -324,7 +324,7 @@ public final class SparkMain {
         int take = Math.min(n, batch * steps);
         org.apache.spark.sql.Dataset<Row> part = data.limit(take).repartition(2).cache();
         part.count();
-        Model single = dev.cnn.nn.ModelIO.fromBytes(bytes, "copy");
+        Model single = dev.cnn.nn.io.ModelIO.fromBytes(bytes, "copy");
         dev.cnn.core.Tensor xb = dev.cnn.core.Tensor.wrap(java.util.Arrays.copyOf(x, batch * size),
                 dev.cnn.core.Tensor.withBatch(batch, m.inputShape()));
         dev.cnn.core.Tensor yb = dev.cnn.core.Tensor.wrap(java.util.Arrays.copyOf(y, batch * outputs), batch, outputs);
@@ -336,10 +336,10 @@ public final class SparkMain {
             single.trainBatch(xb, yb);
         }
         double singleMs = (System.nanoTime() - t) / 1e6 / steps;
-        SparkTrainer.builder(dev.cnn.nn.ModelIO.fromBytes(bytes, "warm-up")).inputColumn(input).labelColumn(label)
+        SparkTrainer.builder(dev.cnn.nn.io.ModelIO.fromBytes(bytes, "warm-up")).inputColumn(input).labelColumn(label)
                 .globalBatchSize(batch).epochs(1).build().fit(part, null);
         t = System.nanoTime();
-        SparkTrainer.builder(dev.cnn.nn.ModelIO.fromBytes(bytes, "timed")).inputColumn(input).labelColumn(label)
+        SparkTrainer.builder(dev.cnn.nn.io.ModelIO.fromBytes(bytes, "timed")).inputColumn(input).labelColumn(label)
                 .globalBatchSize(batch).epochs(1).build().fit(part, null);
         int stepsRun = (take + batch - 1) / batch;
         double sparkMs = (System.nanoTime() - t) / 1e6 / stepsRun;

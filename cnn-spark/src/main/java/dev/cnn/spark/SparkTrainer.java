@@ -6,12 +6,12 @@ import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Evaluation;
 import dev.cnn.nn.GradientSource;
 import dev.cnn.nn.History;
-import dev.cnn.nn.LearningRateSchedule;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.ModelIO;
 import dev.cnn.nn.TrainOptions;
 import dev.cnn.nn.Trainer;
 import dev.cnn.nn.TrainingListener;
+import dev.cnn.nn.io.ModelIO;
+import dev.cnn.nn.schedules.LearningRateSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <p>The step's global batch is the partitions' slices in partition order; each replica is set to the
  * driver's training position and runs {@link Model#forward(Tensor, long)} from its slice's first row in that
- * batch, so {@code Dropout} (and any layer drawing through {@link dev.cnn.nn.Layer#setTraining(boolean, long,
+ * batch, so {@code Dropout} (and any layer drawing through {@link dev.cnn.nn.layers.Layer#setTraining(boolean, long,
  * long)}) masks each row as one process training on the global batch would.
  *
  * <p>Not supported: layers with state computed from the batch ({@code BatchNorm}), whose statistics would be

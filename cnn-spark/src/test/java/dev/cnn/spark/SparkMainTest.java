@@ -83,8 +83,8 @@ class SparkMainTest {
             }
         }
         Files.writeString(images.resolve("x").resolve("notes.txt"), "not an image");
-        Model m = Model.builder(4, 5, 1).seed(3).add("flat", new dev.cnn.nn.Flatten())
-                .add("fc", new dev.cnn.nn.FullyConnected(2)).add("softmax", dev.cnn.nn.Activation.softmax()).build();
+        Model m = Model.builder(4, 5, 1).seed(3).add("flat", new dev.cnn.nn.layers.Flatten())
+                .add("fc", new dev.cnn.nn.layers.FullyConnected(2)).add("softmax", dev.cnn.nn.layers.Activation.softmax()).build();
         m.metadata().put("classNames", java.util.List.of("x", "y"));
         m.metadata().put("inputScale", 1.0 / 255);
         Path model = dir.resolve("images.cnn");

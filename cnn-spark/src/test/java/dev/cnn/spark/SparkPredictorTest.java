@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
-import dev.cnn.nn.Activation;
 import dev.cnn.nn.ClassificationEvaluation;
-import dev.cnn.nn.Conv2D;
-import dev.cnn.nn.Flatten;
-import dev.cnn.nn.FullyConnected;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.RegressionEvaluation;
 import dev.cnn.nn.TrainOptions;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.Conv2D;
+import dev.cnn.nn.layers.Flatten;
+import dev.cnn.nn.layers.FullyConnected;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
-import dev.cnn.nn.Activation;
-import dev.cnn.nn.BatchNorm;
-import dev.cnn.nn.FullyConnected;
 import dev.cnn.nn.History;
 import dev.cnn.nn.Model;
-import dev.cnn.nn.ModelIO;
+import dev.cnn.nn.io.ModelIO;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.BatchNorm;
+import dev.cnn.nn.layers.FullyConnected;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,7 +96,7 @@ class SparkTrainerTest {
 
     /** As above, with the learning rate of each epoch from {@code schedule} (null: the optimizer's own). */
     private static void trainOnGlobalBatches(Model single, List<List<Row>> shards, long seed, int epochs, int steps,
-                                             dev.cnn.nn.LearningRateSchedule schedule) {
+                                             dev.cnn.nn.schedules.LearningRateSchedule schedule) {
         for (int epoch = 0; epoch < epochs; epoch++) {
             if (schedule != null) {
                 single.optimizer().setLearningRate(schedule.rate(epoch));
@@ -175,7 +175,7 @@ class SparkTrainerTest {
         for (int partitions = 1; partitions <= 3; partitions++) {
             org.apache.spark.sql.Dataset<Row> df = frame(rows, partitions);
             Model distributed = Model.builder(5).seed(3).add("fc1", new FullyConnected(16))
-                    .add("drop", new dev.cnn.nn.Dropout(0.4)).add("tanh", Activation.tanh())
+                    .add("drop", new dev.cnn.nn.layers.Dropout(0.4)).add("tanh", Activation.tanh())
                     .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
             Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
             SparkTrainer.builder(distributed).globalBatchSize(15).epochs(2).seed(6).build().fit(df, null);
@@ -220,7 +220,7 @@ class SparkTrainerTest {
         List<List<Row>> shards = df.javaRDD().glom().collect();
 
         // a step decay: the rate of every epoch as in one process, saved with the model
-        dev.cnn.nn.StepDecay decay = new dev.cnn.nn.StepDecay(0.02, 1, 0.5);
+        dev.cnn.nn.schedules.StepDecay decay = new dev.cnn.nn.schedules.StepDecay(0.02, 1, 0.5);
         Model distributed = model();
         Model single = ModelIO.fromBytes(ModelIO.toBytes(distributed), "copy");
         SparkTrainer.builder(distributed).globalBatchSize(16).epochs(3).seed(5).schedule(decay).build().fit(df, null);
@@ -245,7 +245,7 @@ class SparkTrainerTest {
         // the divergence guard: a rate that blows the loss up stops before the bad step is applied
         Model wild = Model.builder(5).seed(3).add("fc1", new FullyConnected(8)).add("tanh", Activation.tanh())
                 .add("fc2", new FullyConnected(3)).add("softmax", Activation.softmax())
-                .optimizer(new dev.cnn.nn.GradientDescent(1e7)).build();
+                .optimizer(new dev.cnn.nn.optimizers.GradientDescent(1e7)).build();
         dev.cnn.nn.TrainingDivergedException e = assertThrows(dev.cnn.nn.TrainingDivergedException.class,
                 () -> SparkTrainer.builder(wild).globalBatchSize(16).epochs(3).seed(5).divergenceFactor(1.5).build()
                         .fit(df, null));
