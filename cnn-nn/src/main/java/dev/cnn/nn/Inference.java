@@ -114,6 +114,24 @@ final class Inference {
         return new ClassificationEvaluation(n, lossSum / n, confusion, ranks);
     }
 
+    /**
+     * The class of every row of {@code out} {@code (n, outputs...)}: the argmax for several outputs, {@code >= 0.5}
+     * for a single (sigmoid) output; several sigmoid outputs are multi-label and refused.
+     */
+    static int[] classes(Tensor out, Loss.Task task) {
+        int n = out.dim(0);
+        int per = out.size() / Math.max(1, n);
+        if (per > 1 && task == Loss.Task.BINARY_CLASSIFICATION) {
+            throw new IllegalStateException("predictClasses: a sigmoid model with " + per + " outputs per sample is "
+                    + "multi-label; threshold predict's probabilities at 0.5 instead");
+        }
+        int[] classes = new int[n];
+        for (int i = 0; i < n; i++) {
+            classes[i] = per == 1 ? (out.data()[i] >= 0.5f ? 1 : 0) : Tensor.argmax(out.data(), i * per, per);
+        }
+        return classes;
+    }
+
     /** How many classes score above class {@code c} in the row at {@code r} (ties: lower index first, as argmax). */
     private static int rank(float[] scores, int r, int classes, int c) {
         int above = 0;

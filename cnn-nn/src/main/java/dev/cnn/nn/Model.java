@@ -3,7 +3,6 @@ package dev.cnn.nn;
 import dev.cnn.core.Dataset;
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.Tensor;
-import dev.cnn.core.internal.SplitMix;
 import dev.cnn.core.kernel.Workspace;
 import dev.cnn.nn.io.ModelIO;
 import dev.cnn.nn.io.ModelTypes;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A network of named layers — a chain, or a directed acyclic graph whose nodes name their inputs (see
@@ -84,8 +82,8 @@ public final class Model {
     private Map<String, Parameter> trainableParameters;
     private final Set<String> frozenLayers = new HashSet<>();
     private final Map<String, Object> metadata = new LinkedHashMap<>();
-    /** Readers: inference calls; the writer: whatever changes weights or the training buffers. */
-    private final ReentrantReadWriteLock useLock = new ReentrantReadWriteLock();
+    /** Shared by inference calls, taken alone by whatever changes weights or the training buffers. */
+    private final UseLock use = new UseLock();
     /** Inference copies of the layers, each used by one call at a time. */
     private final Inference.Pool inference;
     private final OutputHead head;
@@ -342,26 +340,17 @@ public final class Model {
      * optimizer state (e.g. Adam's moments) from zero.
      */
     public void setTrainable(String layerName, boolean trainable) {
-        Lock lock = exclusive("setTrainable");
-        try {
+        use.exclusively("setTrainable", () -> {
             layerIndex(layerName);
             if (trainable) {
                 frozenLayers.remove(layerName);
             } else {
                 frozenLayers.add(layerName);
             }
-            Map<String, Parameter> t = new LinkedHashMap<>();
-            for (int i = 0; i < layers.size(); i++) {
-                if (!frozenLayers.contains(names.get(i))) {
-                    for (Parameter p : layers.get(i).parameters()) {
-                        t.put(names.get(i) + "." + p.name(), p);
-                    }
-                }
-            }
+            Map<String, Parameter> t = new LinkedHashMap<>(parameters);
+            t.keySet().removeIf(key -> frozenLayers.contains(key.substring(0, key.lastIndexOf('.'))));
             trainableParameters = Collections.unmodifiableMap(t);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Whether the optimizer updates the layer {@code layerName} (see {@link #setTrainable}). */
@@ -421,12 +410,7 @@ public final class Model {
 
     /** Sets the trainable parameters' values from {@code from} (as {@link #copyParametersTo} wrote them). */
     public void setParameters(float[] from) {
-        Lock lock = exclusive("setParameters");
-        try {
-            FlatParameters.copy(trainableParameters, from, true, false);
-        } finally {
-            lock.unlock();
-        }
+        use.exclusively("setParameters", () -> FlatParameters.copy(trainableParameters, from, true, false));
     }
 
     /** Copies the trainable parameters' gradients (from the latest {@link #backward}) into {@code into}. */
@@ -436,12 +420,7 @@ public final class Model {
 
     /** Sets the trainable parameters' gradients, e.g. to gradients averaged over processes before {@link #update}. */
     public void setGradients(float[] from) {
-        Lock lock = exclusive("setGradients");
-        try {
-            FlatParameters.copy(trainableParameters, from, false, false);
-        } finally {
-            lock.unlock();
-        }
+        use.exclusively("setGradients", () -> FlatParameters.copy(trainableParameters, from, false, false));
     }
 
     /** The layer named {@code layerName}. */
@@ -519,12 +498,7 @@ public final class Model {
         if (state == null) {
             throw new IllegalArgumentException("the training state must not be null (TrainingState.INITIAL for none)");
         }
-        Lock lock = exclusive("setTrainingState");
-        try {
-            this.trainingState = state;
-        } finally {
-            lock.unlock();
-        }
+        use.exclusively("setTrainingState", () -> this.trainingState = state);
     }
 
     /** Asks a running {@link #train} (or {@link Trainer#fit}) to stop after the current batch; any thread. */
@@ -555,27 +529,15 @@ public final class Model {
         if (firstSample < 0) {
             throw new IllegalArgumentException("first sample must be >= 0, got " + firstSample);
         }
-        Lock lock = exclusive("forward");
-        try {
+        return use.exclusively("forward", () -> {
             Batches.checkBatchShape(inputShape, x);
+            TrainingState t = trainingState;
             for (int i = 0; i < layers.size(); i++) {
-                layers.get(i).setTraining(true, passSeed(i), firstSample);
+                layers.get(i).setTraining(true, t.passSeed(i), firstSample);
             }
             lastOutput = trainingPass.forward(layers, x);
             return lastOutput;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * The seed of layer {@code i}'s randomness in the current training pass: a mix of the shuffle seed, the
-     * epoch, the batch and the layer, so a resumed run draws what the uninterrupted one drew.
-     */
-    private long passSeed(int i) {
-        TrainingState t = trainingState;
-        return SplitMix.mix(t.seed() * 0x9E3779B97F4A7C15L + t.epochsDone() * 0xBF58476D1CE4E5B9L
-                + t.batchesDoneInEpoch() * 0x94D049BB133111EBL + i + 1) & 0xFFFFFFFFL;
+        });
     }
 
     /**
@@ -583,12 +545,7 @@ public final class Model {
      * parameter's gradient; returns the mean loss of the batch.
      */
     public double backward(Tensor y) {
-        Lock lock = exclusive("backward");
-        try {
-            return backwardUnchecked(y);
-        } finally {
-            lock.unlock();
-        }
+        return use.exclusively("backward", () -> backwardUnchecked(y));
     }
 
     private double backwardUnchecked(Tensor y) {
@@ -613,12 +570,7 @@ public final class Model {
      * {@link #clipGlobalNorm()} say, then the optimizer (see {@link Trainer}).
      */
     public void update() {
-        Lock lock = exclusive("update");
-        try {
-            Trainer.update(this);
-        } finally {
-            lock.unlock();
-        }
+        use.exclusively("update", () -> Trainer.update(this));
     }
 
     /**
@@ -637,11 +589,6 @@ public final class Model {
      */
     public History train(Dataset data, TrainOptions options) {
         return new Trainer(this, options).fit(data);
-    }
-
-    /** Mean loss over a whole dataset, evaluated in batches (no training). */
-    public double computeLoss(Dataset data, int batchSize) {
-        return evaluate(data, batchSize).loss();
     }
 
     // ---------------------------------------------------------------- inference and metrics
@@ -683,47 +630,19 @@ public final class Model {
             throw new IllegalStateException("predictClasses needs a classification model; this one is trained with "
                     + loss.typeName() + " (use predict)");
         }
-        Tensor out = predict(x);
-        int n = out.dim(0);
-        int per = out.size() / Math.max(1, n);
-        int[] classes = new int[n];
-        for (int i = 0; i < n; i++) {
-            if (per == 1) {
-                classes[i] = out.data()[i] >= 0.5f ? 1 : 0;
-            } else if (loss.task() == Loss.Task.BINARY_CLASSIFICATION) {
-                throw new IllegalStateException("predictClasses: a sigmoid model with " + per + " outputs per sample is "
-                        + "multi-label; threshold predict's probabilities at 0.5 instead");
-            } else {
-                classes[i] = Tensor.argmax(out.data(), i * per, per);
-            }
-        }
-        return classes;
+        return Inference.classes(predict(x), loss.task());
     }
 
     // ---------------------------------------------------------------- inference copies
 
-    /** Runs {@code call} on an idle inference copy of the layers, under the read lock. */
+    /** Runs {@code call} on an idle inference copy of the layers, sharing the use lock with other inference. */
     private <T> T infer(Inference.Call<T> call) {
-        Lock read = useLock.readLock();
-        if (!read.tryLock()) {
-            throw new IllegalStateException("cannot predict or evaluate while another thread trains this model; "
-                    + "wait until train returns, or use a separate model (Model.load of a saved file)");
-        }
-        try {
-            return inference.run(call);
-        } finally {
-            read.unlock();
-        }
+        return use.shared(() -> inference.run(call));
     }
 
+    /** The use lock, taken alone for {@code method}: fails at once when another thread uses the model. */
     Lock exclusive(String method) {
-        Lock write = useLock.writeLock();
-        if (!write.tryLock()) {
-            throw new IllegalStateException("Model." + method + " needs the model to itself, but another thread is using "
-                    + "it: training (and forward, backward, update) must not overlap with any other call on the same "
-                    + "model; predict and evaluate may run concurrently with each other");
-        }
-        return write;
+        return use.exclusive(method);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.cnn.nn;
 
+import dev.cnn.core.internal.SplitMix;
 import dev.cnn.nn.schedules.LearningRateSchedule;
 
 /**
@@ -66,5 +67,15 @@ public record TrainingState(int epochsDone, int batchesDoneInEpoch, long seed, H
     /** With {@code loss} as the divergence guard's reference (NaN: the next batch sets it). */
     public TrainingState withReferenceLoss(double loss) {
         return new TrainingState(epochsDone, batchesDoneInEpoch, seed, history, schedule, loss);
+    }
+
+    /**
+     * The seed of layer {@code layer}'s randomness (e.g. a dropout mask) in the training pass at this position:
+     * a mix of the shuffle seed, the epoch, the batch and the layer, so a resumed run draws what the
+     * uninterrupted one drew.
+     */
+    public long passSeed(int layer) {
+        return SplitMix.mix(seed * 0x9E3779B97F4A7C15L + epochsDone * 0xBF58476D1CE4E5B9L
+                + batchesDoneInEpoch * 0x94D049BB133111EBL + layer + 1) & 0xFFFFFFFFL;
     }
 }

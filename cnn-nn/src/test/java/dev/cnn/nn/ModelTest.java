@@ -65,9 +65,9 @@ class ModelTest {
     void overfitsSixteenSamples() {
         Model m = smallCnn(1);
         Dataset d = halves(16, 3);
-        double first = m.computeLoss(d, 16);
+        double first = m.evaluate(d, 16).loss();
         m.train(d, TrainOptions.defaults().withEpochs(150).withBatchSize(16).withVerbose(false));
-        double last = m.computeLoss(d, 16);
+        double last = m.evaluate(d, 16).loss();
         assertTrue(first > 0.3, "initial loss " + first);
         assertTrue(last < 1e-3, "loss after overfitting " + last);
         assertEquals(1.0, m.evaluate(d, 16).classification().accuracy());
