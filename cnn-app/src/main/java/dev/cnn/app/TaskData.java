@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -50,6 +51,20 @@ final class TaskData {
     }
 
     /** Where the MNIST files are (or go) under a data root: {@code root/mnist} unless they sit in root itself. */
+    /**
+     * {@code s}, unless {@code --val-fraction} left one side empty (the split rounds per class, so a small set
+     * can hold out nothing): a {@link DataException} with the figures, not an empty set failing later.
+     */
+    static Splits.Split checked(Splits.Split s, double valFraction, String what) throws DataException {
+        int n = s.train().length + s.validation().length;
+        if (s.validation().length == 0 || s.train().length == 0) {
+            throw new DataException(String.format(Locale.ROOT, "--val-fraction %s of %d %s holds out %s for %s (the split "
+                    + "is rounded per class); choose a fraction that leaves some of each", valFraction, n, what,
+                    s.validation().length == 0 ? "none" : "all", s.validation().length == 0 ? "validation" : "training"));
+        }
+        return s;
+    }
+
     static Path mnistDir(Path root) {
         if (Mnist.missing(root).isEmpty()) {
             return root;
@@ -153,7 +168,8 @@ final class TaskData {
             }
         }
         int classes = classNames == null ? 0 : classNames.size();
-        Splits.Split s = classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed);
+        Splits.Split s = checked(classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed),
+                valFraction, "rows");
         Standardizer fx = Standardizer.fit(rows(x, k, s.train()), k);
         meanForMissing(fx.apply(x));
         Standardizer fy = null;
@@ -335,7 +351,7 @@ final class TaskData {
                     + "--val-fraction must be > 0");
         }
         Dataset all = classes == 2 ? images.binary(0, 1) : images.oneHot();
-        Splits.Split s = Splits.stratified(images.labels(), valFraction, seed);
+        Splits.Split s = checked(Splits.stratified(images.labels(), valFraction, seed), valFraction, "images");
         Dataset val = Dataset.subset(all, s.validation());
         TaskData d = new TaskData(Task.IMAGES, Dataset.subset(all, s.train()), val, val);
         d.scope = "validation";
@@ -373,8 +389,9 @@ final class TaskData {
     private static TaskData images(Task task, Path root, double valFraction, long seed, boolean progress)
             throws IOException {
         Mnist.Split mnist;
+        Path dir = mnistDir(root);
         try {
-            mnist = MnistDownload.loadOrDownload(mnistDir(root), null, progress);
+            mnist = MnistDownload.loadOrDownload(dir, null, progress);
         } catch (DataException e) {
             // the library says what is missing; the command line says how to point it elsewhere
             throw new DataException(e.getMessage() + "; or point --data (or CNN_DATA) at a directory that has them", e);
@@ -403,12 +420,14 @@ final class TaskData {
         Dataset trainSet = all;
         Dataset val = null;
         if (valFraction > 0) {
-            Splits.Split s = Splits.stratified(labels, valFraction, seed);
+            Splits.Split s = checked(Splits.stratified(labels, valFraction, seed), valFraction, "images");
             trainSet = Dataset.subset(all, s.train());
             val = Dataset.subset(all, s.validation());
         }
         TaskData d = new TaskData(task, trainSet, val, testSet);
-        d.scored = testSet.size() + " MNIST test images" + (task == Task.DIGITS ? " of 2 and 5" : "");
+        // --data at a folder of IDX files of its own (Fashion-MNIST, say) is named as such, not as MNIST
+        d.scored = testSet.size() + (dir.equals(root) ? " test images of " + dir : " MNIST test images")
+                + (task == Task.DIGITS ? " of 2 and 5" : "");
         d.testImages = test;
         d.testIndices = testIdx;
         d.metadata.put("task", task.id);
@@ -434,7 +453,7 @@ final class TaskData {
             int[] trainRows;
             int[] valRows = new int[0];
             if (valFraction > 0) {
-                Splits.Split s = Splits.random(train.rows(), valFraction, seed);
+                Splits.Split s = checked(Splits.random(train.rows(), valFraction, seed), valFraction, "houses");
                 trainRows = s.train();
                 valRows = s.validation();
             } else {

@@ -477,6 +477,36 @@ class CliTest {
     }
 
     @Test
+    void mnistOnAFolderOfItsOwnIdxFilesNamesThatFolder() throws Exception {
+        // --data at a folder of IDX files (as Fashion-MNIST comes) is what is scored, not "MNIST"
+        Path idx = dir.resolve("fashion");
+        Files.createDirectories(idx);
+        NumpyRandom rng = new NumpyRandom(2);
+        for (String set : List.of("train", "t10k")) {
+            int n = set.equals("train") ? 40 : 10;
+            byte[] pixels = new byte[n * 784];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (byte) (i % 10);
+                for (int p = 0; p < 784; p++) {
+                    pixels[i * 784 + p] = (byte) (rng.nextDouble() < 0.1 * (i % 10) ? 255 : 0);
+                }
+            }
+            Files.write(idx.resolve(set + "-images-idx3-ubyte"), ConsumerTest.idx(2051, new int[] {n, 28, 28}, pixels));
+            Files.write(idx.resolve(set + "-labels-idx1-ubyte"), ConsumerTest.idx(2049, new int[] {n}, labels));
+        }
+        Run r = cnn("train", "mnist", "--data", idx.toString(), "--epochs", "1", "--batch-size", "20", "--augment", "0,0",
+                "--val-fraction", "0.25", "--quiet", "--out", dir.resolve("f.cnn").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("scored 10 test images of " + idx), r.out());
+        // four images a class: the default tenth holds out none, which is said before any training
+        Run none = cnn("train", "mnist", "--data", idx.toString(), "--epochs", "1", "--quiet", "--out",
+                dir.resolve("g.cnn").toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("--val-fraction 0.1 of 40 images holds out none for validation"), none.err());
+    }
+
+    @Test
     void housingFeaturesAreFiniteAndDistancesAreRight() {
         float[] raw = {-122.4194f, 37.7749f, 20, 1000, 200, 500, 180, 3.5f};
         float[] f = HousingFeatures.transform(raw, 1);

@@ -133,7 +133,8 @@ class ConsumerTest {
         return paths.stream().map(Path::toString).collect(Collectors.joining(":"));
     }
 
-    private static byte[] idx(int magic, int[] dims, byte[] body) {
+    /** An IDX file: {@code magic}, the dimensions, then {@code body}. */
+    static byte[] idx(int magic, int[] dims, byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + body.length);
         b.putInt(magic);
         for (int d : dims) {

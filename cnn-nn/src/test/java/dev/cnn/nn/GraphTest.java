@@ -233,6 +233,12 @@ class GraphTest {
                 """);
         Model m = NetworkFile.read(f, new int[] {4, 4, 1}, Init.HE, 1).build();
         assertEquals(List.of("c2", "c1"), m.inputsOf("sum"));
+        // a grouped convolution draws Xavier weights for its fans: 3x3x2 inputs and 3x3x6/2 outputs a weight
+        Files.writeString(f, "[{\"name\": \"g\", \"type\": \"Conv2D\", \"config\": {\"inChannels\": 4, \"filters\": 6, "
+                + "\"kernel\": [3, 3], \"stride\": [1, 1], \"padding\": [1, 1], \"groups\": 2}}]");
+        Model grouped = NetworkFile.read(f, new int[] {5, 5, 4}, Init.XAVIER, 3).build();
+        assertArrayEquals(Init.XAVIER.create(new NumpyRandom(3), 18, 27, 3, 3, 2, 6).data(),
+                grouped.parameters().get("g.W").value().data());
         assertArrayEquals(new int[] {2}, m.outputShape());
         Files.writeString(f, "[{\"name\": \"a\", \"type\": \"Flatten\"}, {\"name\": \"b\", \"type\": \"Add\", "
                 + "\"inputs\": [\"a\", \"z\"]}]");

@@ -150,6 +150,9 @@ public final class NetworkFile {
                 config = new com.google.gson.Gson().fromJson(e.getAsJsonObject().get("config"),
                         new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
             }
+            // a grouped convolution's filters each see cIn/groups channels, and each input feeds cOut/groups filters
+            int groups = type.equals("Conv2D") && config.get("groups") instanceof Number g && g.intValue() > 0
+                    ? g.intValue() : 1;
             Layer layer;
             try {
                 layer = ModelTypes.layerFactory(type).create(new ConfigView(config, where), (param, shape) -> {
@@ -167,7 +170,7 @@ public final class NetworkFile {
                         }
                     }
                     return fresh(where, type.equals("DepthwiseConv2D") && param.equals("W") ? "depthwise W" : param, shape,
-                            init, rng);
+                            groups, init, rng);
                 });
             } catch (Probe probe) {
                 continue; // counted; the dry run goes on with the next layer
@@ -197,7 +200,7 @@ public final class NetworkFile {
         return b;
     }
 
-    private static Tensor fresh(String where, String param, int[] shape, Init init, NumpyRandom rng) {
+    private static Tensor fresh(String where, String param, int[] shape, int groups, Init init, NumpyRandom rng) {
         switch (param) {
             case "W" -> {
                 int fanIn = 1;
@@ -206,7 +209,7 @@ public final class NetworkFile {
                     fanIn *= shape[i];
                     fanOut *= i < shape.length - 2 ? shape[i] : 1;
                 }
-                return init.create(rng, fanIn, fanOut, shape);
+                return init.create(rng, fanIn, fanOut / groups, shape);
             }
             case "depthwise W" -> { // (kh, kw, channels, multiplier): each filter reads one channel
                 int area = shape[0] * shape[1];
