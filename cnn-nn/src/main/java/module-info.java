@@ -8,6 +8,7 @@
 module dev.cnn.nn {
     requires transitive dev.cnn.core;
     requires com.google.gson;
+    requires com.google.protobuf;
     requires org.apache.logging.log4j;
 
     exports dev.cnn.nn;

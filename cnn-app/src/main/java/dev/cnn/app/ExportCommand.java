@@ -44,7 +44,8 @@ final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String batchOf(int[] sample) {
+    /** {@code (batch, h, w, c)} for a sample shape {@code (h, w, c)}. */
+    static String batchOf(int[] sample) {
         return Tensor.shapeText(sample).replaceFirst("\\(", "(batch, ").replace(",)", ")");
     }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine;
 @Command(name = "cnn", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Train, evaluate and use convolutional neural networks written from scratch in Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-            BenchCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+            BenchCommand.class, ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** {@code cnn --version}: the library version the build recorded, and the JVM. */
     static final class VersionProvider implements CommandLine.IVersionProvider {
@@ -76,7 +76,13 @@ public final class Main implements Runnable {
             }
             break;
         }
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) { // picocli hands on errors: say it in one line, as for every other failure
+            cl.getErr().println("cnn: error: " + oneLine(e));
+            cl.getErr().flush();
+            return 1;
+        }
     }
 
     static String oneLine(Throwable ex) {

@@ -93,9 +93,13 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(model, losses, io, onnx)
                 .because("a schedule is a value: the rate per epoch")
                 .check(CLASSES);
-        noClasses().that().resideInAPackage(onnx)
+        noClasses().that().belongToAnyOf(dev.cnn.nn.onnx.OnnxExport.class)
                 .should().dependOnClassesThat().resideInAPackage(io)
                 .because("export reads a model in memory, not its file")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage(io)
+                .should().dependOnClassesThat().resideInAPackage(onnx)
+                .because("import reports a damaged file as model files do (io's ModelFormatException), not the reverse")
                 .check(CLASSES);
     }
 
@@ -106,7 +110,7 @@ class ArchitectureTest {
                 .and().doNotHaveFullyQualifiedName("dev.cnn.nn.Model")
                 .and().doNotHaveFullyQualifiedName("dev.cnn.nn.Trainer")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.cnn.nn.io..", "dev.cnn.nn.onnx..")
-                .because("Model.save, load, exportOnnx and copyOfLayer and the Trainer's checkpoints are the doors")
+                .because("Model.save, load, exportOnnx, importOnnx and copyOfLayer and the Trainer's checkpoints are the doors")
                 .check(CLASSES);
         noClasses().that().haveFullyQualifiedName("dev.cnn.nn.Trainer")
                 .should().dependOnClassesThat().resideInAPackage("dev.cnn.nn.onnx..")

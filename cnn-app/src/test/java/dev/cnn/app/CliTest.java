@@ -157,6 +157,36 @@ class CliTest {
     }
 
     @Test
+    void importReadsAnOnnxFileBackIntoAModelThatPredictsTheSame() throws Exception {
+        Path model = digitsModel();
+        Path onnx = dir.resolve("digits.onnx");
+        assertEquals(0, cnn("export", model.toString(), onnx.toString()).code());
+        Path back = dir.resolve("back.cnn");
+        Run r = cnn("import", onnx.toString(), back.toString(), "--task", "digits");
+        assertEquals(0, r.code(), r.err());
+        // the five layers and the flatten before fc1, which the ONNX graph spells out
+        assertTrue(r.out().contains("6 layers, 151 parameters; input (batch, 28, 28, 1) NHWC float32, output (batch, 1)")
+                && r.out().contains("wrote " + back + " for task digits"), r.out());
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < 28; i++) {
+            img.getRaster().setSample(i, (i * 7) % 28, 0, 200);
+        }
+        Path png = dir.resolve("stroke.png");
+        ImageIO.write(img, "png", png.toFile());
+        Run a = cnn("predict", model.toString(), png.toString(), "--json");
+        Run b = cnn("predict", back.toString(), png.toString(), "--json");
+        assertEquals(0, b.code(), b.err());
+        assertEquals(a.out(), b.out());
+        // a network for ten classes is not a digits model
+        Run wrong = cnn("import", onnx.toString(), dir.resolve("x.cnn").toString(), "--task", "mnist");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().contains("--task mnist needs a model from (h, w, c) images to 10 class scores"), wrong.err());
+        Run notOnnx = cnn("import", model.toString(), dir.resolve("y.cnn").toString());
+        assertEquals(1, notOnnx.code());
+        assertTrue(notOnnx.err().contains(model + ": "), notOnnx.err());
+    }
+
+    @Test
     void exportWritesOnnxAndRefusesOtherNames() throws Exception {
         Path model = digitsModel();
         Path onnx = dir.resolve("digits.onnx");

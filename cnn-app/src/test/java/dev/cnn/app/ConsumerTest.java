@@ -50,6 +50,7 @@ class ConsumerTest {
         }
         libraries = new ArrayList<>();
         for (Class<?> c : new Class<?>[] {Tensor.class, Model.class, Mnist.class, Gson.class, LogManager.class,
+                com.google.protobuf.CodedInputStream.class,
                 CSVFormat.class, org.apache.commons.io.IOUtils.class, org.apache.commons.codec.binary.Hex.class}) {
             libraries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI().getPath()));
         }

@@ -13,6 +13,7 @@ import dev.cnn.nn.layers.MultiInputLayer;
 import dev.cnn.nn.layers.Parameter;
 import dev.cnn.nn.losses.Loss;
 import dev.cnn.nn.onnx.OnnxExport;
+import dev.cnn.nn.onnx.OnnxImport;
 import dev.cnn.nn.optimizers.Adam;
 import dev.cnn.nn.optimizers.Optimizer;
 import dev.cnn.nn.schedules.LearningRateSchedule;
@@ -671,6 +672,14 @@ public final class Model {
     /** Loads a model saved by {@link #save}. */
     public static Model load(Path path) throws IOException {
         return ModelIO.load(path);
+    }
+
+    /**
+     * Imports an ONNX model (as PyTorch exports it) as a graph network taking NHWC input (see
+     * {@link dev.cnn.nn.onnx.OnnxImport}: the operators and opsets it reads, and how layouts are converted).
+     */
+    public static Model importOnnx(Path path) throws IOException {
+        return OnnxImport.read(path);
     }
 
     void checkData(Dataset data, String what) {

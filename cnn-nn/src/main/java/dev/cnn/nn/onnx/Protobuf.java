@@ -1,21 +1,22 @@
 package dev.cnn.nn.onnx;
 
+import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
- * A protocol-buffers message being written: fields in the wire format (varints, 32-bit floats,
- * length-delimited bytes and nested messages), enough for an ONNX model file. Repeated scalars are
+ * A protocol-buffers message being written, on protobuf-java's {@link CodedOutputStream}: varints, 32-bit
+ * floats, length-delimited bytes and nested messages, enough for an ONNX model file. Repeated scalars are
  * written unpacked, which every parser accepts for proto2 fields.
  */
 final class Protobuf {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final CodedOutputStream out = CodedOutputStream.newInstance(bytes);
 
     /** A varint field (int32, int64 or enum); negative values take ten bytes, as the format says. */
     Protobuf varint(int field, long value) {
-        tag(field, 0);
-        rawVarint(value);
-        return this;
+        return write(() -> out.writeInt64(field, value));
     }
 
     /** Each value as its own varint field (an unpacked repeated int64). */
@@ -28,25 +29,17 @@ final class Protobuf {
 
     /** A 32-bit float field, little-endian. */
     Protobuf float32(int field, float value) {
-        tag(field, 5);
-        int bits = Float.floatToRawIntBits(value);
-        for (int i = 0; i < 4; i++) {
-            out.write(bits >>> (8 * i));
-        }
-        return this;
+        return write(() -> out.writeFloat(field, value));
     }
 
     /** A UTF-8 string field. */
     Protobuf string(int field, String value) {
-        return bytes(field, value.getBytes(StandardCharsets.UTF_8));
+        return write(() -> out.writeString(field, value));
     }
 
     /** A length-delimited bytes field. */
     Protobuf bytes(int field, byte[] value) {
-        tag(field, 2);
-        rawVarint(value.length);
-        out.writeBytes(value);
-        return this;
+        return write(() -> out.writeByteArray(field, value));
     }
 
     /** A nested message field. */
@@ -55,18 +48,21 @@ final class Protobuf {
     }
 
     byte[] toByteArray() {
-        return out.toByteArray();
+        write(out::flush);
+        return bytes.toByteArray();
     }
 
-    private void tag(int field, int wireType) {
-        rawVarint(((long) field << 3) | wireType);
+    /** A write that cannot fail (the bytes go to memory). */
+    private interface Write {
+        void run() throws IOException;
     }
 
-    private void rawVarint(long v) {
-        while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
+    private Protobuf write(Write w) {
+        try {
+            w.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        out.write((int) v);
+        return this;
     }
 }
