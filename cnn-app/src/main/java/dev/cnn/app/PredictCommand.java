@@ -2,6 +2,7 @@ package dev.cnn.app;
 
 import com.google.gson.Gson;
 import dev.cnn.core.AtomicFile;
+import dev.cnn.core.Npy;
 import dev.cnn.core.Tensor;
 import dev.cnn.data.CsvTable;
 import dev.cnn.data.DataException;
@@ -20,7 +21,11 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code cnn predict MODEL INPUT...}: classes for images, prices for CSV rows. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -40,11 +45,23 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL")
     Path modelFile;
 
-    @Parameters(index = "1..*", paramLabel = "INPUT", arity = "1..*", description = "Image files or CSV files.")
+    @Parameters(index = "1..*", paramLabel = "INPUT", arity = "1..*", description = "Image files or CSV files (or, with --out, one .npy array).")
     List<Path> inputs;
 
     @Mixin
     CommonOptions common;
+
+    @Option(names = "--out", paramLabel = "OUTPUT.npy", description = "Arrays in and out, for any model (imported "
+            + "ones too): INPUT is one .npy of float32 samples, batch first, and the model's outputs are written here "
+            + "as float32 .npy, batch first.")
+    Path out;
+
+    @Option(names = "--layout", paramLabel = "nhwc|nchw", defaultValue = "nhwc", description = "With --out: the "
+            + "layout of 4-D arrays in and out, cnn's NHWC (default) or PyTorch's NCHW (transposed on the way).")
+    String layout;
+
+    @Spec
+    CommandSpec spec;
 
     /** Inputs that could not be predicted, one line each: the file and what was wrong. */
     private final List<String> failures = new ArrayList<>();
@@ -53,6 +70,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.applyThreads();
         Model model = Model.load(modelFile);
+        if (out != null) {
+            return arrays(model);
+        }
         SavedTask saved = SavedTask.of(model, modelFile);
         Task task = saved.task();
         boolean csvModel = task == Task.HOUSING || task == Task.TABLE;
@@ -101,6 +121,40 @@ final class PredictCommand implements Callable<Integer> {
                     + "not be predicted" + (inputs.isEmpty() ? "" : "; the others were"));
             return 1;
         }
+        return 0;
+    }
+
+    /** {@code --out}: the one .npy input through the model, the outputs to {@code out}. */
+    private int arrays(Model model) throws IOException {
+        if (!layout.equals("nhwc") && !layout.equals("nchw")) {
+            throw new ParameterException(spec.commandLine(), "--layout must be nhwc or nchw, got " + layout);
+        }
+        if (inputs.size() != 1 || !inputs.get(0).getFileName().toString().endsWith(".npy")
+                || !out.getFileName().toString().endsWith(".npy")) {
+            throw new ParameterException(spec.commandLine(), "--out takes one INPUT.npy and an OUTPUT.npy, got "
+                    + inputs + " and " + out);
+        }
+        Path file = inputs.get(0);
+        Tensor x = Npy.read(file);
+        String given = Tensor.shapeText(java.util.Arrays.copyOfRange(x.shape(), 1, Math.max(1, x.rank())));
+        boolean nchw = layout.equals("nchw") && x.rank() == 4;
+        if (nchw) {
+            x = x.permute(0, 2, 3, 1);
+        }
+        int[] sample = java.util.Arrays.copyOfRange(x.shape(), 1, x.rank());
+        if (!java.util.Arrays.equals(sample, model.inputShape())) {
+            throw new ParameterException(spec.commandLine(), file + ": samples of shape " + given
+                    + (nchw ? " (NCHW, so " + Tensor.shapeText(sample) + " in NHWC)" : "") + ", but the model takes "
+                    + Tensor.shapeText(model.inputShape()) + " (NHWC" + (model.inputShape().length == 3 ? "; --layout nchw "
+                    + "for arrays in PyTorch's order" : "") + ")");
+        }
+        Tensor y = model.predict(x); // refuses a non-finite input or output, naming the sample
+        if (layout.equals("nchw") && y.rank() == 4) {
+            y = y.permute(0, 3, 1, 2);
+        }
+        AtomicFile.write(out, Npy.toBytes(y));
+        System.out.println("wrote " + out + ": " + Tensor.shapeText(y.shape()) + " float32" + (layout.equals("nchw")
+                && y.rank() == 4 ? " (NCHW)" : "") + " for the " + x.dim(0) + " samples of " + file);
         return 0;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.NumpyRandom;
 import dev.cnn.core.PoolMode;
+import dev.cnn.core.Tensor;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.layers.Activation;
 import dev.cnn.nn.layers.Conv2D;
@@ -184,6 +185,28 @@ class CliTest {
         Run notOnnx = cnn("import", model.toString(), dir.resolve("y.cnn").toString());
         assertEquals(1, notOnnx.code());
         assertTrue(notOnnx.err().contains(model + ": "), notOnnx.err());
+    }
+
+    @Test
+    void predictTakesAndGivesArraysForAnyModel() throws Exception {
+        Path model = digitsModel();
+        Path onnx = dir.resolve("d.onnx");
+        assertEquals(0, cnn("export", model.toString(), onnx.toString()).code());
+        Path imported = dir.resolve("imported.cnn");
+        assertEquals(0, cnn("import", onnx.toString(), imported.toString()).code()); // no --task: arrays only
+        Tensor nhwc = new NumpyRandom(8).rand(3, 28, 28, 1);
+        Path x = dir.resolve("x.npy");
+        dev.cnn.core.Npy.write(x, nhwc.permute(0, 3, 1, 2)); // as PyTorch holds images: NCHW
+        Path y = dir.resolve("y.npy");
+        Run r = cnn("predict", imported.toString(), x.toString(), "--out", y.toString(), "--layout", "nchw");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("wrote " + y + ": (3, 1) float32 for the 3 samples of " + x), r.out());
+        assertArrayEquals(Model.load(model).predict(nhwc).data(), dev.cnn.core.Npy.read(y).data(), 1e-6f);
+        // the same array read as NHWC has the wrong shape, which is said with both layouts
+        Run bad = cnn("predict", imported.toString(), x.toString(), "--out", y.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("samples of shape (1, 28, 28), but the model takes (28, 28, 1) (NHWC; --layout "
+                + "nchw for arrays in PyTorch's order)"), bad.err());
     }
 
     @Test

@@ -284,6 +284,40 @@ public final class Tensor {
         return (int) n;
     }
 
+    /**
+     * A new tensor with the axes reordered: axis {@code i} of the result is axis {@code axes[i]} of this one, as
+     * numpy's {@code transpose(axes)} (e.g. {@code permute(0, 2, 3, 1)} turns NCHW into NHWC).
+     */
+    public Tensor permute(int... axes) {
+        int r = shape.length;
+        boolean[] seen = new boolean[r];
+        for (int a : axes) {
+            if (axes.length != r || a < 0 || a >= r || seen[a]) {
+                throw new IllegalArgumentException("permute needs each of the " + r + " axes once, got "
+                        + Arrays.toString(axes));
+            }
+            seen[a] = true;
+        }
+        int[] to = new int[r];
+        for (int i = 0; i < r; i++) {
+            to[i] = shape[axes[i]];
+        }
+        int[] from = stridesOf(shape);
+        float[] out = new float[data.length];
+        int[] idx = new int[r];
+        for (int k = 0; k < out.length; k++) {
+            int src = 0;
+            for (int i = 0; i < r; i++) {
+                src += idx[i] * from[axes[i]];
+            }
+            out[k] = data[src];
+            for (int i = r - 1; i >= 0 && ++idx[i] == to[i]; i--) {
+                idx[i] = 0;
+            }
+        }
+        return new Tensor(out, to);
+    }
+
     private static int[] stridesOf(int[] shape) {
         int[] st = new int[shape.length];
         int s = 1;

@@ -1,5 +1,6 @@
 package dev.cnn.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class TensorTest {
+
+    @Test
+    void permuteReordersAxesAsNumpyTransposeDoes() {
+        Tensor nchw = Tensor.zeros(2, 3, 4, 5);
+        for (int i = 0; i < nchw.size(); i++) {
+            nchw.data()[i] = i;
+        }
+        Tensor nhwc = nchw.permute(0, 2, 3, 1);
+        assertArrayEquals(new int[] {2, 4, 5, 3}, nhwc.shape());
+        // element (n, h, w, c) of the result is element (n, c, h, w) of the source
+        assertEquals(nchw.get(1, 2, 3, 4), nhwc.get(1, 3, 4, 2));
+        assertEquals(((1 * 3 + 2) * 4 + 3) * 5 + 4, nhwc.get(1, 3, 4, 2));
+        assertArrayEquals(nchw.data(), nhwc.permute(0, 3, 1, 2).data());
+        assertThrows(IllegalArgumentException.class, () -> nchw.permute(0, 1, 1, 2));
+    }
 
     @Test
     void rowMajorIndexing() {

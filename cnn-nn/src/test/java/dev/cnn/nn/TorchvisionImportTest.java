@@ -17,7 +17,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * torchvision's ResNet-18, MobileNetV2 and SqueezeNet 1.1 as torch 1.13 exports them (opsets 11 and 13, with
  * and without constant folding; {@code bench/torchvision_onnx.py} makes the files): imported, they give
- * PyTorch's outputs within 1e-4 of the largest output magnitude. Runs with {@code -Dcnn.torchvision=DIR}.
+ * PyTorch's outputs within 1e-4 of the largest output magnitude, and exported again by cnn they give them in
+ * ONNX Runtime too. Runs with {@code -Dcnn.torchvision=DIR}.
  */
 @EnabledIfSystemProperty(named = "cnn.torchvision", matches = ".+")
 class TorchvisionImportTest {
@@ -49,6 +50,17 @@ class TorchvisionImportTest {
                 System.out.printf("%s: imported in %.2f s, %d layers; largest difference %.3g at output scale %.3g "
                         + "(%.2g of it)%n", f.getFileName(), seconds, m.layerNames().size(), worst, scale, worst / scale);
                 assertTrue(worst <= 1e-4 * scale, f + ": difference " + worst + " at output scale " + scale);
+                if (f.getFileName().toString().contains("opset13-fold0")) {
+                    // and exported again, ONNX Runtime gives the source's outputs from cnn's NHWC file
+                    float[] ort = OnnxExportTest.run(dev.cnn.nn.onnx.OnnxExport.toBytes(m), x);
+                    double again = 0;
+                    for (int i = 0; i < ort.length; i++) {
+                        again = Math.max(again, Math.abs(ort[i] - expected[i]));
+                    }
+                    System.out.printf("%s exported again: ONNX Runtime within %.3g of PyTorch (%.2g of the scale)%n",
+                            net, again, again / scale);
+                    assertTrue(again <= 1e-4 * scale, net + " round trip: difference " + again);
+                }
                 checked++;
             }
         }

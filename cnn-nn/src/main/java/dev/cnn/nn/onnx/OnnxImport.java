@@ -54,8 +54,11 @@ import java.util.Set;
  * Thread-safe.
  */
 public final class OnnxImport {
-    /** The oldest default-domain opset imported. */
-    public static final int MIN_OPSET = 9;
+    /**
+     * The oldest default-domain opset imported: the forms of the supported operators that cnn reads mean the
+     * same from opset 1 (Reshape's shape was an attribute before opset 5, and is read as one).
+     */
+    public static final int MIN_OPSET = 1;
     /** The newest default-domain opset imported. */
     public static final int MAX_OPSET = 17;
     static final String SUPPORTED_TEXT = "Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Dropout, "
@@ -87,13 +90,21 @@ public final class OnnxImport {
     }
 
     private static Model convert(ByteBuffer bytes, String source) throws IOException {
+        return convert(bytes, source, Map.of());
+    }
+
+    /**
+     * As {@link #fromBytes}, with graph inputs named in {@code bound} taken as these constants (the ONNX backend
+     * tests pass a node's weights as inputs).
+     */
+    static Model convert(ByteBuffer bytes, String source, Map<String, TensorData> bound) throws IOException {
         OnnxReader.File f = OnnxReader.read(bytes, source);
         if (f.opset() < MIN_OPSET || f.opset() > MAX_OPSET) {
             throw new ModelFormatException(source + ": opset " + (f.opset() < 0 ? "(none for the default domain)"
                     : f.opset()) + "; cnn imports opsets " + MIN_OPSET + " to " + MAX_OPSET
                     + " (torch.onnx.export(..., opset_version=13) writes one)");
         }
-        Model m = new Converter(f, source).convert();
+        Model m = new Converter(f, source, bound).convert();
         Path name = Path.of(source).getFileName();
         m.metadata().put("importedFrom", name == null ? source : name.toString());
         m.metadata().put("onnxProducer", (f.producer() + " " + f.producerVersion()).trim());
@@ -127,11 +138,12 @@ public final class OnnxImport {
         private Model.Builder b;
         private String last;
 
-        Converter(OnnxReader.File file, String source) {
+        Converter(OnnxReader.File file, String source, Map<String, TensorData> bound) {
             this.file = file;
             this.g = file.graph();
             this.source = source;
             constants.putAll(g.initializers());
+            constants.putAll(bound);
         }
 
         Model convert() throws ModelFormatException {
@@ -517,7 +529,8 @@ public final class OnnxImport {
         /** Reshape to (batch, −1) or (batch, features) is a flatten; to the shape it has, nothing. */
         private void reshape(Node n) throws ModelFormatException {
             Value x = value(n, 0);
-            long[] to = constant(n, 1, "shape").longs();
+            long[] to = n.inputs().size() < 2 && n.attributes().containsKey("shape") ? ints(n, "shape", null)
+                    : constant(n, 1, "shape").longs();
             int features = Arrays.stream(x.shape()).reduce(1, Math::multiplyExact);
             long batch = g.inputs().isEmpty() ? -1 : firstDim();
             boolean batchFirst = to.length >= 1 && (to[0] == 0 || to[0] == -1 || to[0] == batch);

@@ -173,6 +173,18 @@ final class OnnxReader {
         }
     }
 
+    /** One serialized TensorProto (as the ONNX backend tests store their inputs and outputs). */
+    static TensorData tensor(byte[] bytes, String source) throws ModelFormatException {
+        OnnxReader r = new OnnxReader(source);
+        try {
+            return r.tensor(CodedInputStream.newInstance(bytes), "tensor");
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFormatException(source + ": " + e.getMessage(), e);
+        }
+    }
+
     // ---------------------------------------------------------------- messages
 
     private File model(CodedInputStream in) throws IOException {
