@@ -110,7 +110,7 @@ class OnnxBackendSuiteTest {
             TensorData x = given.get(0);
             Tensor in = tensor(x);
             if (x.dims().length == 4) { // an NCHW image batch: cnn takes it as NHWC
-                in = toNhwc(in);
+                in = in.permute(0, 2, 3, 1);
             }
             Tensor out;
             try {
@@ -120,7 +120,7 @@ class OnnxBackendSuiteTest {
             }
             Tensor expected = tensor(y);
             if (y.dims().length == 4) { // and gives an NCHW map back as NHWC
-                expected = toNhwc(expected);
+                expected = expected.permute(0, 2, 3, 1);
             }
             float[] a = out.data();
             float[] b = expected.data();
@@ -149,24 +149,5 @@ class OnnxBackendSuiteTest {
             shape[i] = (int) t.dims()[i];
         }
         return Tensor.wrap(t.floats(), shape);
-    }
-
-    private static Tensor toNhwc(Tensor t) {
-        int n = t.dim(0);
-        int c = t.dim(1);
-        int h = t.dim(2);
-        int w = t.dim(3);
-        float[] a = t.data();
-        float[] b = new float[a.length];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        b[((i * h + y) * w + x) * c + ch] = a[((i * c + ch) * h + y) * w + x];
-                    }
-                }
-            }
-        }
-        return Tensor.wrap(b, n, h, w, c);
     }
 }

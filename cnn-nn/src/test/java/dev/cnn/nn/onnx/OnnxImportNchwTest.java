@@ -109,16 +109,7 @@ class OnnxImportNchwTest {
         }
         Model m = OnnxImport.fromBytes(onnx, "net.onnx");
         assertArrayEquals(new int[] {6, 5, 3}, m.inputShape());
-        float[] nhwc = new float[nchw.length];
-        for (int n = 0; n < 2; n++) {
-            for (int c = 0; c < 3; c++) {
-                for (int h = 0; h < 6; h++) {
-                    for (int w = 0; w < 5; w++) {
-                        nhwc[((n * 6 + h) * 5 + w) * 3 + c] = nchw[((n * 3 + c) * 6 + h) * 5 + w];
-                    }
-                }
-            }
-        }
+        float[] nhwc = Tensor.wrap(nchw, 2, 3, 6, 5).permute(0, 2, 3, 1).data();
         assertArrayEquals(expected, m.predict(Tensor.wrap(nhwc, 2, 6, 5, 3)).data(), 1e-6f);
         assertEquals(List.of("features_0", "features_1", "features_2", "flatten", "classifier", "softmax"), m.layerNames());
         assertEquals("pytorch 1.13.0", m.metadata().get("onnxProducer"));
