@@ -2,7 +2,7 @@
  * cnn-nn: the {@link dev.cnn.nn.Model} (a graph of layers) with its {@link dev.cnn.nn.Trainer}, and by role
  * the layers ({@code dev.cnn.nn.layers}), losses ({@code .losses}), optimizers ({@code .optimizers}),
  * learning-rate schedules ({@code .schedules}), model files and the type registry ({@code .io}) and ONNX
- * export ({@code .onnx}). Reads {@code dev.cnn.core} transitively (its {@code Tensor} and {@code Dataset}
+ * export and import ({@code .onnx}). Reads {@code dev.cnn.core} transitively (its {@code Tensor} and {@code Dataset}
  * appear in this API).
  */
 module dev.cnn.nn {
