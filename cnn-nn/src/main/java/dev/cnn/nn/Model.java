@@ -336,7 +336,9 @@ public final class Model {
     /**
      * Freezes ({@code false}) or unfreezes a layer: a frozen layer still runs forward and passes gradients
      * back, but {@link #update} and training leave its parameters (and their optimizer state) alone — e.g.
-     * convolution layers reused from another model under a new head. Saved with the model; a saved model
+     * convolution layers reused from another model under a new head. A frozen layer with saved statistics
+     * ({@link dev.cnn.nn.layers.BatchNorm}) also keeps them in training: it normalises with its moving mean and
+     * variance, as in inference, and does not update them (as Keras does). Saved with the model; a saved model
      * keeps optimizer state only for trainable parameters, so a layer unfrozen after loading starts its
      * optimizer state (e.g. Adam's moments) from zero.
      */
@@ -534,7 +536,10 @@ public final class Model {
             Batches.checkBatchShape(inputShape, x);
             TrainingState t = trainingState;
             for (int i = 0; i < layers.size(); i++) {
-                layers.get(i).setTraining(true, t.passSeed(i), firstSample);
+                Layer l = layers.get(i);
+                // a frozen layer with statistics (batch norm) keeps them: it normalises as in inference
+                boolean keepsStatistics = frozenLayers.contains(names.get(i)) && !l.state().isEmpty();
+                l.setTraining(!keepsStatistics, t.passSeed(i), firstSample);
             }
             lastOutput = trainingPass.forward(layers, x);
             return lastOutput;
