@@ -10,7 +10,10 @@ import dev.cnn.nn.EarlyStopping;
 import dev.cnn.nn.Model;
 import dev.cnn.nn.TrainOptions;
 import dev.cnn.nn.TrainingDivergedException;
+import dev.cnn.nn.Transfer;
 import dev.cnn.nn.io.NetworkFile;
+import dev.cnn.nn.layers.Activation;
+import dev.cnn.nn.layers.FullyConnected;
 import dev.cnn.nn.layers.Init;
 import dev.cnn.nn.optimizers.Optimizer;
 import dev.cnn.nn.schedules.CosineDecay;
@@ -129,6 +132,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE.json", description = "The network to train instead of the task's: "
             + "a list of layers as in a model file's config.json (or that whole config.json), with fresh weights.")
     Path network;
+
+    @Option(names = "--from", paramLabel = "MODEL", description = "Image tasks: fine-tune MODEL.onnx (imported) or "
+            + "MODEL.cnn: keep its network up to its last pooling or flatten layer, frozen, and train a new classifier "
+            + "for this data's classes on it. Its input must be the images' size (see --resize).")
+    Path from;
+
+    @Option(names = "--unfreeze", paramLabel = "N", description = "With --from: train the last N layers with weights "
+            + "of MODEL too (default 0: only the new classifier).")
+    Integer unfreeze;
 
     @Option(names = "--augment", paramLabel = "SHIFT,DEGREES", description = "Image tasks: move each training image "
             + "by up to SHIFT pixels and turn it by up to DEGREES, drawn anew every epoch from the seed (default: mnist "
@@ -255,6 +267,18 @@ final class TrainCommand implements Callable<Integer> {
         if (network != null && resume != null) {
             throw CommonOptions.usage(spec, "--model starts a new network; --resume continues a saved one: use one of them");
         }
+        if (from != null && (network != null || resume != null)) {
+            throw CommonOptions.usage(spec, "--from starts from a saved network's features; --model and --resume "
+                    + "cannot be given with it");
+        }
+        if (from != null && !(Task.parse(taskName) == Task.IMAGES || Task.parse(taskName) == Task.DIGITS
+                || Task.parse(taskName) == Task.MNIST)) {
+            throw CommonOptions.usage(spec, "--from is for the image tasks (images, digits, mnist), not " + taskName);
+        }
+        if (unfreeze != null && (from == null || unfreeze < 0)) {
+            throw CommonOptions.usage(spec, from == null ? "--unfreeze is for --from" : "--unfreeze must be >= 0 layers, got "
+                    + unfreeze);
+        }
         if (patience != null && patience < 0) {
             throw CommonOptions.usage(spec, "--early-stopping must be >= 0 epochs, got " + patience);
         }
@@ -343,7 +367,8 @@ final class TrainCommand implements Callable<Integer> {
                 : task == Task.IMAGES ? TaskData.folder(root, val, s, resizeTo())
                 : TaskData.forTraining(task, root, val, s, !common.quiet);
         int classes = d.metadata.get("classNames") instanceof List<?> names ? names.size() : 0;
-        Model model = network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
+        Model model = from != null ? fineTune(d, opt, s)
+                : network != null ? NetworkFile.read(network, d.train.sampleShape(), weights, s).optimizer(opt).build()
                 : task.build(weights, opt, s, d.train.sampleShape(), classes);
         if (!java.util.Arrays.equals(model.outputShape(), d.train.targetShape())) {
             throw CommonOptions.usage(spec, (network != null ? network + ": the network" : "the network") + " outputs "
@@ -375,6 +400,55 @@ final class TrainCommand implements Callable<Integer> {
         RunSettings settings = new RunSettings(epochCount, batch, lr, opt.type(), weights.name(), s, val);
         model.metadata().put("settings", settings.toMap());
         return new Plan(model, d, settings, epochCount);
+    }
+
+    /**
+     * {@code --from}: the base model's features, frozen but for the last {@code --unfreeze} layers with weights,
+     * under a new classifier for {@code d}'s classes (one sigmoid output for two, else a softmax).
+     */
+    private Model fineTune(TaskData d, Optimizer opt, long s) throws IOException {
+        String file = from.getFileName().toString();
+        Model base = file.endsWith(".onnx") ? Model.importOnnx(from) : Model.load(from);
+        if (!java.util.Arrays.equals(base.inputShape(), d.train.sampleShape())) {
+            throw CommonOptions.usage(spec, from + " takes " + Tensor.shapeText(base.inputShape()) + " inputs but the "
+                    + "images are " + Tensor.shapeText(d.train.sampleShape()) + (base.inputShape().length == 3
+                    ? "; --resize " + base.inputShape()[0] + "x" + base.inputShape()[1] + " resizes them" : ""));
+        }
+        Object baseScale = base.metadata().get("inputScale");
+        if (baseScale instanceof Number b0 && d.metadata.get("inputScale") instanceof Number d0
+                && b0.doubleValue() != d0.doubleValue()) {
+            LOG.warn("{} was trained on pixels scaled by {}; these images are scaled by {}", from, b0, d0);
+        }
+        String end = Transfer.featureEnd(base);
+        Model.Builder b = Transfer.features(base, end).seed(s).optimizer(opt);
+        int outputs = d.train.targetShape()[0];
+        String fc = fresh(base, "classifier");
+        b.add(fc, new FullyConnected(outputs, Init.XAVIER));
+        b.add(fresh(base, outputs == 1 ? "sigmoid" : "softmax"), outputs == 1 ? Activation.sigmoid() : Activation.softmax());
+        Model model = b.build();
+        List<String> withWeights = model.layerNames().stream()
+                .filter(n -> !n.equals(fc) && !model.layer(n).parameters().isEmpty()).toList();
+        int n = unfreeze != null ? unfreeze : 0;
+        if (n > withWeights.size()) {
+            throw CommonOptions.usage(spec, "--unfreeze " + n + ": " + from + " has " + withWeights.size()
+                    + " layers with weights up to '" + end + "'");
+        }
+        List<String> trained = withWeights.subList(withWeights.size() - n, withWeights.size());
+        trained.forEach(name -> model.setTrainable(name, true));
+        LOG.info("fine-tuning {}: its {} layers up to '{}' ({} frozen), a new classifier '{}' of {} output{}{}",
+                from, model.layerNames().size() - 2, end, withWeights.size() - n, fc, outputs, outputs == 1 ? "" : "s",
+                n == 0 ? "" : "; training " + trained + " too");
+        model.metadata().put("fineTunedFrom", file);
+        return model;
+    }
+
+    /** {@code name}, or {@code name_2}, {@code name_3}... when {@code base} already has a layer of that name. */
+    private static String fresh(Model base, String name) {
+        String n = name;
+        for (int i = 2; base.layerNames().contains(n); i++) {
+            n = name + "_" + i;
+        }
+        return n;
     }
 
     /**

@@ -465,6 +465,59 @@ class CliTest {
     }
 
     @Test
+    void fromFineTunesAnOnnxOrCnnModelsFeaturesUnderANewClassifier() throws Exception {
+        Path folder = shapes();
+        NumpyRandom rng = new NumpyRandom(3);
+        Model base = Model.builder(8, 8, 1)
+                .add("conv1", new Conv2D(1, 4, 3, 1, Padding.SAME, Init.HE, rng)).add("relu1", Activation.relu())
+                .add("conv2", new Conv2D(4, 4, 3, 1, Padding.SAME, Init.HE, rng)).add("relu2", Activation.relu())
+                .add("pool", new Pool2D(2, 2, PoolMode.MAX))
+                .add("fc", new FullyConnected(64, 5, Init.XAVIER, rng)).add("softmax", Activation.softmax()).build();
+        Path baseFile = dir.resolve("base.cnn");
+        base.save(baseFile);
+        Path onnx = dir.resolve("base.onnx");
+        assertEquals(0, cnn("export", baseFile.toString(), onnx.toString()).code());
+
+        Path tuned = dir.resolve("tuned/model.cnn");
+        Run r = cnn("train", "images", folder.toString(), "--from", onnx.toString(), "--epochs", "15", "--batch-size", "8", "--lr", "0.05",
+                "--val-fraction", "0.25", "--out", tuned.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("fine-tuning " + onnx + ": its 6 layers up to 'fc_flatten' (2 frozen), a new "
+                + "classifier 'classifier' of 1 output"), r.err());
+        assertTrue(r.out().contains("validation accuracy 100.0000% (0 wrong of 10)"), r.out());
+        Model t = Model.load(tuned);
+        assertEquals(List.of("conv1", "relu1", "conv2", "relu2", "pool", "fc_flatten", "classifier", "sigmoid"), t.layerNames());
+        assertArrayEquals(base.parameters().get("conv2.W").value().data(), t.parameters().get("conv2.W").value().data());
+        assertEquals("base.onnx", t.metadata().get("fineTunedFrom"));
+        Run p = cnn("predict", tuned.toString(), folder.resolve("light/0.png").toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("light"), p.out());
+
+        // --unfreeze 1: the last convolution learns too, the first stays
+        Path more = dir.resolve("more/model.cnn");
+        Run u = cnn("train", "images", folder.toString(), "--from", baseFile.toString(), "--unfreeze", "1", "--epochs", "2",
+                "--out", more.toString(), "--quiet", "--threads", "1");
+        assertEquals(0, u.code(), u.err());
+        Model m = Model.load(more);
+        assertArrayEquals(base.parameters().get("conv1.W").value().data(), m.parameters().get("conv1.W").value().data());
+        assertTrue(m.isTrainable("conv2") && !m.isTrainable("conv1"));
+        assertTrue(!java.util.Arrays.equals(base.parameters().get("conv2.W").value().data(),
+                m.parameters().get("conv2.W").value().data()));
+
+        Run size = cnn("train", "images", folder.toString(), "--from", digitsModel().toString(), "--out",
+                dir.resolve("x/model.cnn").toString());
+        assertEquals(2, size.code());
+        assertTrue(size.err().contains("takes (28, 28, 1) inputs but the images are (8, 8, 1); --resize 28x28 resizes "
+                + "them"), size.err());
+        Run tooMany = cnn("train", "images", folder.toString(), "--from", baseFile.toString(), "--unfreeze", "3",
+                "--out", dir.resolve("y/model.cnn").toString());
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("has 2 layers with weights up to 'pool'"), tooMany.err());
+        assertEquals(2, cnn("train", "images", folder.toString(), "--unfreeze", "1").code());
+        assertEquals(2, cnn("train", "housing", "--from", baseFile.toString()).code());
+    }
+
+    @Test
     void trainImagesResizesAFolderOfMixedSizesAndPredictResizesToo() throws Exception {
         Path folder = shapes();
         BufferedImage big = new BufferedImage(12, 10, BufferedImage.TYPE_BYTE_GRAY);

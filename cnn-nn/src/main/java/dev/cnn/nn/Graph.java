@@ -210,6 +210,8 @@ final class Graph {
         private final Map<float[], Integer> holders = new IdentityHashMap<>();
         private Tensor input;
         private int lastBatch = -1;
+        /** Per node: whether backward must reach it (it, or a node it reads, learns); null: every node. */
+        private boolean[] needed;
 
         /** A pass whose gradient buffers are the layers' own; only the sums at forks are lent, by a workspace of its own. */
         Pass(Graph graph) {
@@ -273,6 +275,31 @@ final class Graph {
         }
 
         /**
+         * Limits {@link #backward} to what learning needs: {@code learns[i]} says whether node {@code i} has
+         * parameters an optimizer updates. A node that does not learn and reads (directly or not) no node that
+         * does is skipped — no parameter gradients, no input gradient — so a frozen feature extractor under a new
+         * head costs its forward pass only. Null: every node runs backward.
+         */
+        void learnOnly(boolean[] learns) {
+            if (learns == null) {
+                needed = null;
+                return;
+            }
+            boolean[] n = new boolean[graph.size()];
+            for (int i = 0; i < n.length; i++) {
+                n[i] = learns[i];
+                for (int j : graph.inputs[i]) {
+                    n[i] |= j != INPUT_INDEX && n[j];
+                }
+            }
+            needed = n;
+        }
+
+        private boolean needs(int j) {
+            return j != INPUT_INDEX && (needed == null || needed[j]);
+        }
+
+        /**
          * Back-propagates {@code dOut}, the gradient of the last node's output — or, when {@code skipLast}, of
          * its input (a fused output head) — through every node, setting each layer's parameter gradients.
          */
@@ -290,6 +317,11 @@ final class Graph {
                 grads[last] = dOut;
             }
             for (int i = skipLast ? last - 1 : last; i >= 0; i--) {
+                if (!needs(i)) {
+                    release(grads[i]);
+                    grads[i] = null;
+                    continue;
+                }
                 Layer l = layers.get(i);
                 int[] in = graph.inputs[i];
                 if (l instanceof MultiInputLayer m) {
@@ -302,7 +334,7 @@ final class Graph {
                         releaseIfUnheld(t);
                     }
                 } else {
-                    Tensor d = l.backward(grads[i], in[0] != INPUT_INDEX);
+                    Tensor d = l.backward(grads[i], needs(in[0]));
                     deliver(in[0], d);
                     release(grads[i]);
                     releaseIfUnheld(d);
@@ -313,7 +345,7 @@ final class Graph {
 
         /** Hands gradient {@code g} to node {@code j}, summing it with what arrived before when {@code j} forks. */
         private void deliver(int j, Tensor g) {
-            if (j == INPUT_INDEX) {
+            if (!needs(j)) {
                 return;
             }
             if (graph.uses[j] == 1) {

@@ -353,6 +353,11 @@ public final class Model {
             Map<String, Parameter> t = new LinkedHashMap<>(parameters);
             t.keySet().removeIf(key -> frozenLayers.contains(key.substring(0, key.lastIndexOf('.'))));
             trainableParameters = Collections.unmodifiableMap(t);
+            boolean[] learns = new boolean[layers.size()];
+            for (int i = 0; i < learns.length; i++) {
+                learns[i] = !frozenLayers.contains(names.get(i)) && !layers.get(i).parameters().isEmpty();
+            }
+            trainingPass.learnOnly(frozenLayers.isEmpty() ? null : learns);
         });
     }
 
@@ -548,7 +553,8 @@ public final class Model {
 
     /**
      * Back-propagates the loss of the latest {@link #forward} against targets {@code y}, setting every
-     * parameter's gradient; returns the mean loss of the batch.
+     * trainable parameter's gradient; returns the mean loss of the batch. Frozen layers that no trainable layer
+     * precedes are skipped (their gradients are left as they were): a frozen base costs its forward pass only.
      */
     public double backward(Tensor y) {
         return use.exclusively("backward", () -> backwardUnchecked(y));

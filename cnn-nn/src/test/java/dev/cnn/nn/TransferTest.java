@@ -56,4 +56,27 @@ class TransferTest {
                 Model.builder(3).add("fc", new FullyConnected(2)).build()));
         assertTrue(e.getMessage().contains("no flatten or pooling layer"), e.getMessage());
     }
+
+    @Test
+    void backwardStopsAtTheFrozenBaseAndTheHeadGetsTheSameGradient() {
+        Model tuned = Transfer.features(GraphTest.standardBlocks(5), "gap").seed(3)
+                .add("head", new FullyConnected(3)).add("softmax", Activation.softmax()).build();
+        Tensor x = new NumpyRandom(4).randn(6, 8, 8, 3);
+        Tensor y = Tensor.zeros(6, 3);
+        for (int i = 0; i < 6; i++) {
+            y.set(1f, i, i % 3);
+        }
+        tuned.forward(x);
+        tuned.backward(y);
+        float[] headOnly = tuned.parameters().get("head.W").grad().data().clone();
+        float[] conv = tuned.parameters().get("fire_e3.W").grad().data();
+        assertEquals(0f, (float) java.util.stream.IntStream.range(0, conv.length).mapToDouble(i -> Math.abs(conv[i])).sum(),
+                "a frozen layer with nothing learning before it is not back-propagated");
+        tuned.setTrainable("stem", true); // now every layer lies after one that learns
+        tuned.forward(x);
+        tuned.backward(y);
+        assertArrayEquals(headOnly, tuned.parameters().get("head.W").grad().data());
+        float[] conv2 = tuned.parameters().get("fire_e3.W").grad().data();
+        assertTrue(java.util.stream.IntStream.range(0, conv2.length).anyMatch(i -> conv2[i] != 0));
+    }
 }
