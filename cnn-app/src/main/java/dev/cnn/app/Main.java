@@ -13,7 +13,8 @@ import picocli.CommandLine;
 @Command(name = "cnn", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Train, evaluate and use convolutional neural networks written from scratch in Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-            BenchCommand.class, ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
+            BenchCommand.class, ExportCommand.class, ImportCommand.class, ServeCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** {@code cnn --version}: the library version the build recorded, and the JVM. */
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -67,7 +67,7 @@ class ReadmeExamplesTest {
             }
         }
         assertTrue(blocks.keySet().containsAll(List.of("README.md #1", "README.md #2", "docs/library.md #1",
-                "docs/library.md #2", "docs/onnx.md #1", "docs/onnx.md #3")), blocks.keySet().toString());
+                "docs/library.md #2", "docs/onnx.md #1", "docs/onnx.md #3", "docs/serve.md #1")), blocks.keySet().toString());
         StringBuilder src = new StringBuilder(String.join("\n", imports)).append('\n')
                 .append("public class Readme {\n public static String DIR;\n public static dev.cnn.nn.Model model;\n");
         List<String> names = new ArrayList<>(blocks.keySet());
@@ -104,6 +104,8 @@ class ReadmeExamplesTest {
         assertTrue(out.get("docs/onnx.md #1").matches("p = 0\\.[0-9]+(E-[0-9]+)?\\s*"),
                 "ONNX Runtime runs the exported model: " + out.get("docs/onnx.md #1"));
         assertEquals("[classifier.W, classifier.b]", out.get("docs/onnx.md #3").trim(), "only the new head trains");
+        assertTrue(out.get("docs/serve.md #1").matches("http://127\\.0\\.0\\.1:\\d+/v2/models/digits/infer\\s*"),
+                out.get("docs/serve.md #1"));
     }
 
     /** Every {@code cnn COMMAND ... --option} shown names a command and options it has. */

@@ -1,0 +1,380 @@
+package dev.cnn.serve;
+
+import dev.cnn.core.Tensor;
+import dev.cnn.core.Version;
+import dev.cnn.nn.Model;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * An HTTP server for cnn models speaking the Open Inference Protocol (KServe v2) over REST:
+ * <ul>
+ *   <li>{@code GET /v2/health/live}, {@code GET /v2/health/ready}, {@code GET /v2} (server metadata);</li>
+ *   <li>{@code GET /v2/models/{name}} (the input {@code input} and output {@code output} with datatype and
+ *       shape, {@code -1} for the batch), {@code GET /v2/models/{name}/ready};</li>
+ *   <li>{@code POST /v2/models/{name}/infer} with one input tensor of shape {@code [n, sample...]} (the model's
+ *       NHWC input shape), datatype {@code FP32} (the network's inputs, as {@link Model#predict} takes them) or,
+ *       for models with an {@code inputScale} in their metadata, {@code UINT8} (pixel values, multiplied by it);
+ *       the answer holds the request's {@code id} and the output tensor {@code [n, outputs...]};</li>
+ *   <li>{@code GET /metrics}: Prometheus text.</li>
+ * </ul>
+ * Concurrent requests for a model are run together ({@link ServeOptions#maxBatch()},
+ * {@link ServeOptions#maxDelayMillis()}); each gets exactly the rows {@link Model#predict} gives for its
+ * inputs alone. Refusals are 4xx answers {@code {"error": "..."}} naming the problem; an output that is not
+ * finite is never sent (422). Thread-safe; {@link #close()} stops accepting, lets the requests in flight
+ * finish (up to 10 s) and stops.
+ *
+ * <pre>{@code
+ * try (ModelServer server = ModelServer.start(Map.of("digits", Model.load(path)), ServeOptions.defaults())) {
+ *     System.out.println(server.uri());        // http://127.0.0.1:8080/
+ *     server.join();
+ * }
+ * }</pre>
+ */
+public final class ModelServer implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(ModelServer.class);
+    /** The Open Inference Protocol names of cnn's one input and one output. */
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "output";
+    /** How long {@link #close()} waits for requests in flight. */
+    public static final long DRAIN_MILLIS = 10_000;
+
+    private final Map<String, Served> models;
+    private final ServeOptions options;
+    private final Metrics metrics;
+    private final Server server;
+    private final ServerConnector connector;
+    private volatile boolean stopping;
+
+    /** A model being served. */
+    private record Served(String name, Model model, Batcher batcher, double uint8Scale) {
+    }
+
+    private ModelServer(Map<String, Model> given, ServeOptions options) {
+        if (given.isEmpty()) {
+            throw new IllegalArgumentException("a server needs at least one model");
+        }
+        this.options = options;
+        Map<String, Served> m = new LinkedHashMap<>();
+        this.metrics = new Metrics(given, name -> m.get(name).batcher.depth());
+        for (Map.Entry<String, Model> e : given.entrySet()) {
+            String name = e.getKey();
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+                throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.' or '-' "
+                        + "(at most 128, starting with a letter or digit)");
+            }
+            Object scale = e.getValue().metadata().get("inputScale");
+            m.put(name, new Served(name, e.getValue(), new Batcher(name, e.getValue(), options, metrics),
+                    scale instanceof Number n ? n.doubleValue() : Double.NaN));
+        }
+        this.models = Collections.unmodifiableMap(m);
+        QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+        threads.setName("cnn-serve-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(options.host());
+        connector.setPort(options.port());
+        connector.setIdleTimeout(options.idleTimeoutMillis());
+        server.addConnector(connector);
+        server.setHandler(new GracefulHandler(new Routes()));
+        server.setStopTimeout(DRAIN_MILLIS);
+        server.setStopAtShutdown(false);
+    }
+
+    /**
+     * Serves {@code models} (by name: letters, digits, {@code _ . -}) as {@code options} say and returns once the
+     * server listens. Fails, naming the address, when it cannot bind.
+     */
+    public static ModelServer start(Map<String, Model> models, ServeOptions options)
+            throws IOException, InterruptedException {
+        ModelServer s = new ModelServer(models, options);
+        try {
+            s.server.start();
+        } catch (IOException e) {
+            s.closeBatchers();
+            throw new IOException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            s.closeBatchers();
+            throw new IllegalStateException("the server did not start: " + e, e);
+        }
+        LOG.debug("serving {} on {}", s.models.keySet(), s.uri());
+        return s;
+    }
+
+    /** Records how long loading a model took, for {@code cnn_model_load_seconds}. */
+    public void recordLoadTime(String model, double seconds) {
+        metrics.loaded(model, seconds);
+    }
+
+    /** The port listened on (the one chosen when the options said 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** {@code http://host:port/}. */
+    public URI uri() {
+        String h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return URI.create("http://" + h + ":" + port() + "/");
+    }
+
+    /** The names of the models served, in the order given. */
+    public List<String> modelNames() {
+        return new ArrayList<>(models.keySet());
+    }
+
+    /** Blocks until the server has stopped. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    /**
+     * Stops: readiness turns 503, new connections are refused, requests in flight (and those queued) are
+     * answered within {@link #DRAIN_MILLIS}, then the server and the batch threads stop.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (stopping && !server.isRunning()) {
+            return;
+        }
+        stopping = true;
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the server: {}", e.toString());
+        }
+        closeBatchers();
+    }
+
+    private void closeBatchers() throws InterruptedException {
+        for (Served s : models.values()) {
+            s.batcher.drain(DRAIN_MILLIS);
+        }
+    }
+
+    private final class Routes extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            long start = System.nanoTime();
+            String path = Request.getPathInContext(request);
+            String method = request.getMethod();
+            String model = "";
+            int status;
+            byte[] body;
+            String type = "application/json";
+            try {
+                String[] parts = path.split("/", -1); // "", "v2", ...
+                if (path.equals("/metrics") && method.equals("GET")) {
+                    status = 200;
+                    body = metrics.scrape();
+                    type = Metrics.CONTENT_TYPE;
+                } else if (parts.length >= 2 && parts[1].equals("v2")) {
+                    String[] rest = Arrays.copyOfRange(parts, 2, parts.length);
+                    if (rest.length >= 2 && rest[0].equals("models")) {
+                        model = rest[1];
+                    }
+                    Answer a = v2(rest, method, request);
+                    status = a.status;
+                    body = a.json.getBytes(StandardCharsets.UTF_8);
+                } else {
+                    throw new HttpError(404, "no route " + path + "; the routes are /v2/health/live, /v2/health/ready, "
+                            + "/v2, /v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer, /metrics");
+                }
+            } catch (HttpError e) {
+                status = e.status;
+                body = error(e.getMessage());
+                if (status == 503) {
+                    response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+                }
+                if (status == 413) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("{} {}: {}", method, path, e.toString());
+                status = 500;
+                body = error("the server failed on this request: " + e);
+            }
+            if (!models.containsKey(model)) {
+                model = "";
+            }
+            metrics.request(model, status);
+            if (!model.isEmpty() && path.endsWith("/infer")) {
+                metrics.latency(model, (System.nanoTime() - start) / 1e9);
+            }
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return true;
+        }
+    }
+
+    private record Answer(int status, String json) {
+    }
+
+    private Answer v2(String[] rest, String method, Request request) throws IOException {
+        if (rest.length == 0 || rest.length == 1 && rest[0].isEmpty()) {
+            get(method, "/v2");
+            return new Answer(200, "{\"name\":\"cnn\",\"version\":" + InferenceJson.quote(Version.LIBRARY)
+                    + ",\"extensions\":[]}");
+        }
+        if (rest.length == 2 && rest[0].equals("health")) {
+            get(method, "/v2/health/" + rest[1]);
+            if (rest[1].equals("live")) {
+                return new Answer(200, "{\"live\":true}");
+            }
+            if (rest[1].equals("ready")) {
+                return new Answer(stopping ? 503 : 200, "{\"ready\":" + !stopping + "}");
+            }
+        }
+        if (rest.length >= 2 && rest[0].equals("models")) {
+            Served s = models.get(rest[1]);
+            if (s == null) {
+                throw new HttpError(404, "no model '" + rest[1] + "'; the models are " + models.keySet());
+            }
+            if (rest.length == 2) {
+                get(method, "/v2/models/" + s.name);
+                return new Answer(200, metadata(s));
+            }
+            if (rest.length == 3 && rest[2].equals("ready")) {
+                get(method, "/v2/models/" + s.name + "/ready");
+                return new Answer(stopping ? 503 : 200, "{\"name\":" + InferenceJson.quote(s.name) + ",\"ready\":"
+                        + !stopping + "}");
+            }
+            if (rest.length == 3 && rest[2].equals("infer")) {
+                if (!method.equals("POST")) {
+                    throw new HttpError(405, "/v2/models/" + s.name + "/infer takes POST, got " + method);
+                }
+                return new Answer(200, infer(s, request));
+            }
+        }
+        throw new HttpError(404, "no route /v2/" + String.join("/", rest));
+    }
+
+    private static void get(String method, String route) {
+        if (!method.equals("GET")) {
+            throw new HttpError(405, route + " takes GET, got " + method);
+        }
+    }
+
+    private String metadata(Served s) {
+        return "{\"name\":" + InferenceJson.quote(s.name) + ",\"versions\":[\"1\"],\"platform\":\"cnn\",\"inputs\":[{"
+                + "\"name\":\"" + INPUT + "\",\"datatype\":\"FP32\",\"shape\":" + batchShape(s.model.inputShape())
+                + "}],\"outputs\":[{\"name\":\"" + OUTPUT + "\",\"datatype\":\"FP32\",\"shape\":"
+                + batchShape(s.model.outputShape()) + "}]}";
+    }
+
+    private static String batchShape(int[] sample) {
+        return InferenceJson.batchShape(sample).replace("n", "-1").replace(" ", "");
+    }
+
+    private String infer(Served s, Request request) throws IOException {
+        long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (declared > options.maxBodyBytes()) {
+            throw new HttpError(413, "the body is " + declared + " bytes; the limit is " + options.maxBodyBytes()
+                    + " (--max-body)");
+        }
+        InferenceJson.Request req;
+        try (InputStream in = new Bounded(Content.Source.asInputStream(request), options.maxBodyBytes())) {
+            req = InferenceJson.read(new InputStreamReader(in, StandardCharsets.UTF_8), s.model.inputShape(), INPUT,
+                    OUTPUT, s.uint8Scale);
+        }
+        Tensor y;
+        try {
+            y = s.batcher.submit(req.x()).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            throw e.getCause() instanceof HttpError h ? h : new HttpError(500, String.valueOf(e.getCause()));
+        } catch (TimeoutException e) {
+            throw new HttpError(503, "model '" + s.name + "' did not answer within 60 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "the server is stopping");
+        }
+        float[] d = y.data();
+        int per = d.length / y.dim(0);
+        for (int i = 0; i < d.length; i++) {
+            if (!Float.isFinite(d[i])) {
+                throw new HttpError(422, "the model's output for sample " + i / per + " is " + d[i] + " (an "
+                        + "overflow inside the network)");
+            }
+        }
+        return InferenceJson.response(s.name, req.id(), OUTPUT, y);
+    }
+
+    private static byte[] error(String message) {
+        return ("{\"error\":" + InferenceJson.quote(message) + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A body stream that fails with 413 past {@code limit} bytes (for bodies sent without a length). */
+    private static final class Bounded extends InputStream {
+        private final InputStream in;
+        private final long limit;
+        private long read;
+
+        Bounded(InputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) {
+            read += n;
+            if (read > limit) {
+                throw new HttpError(413, "the body is over the limit of " + limit + " bytes (--max-body)");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}
