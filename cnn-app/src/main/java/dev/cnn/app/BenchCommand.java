@@ -40,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--runs", description = "Timed runs per workload (default ${DEFAULT-VALUE}).", defaultValue = "7")
     int runs;
 
@@ -63,12 +66,20 @@ final class BenchCommand implements Callable<Integer> {
             + "outputs.")
     boolean memory;
 
+    @Option(names = "--predict", paramLabel = "MODEL", description = "Only time Model.predict of a saved model on "
+            + "batches of --batch-size random inputs in [0, 1) (rows/s): what cnn serve's batches cost in one process.")
+    java.nio.file.Path predictModel;
+
+    @Option(names = "--batch-size", description = "With --predict: rows per call (default ${DEFAULT-VALUE}).",
+            defaultValue = "32")
+    int predictBatch;
+
     /** One timed workload: runs {@code op} repeatedly; each call does {@code work} units. */
     private record Workload(String name, String unit, double work, Runnable op) {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         common.applyThreads();
         if (runs < 1 || !(seconds > 0)) {
             throw new IllegalArgumentException("--runs must be >= 1 and --seconds > 0");
@@ -84,7 +95,18 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         List<Workload> w = new ArrayList<>();
-        if (!onlyKernels) {
+        if (predictModel != null) {
+            if (predictBatch < 1) {
+                throw CommonOptions.usage(spec, "--batch-size must be >= 1, got " + predictBatch);
+            }
+            Model m = Model.load(predictModel);
+            int[] shape = new int[m.inputShape().length + 1];
+            shape[0] = predictBatch;
+            System.arraycopy(m.inputShape(), 0, shape, 1, m.inputShape().length);
+            Tensor x = new NumpyRandom(1).rand(shape);
+            String name = predictModel.getFileName().toString().replaceFirst("\\.cnn$", "");
+            w.add(new Workload("predict " + name + " b" + predictBatch, "rows/s", predictBatch, () -> m.predict(x)));
+        } else if (!onlyKernels) {
             w.addAll(models());
         }
         if (kernels || onlyKernels) {
