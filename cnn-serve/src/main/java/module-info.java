@@ -6,6 +6,7 @@
 module dev.cnn.serve {
     requires transitive dev.cnn.nn;
     requires dev.cnn.data;
+    requires java.desktop;
     requires com.google.gson;
     requires org.apache.logging.log4j;
     requires org.eclipse.jetty.server;

@@ -160,10 +160,17 @@ public final class ImageFolder {
     public static int[] dimensions(Path f) throws DataException {
         // through a stream of the Path, not f.toFile(): a name whose bytes are not valid in the locale's encoding
         // (listed from a folder) opens as a Path but not as a File
-        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(f);
-             ImageInputStream in = ImageIO.createImageInputStream(raw)) {
+        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(f)) {
+            return dimensions(raw, f.toString());
+        } catch (IOException e) {
+            throw new DataException(f + ": cannot read the image header (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static int[] dimensions(java.io.InputStream raw, String source) throws DataException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(raw)) {
             if (in == null) {
-                throw new DataException(f + ": cannot open image");
+                throw new DataException(source + ": cannot open image");
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -179,7 +186,7 @@ public final class ImageFolder {
         } catch (DataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new DataException(f + ": cannot read the image header (" + e.getMessage() + ")", e);
+            throw new DataException(source + ": cannot read the image header (" + e.getMessage() + ")", e);
         }
     }
 
@@ -189,23 +196,45 @@ public final class ImageFolder {
      */
     public static BufferedImage decode(Path f) throws DataException {
         requireDjl();
-        int[] size = dimensions(f);
-        if (size != null && (long) size[0] * size[1] > MAX_PIXELS) {
-            throw new DataException(f + ": image is " + size[0] + "x" + size[1] + ", more than the " + (MAX_PIXELS >> 20)
-                    + " megapixels cnn decodes");
+        checkSize(dimensions(f), f.toString());
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) { // a Path, as in dimensions()
+            return decodeStream(in, f.toString());
+        } catch (DataException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new DataException(f + ": cannot decode image (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * {@link #decode(Path)} for an image held in memory (a PNG or JPEG received over a network, say);
+     * {@code source} names it in errors.
+     */
+    public static BufferedImage decode(byte[] image, String source) throws DataException {
+        requireDjl();
+        checkSize(dimensions(new java.io.ByteArrayInputStream(image), source), source);
+        return decodeStream(new java.io.ByteArrayInputStream(image), source);
+    }
+
+    private static void checkSize(int[] size, String source) throws DataException {
+        if (size != null && (long) size[0] * size[1] > MAX_PIXELS) {
+            throw new DataException(source + ": image is " + size[0] + "x" + size[1] + ", more than the "
+                    + (MAX_PIXELS >> 20) + " megapixels cnn decodes");
+        }
+    }
+
+    private static BufferedImage decodeStream(java.io.InputStream in, String source) throws DataException {
         try {
-            Image img;
-            try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) { // a Path, as in dimensions()
-                img = ImageFactory.getInstance().fromInputStream(in);
-            }
+            Image img = ImageFactory.getInstance().fromInputStream(in);
             Object wrapped = img.getWrappedImage();
             if (wrapped instanceof BufferedImage bi) {
                 return bi;
             }
-            throw new DataException(f + ": decoded to an unexpected image type " + wrapped.getClass().getName());
+            throw new DataException(source + ": decoded to an unexpected image type " + wrapped.getClass().getName());
+        } catch (DataException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new DataException(f + ": cannot decode image (" + e.getMessage() + ")", e);
+            throw new DataException(source + ": cannot decode image (" + e.getMessage() + ")", e);
         }
     }
 

@@ -44,7 +44,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       NHWC input shape), datatype {@code FP32} (the network's inputs, as {@link Model#predict} takes them) or,
  *       for models with an {@code inputScale} in their metadata, {@code UINT8} (pixel values, multiplied by it);
  *       the answer holds the request's {@code id} and the output tensor {@code [n, outputs...]};</li>
- *   <li>{@code GET /metrics}: Prometheus text.</li>
+ *   <li>{@code POST /v2/models/{name}/predict} with an image file (PNG, JPEG) for image classifiers: the class
+ *       and the probabilities, as {@code cnn predict} gives them;</li>
+ *   <li>{@code GET /metrics}: Prometheus text; {@code GET /}: a page to try image models in a browser.</li>
  * </ul>
  * Concurrent requests for a model are run together ({@link ServeOptions#maxBatch()},
  * {@link ServeOptions#maxDelayMillis()}); each gets exactly the rows {@link Model#predict} gives for its
@@ -75,7 +77,7 @@ public final class ModelServer implements AutoCloseable {
     private volatile boolean stopping;
 
     /** A model being served. */
-    private record Served(String name, Model model, Batcher batcher, double uint8Scale) {
+    private record Served(String name, Model model, Batcher batcher, double uint8Scale, ImagePredict images) {
     }
 
     private ModelServer(Map<String, Model> given, ServeOptions options) {
@@ -93,7 +95,7 @@ public final class ModelServer implements AutoCloseable {
             }
             Object scale = e.getValue().metadata().get("inputScale");
             m.put(name, new Served(name, e.getValue(), new Batcher(name, e.getValue(), options, metrics),
-                    scale instanceof Number n ? n.doubleValue() : Double.NaN));
+                    scale instanceof Number n ? n.doubleValue() : Double.NaN, ImagePredict.of(e.getValue())));
         }
         this.models = Collections.unmodifiableMap(m);
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
@@ -195,7 +197,11 @@ public final class ModelServer implements AutoCloseable {
             String type = "application/json";
             try {
                 String[] parts = path.split("/", -1); // "", "v2", ...
-                if (path.equals("/metrics") && method.equals("GET")) {
+                if (path.equals("/") && method.equals("GET")) {
+                    status = 200;
+                    body = page();
+                    type = "text/html; charset=utf-8";
+                } else if (path.equals("/metrics") && method.equals("GET")) {
                     status = 200;
                     body = metrics.scrape();
                     type = Metrics.CONTENT_TYPE;
@@ -209,7 +215,8 @@ public final class ModelServer implements AutoCloseable {
                     body = a.json.getBytes(StandardCharsets.UTF_8);
                 } else {
                     throw new HttpError(404, "no route " + path + "; the routes are /v2/health/live, /v2/health/ready, "
-                            + "/v2, /v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer, /metrics");
+                            + "/v2, /v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer, /v2/models/{name}/predict, "
+                            + "/metrics and the page at /");
                 }
             } catch (HttpError e) {
                 status = e.status;
@@ -229,7 +236,7 @@ public final class ModelServer implements AutoCloseable {
                 model = "";
             }
             metrics.request(model, status);
-            if (!model.isEmpty() && path.endsWith("/infer")) {
+            if (!model.isEmpty() && (path.endsWith("/infer") || path.endsWith("/predict"))) {
                 metrics.latency(model, (System.nanoTime() - start) / 1e9);
             }
             response.setStatus(status);
@@ -272,6 +279,17 @@ public final class ModelServer implements AutoCloseable {
                 return new Answer(stopping ? 503 : 200, "{\"name\":" + InferenceJson.quote(s.name) + ",\"ready\":"
                         + !stopping + "}");
             }
+            if (rest.length == 3 && rest[2].equals("predict")) {
+                if (!method.equals("POST")) {
+                    throw new HttpError(405, "/v2/models/" + s.name + "/predict takes POST, got " + method);
+                }
+                if (s.images == null) {
+                    throw new HttpError(415, "model '" + s.name + "' is not an image classifier (class names and a "
+                            + "pixel scale in its metadata, (h, w, c) inputs); send tensors to /v2/models/" + s.name
+                            + "/infer");
+                }
+                return new Answer(200, predict(s, request));
+            }
             if (rest.length == 3 && rest[2].equals("infer")) {
                 if (!method.equals("POST")) {
                     throw new HttpError(405, "/v2/models/" + s.name + "/infer takes POST, got " + method);
@@ -300,19 +318,55 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private String infer(Served s, Request request) throws IOException {
+        byte[] body = body(request);
+        InferenceJson.Request req = InferenceJson.read(new InputStreamReader(new java.io.ByteArrayInputStream(body),
+                StandardCharsets.UTF_8), s.model.inputShape(), INPUT, OUTPUT, s.uint8Scale);
+        return InferenceJson.response(s.name, req.id(), OUTPUT, run(s, req.x()));
+    }
+
+    /** {@code /predict}: an image file in the body, the class as {@code cnn predict} gives it out. */
+    private String predict(Served s, Request request) throws IOException {
+        byte[] image = body(request);
+        Tensor y = run(s, s.images.input(image));
+        return s.images.answer(s.name, y);
+    }
+
+    private byte[] body(Request request) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         if (declared > options.maxBodyBytes()) {
             throw new HttpError(413, "the body is " + declared + " bytes; the limit is " + options.maxBodyBytes()
                     + " (--max-body)");
         }
-        InferenceJson.Request req;
         try (InputStream in = new Bounded(Content.Source.asInputStream(request), options.maxBodyBytes())) {
-            req = InferenceJson.read(new InputStreamReader(in, StandardCharsets.UTF_8), s.model.inputShape(), INPUT,
-                    OUTPUT, s.uint8Scale);
+            return in.readAllBytes();
         }
+    }
+
+    /** The page at {@code /}: the models (name, input shape, classes) filled into the page's script. */
+    private byte[] page() throws IOException {
+        String html;
+        try (InputStream in = ModelServer.class.getResourceAsStream("index.html")) {
+            if (in == null) {
+                throw new IOException("index.html is missing from the cnn-serve jar");
+            }
+            html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        StringBuilder list = new StringBuilder("[");
+        for (Served s : models.values()) {
+            if (list.length() > 1) {
+                list.append(',');
+            }
+            list.append("{\"name\":").append(InferenceJson.quote(s.name)).append(",\"shape\":")
+                    .append(Arrays.toString(s.model.inputShape())).append(",\"images\":").append(s.images != null)
+                    .append('}');
+        }
+        return html.replace("/*MODELS*/[]", list.append(']').toString()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Tensor run(Served s, Tensor x) {
         Tensor y;
         try {
-            y = s.batcher.submit(req.x()).get(60, TimeUnit.SECONDS);
+            y = s.batcher.submit(x).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException | CompletionException e) {
             throw e.getCause() instanceof HttpError h ? h : new HttpError(500, String.valueOf(e.getCause()));
         } catch (TimeoutException e) {
@@ -329,7 +383,7 @@ public final class ModelServer implements AutoCloseable {
                         + "overflow inside the network)");
             }
         }
-        return InferenceJson.response(s.name, req.id(), OUTPUT, y);
+        return y;
     }
 
     private static byte[] error(String message) {

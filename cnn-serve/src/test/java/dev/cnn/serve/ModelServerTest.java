@@ -50,6 +50,7 @@ class ModelServerTest {
                 .add("pool", new Pool2D(2, 2, PoolMode.MAX)).add("fc", new FullyConnected(36, 3, Init.XAVIER, rng))
                 .add("softmax", Activation.softmax()).build();
         images.metadata().put("inputScale", 1 / 255.0);
+        images.metadata().put("classNames", List.of("round", "square", "cross"));
         table = Model.builder(2).add("fc", new FullyConnected(2, 1, Init.XAVIER, rng)).add("linear", Activation.linear())
                 .build();
         Arrays.fill(table.parameters().get("fc.W").value().data(), 1e38f); // large inputs overflow to infinity
@@ -229,5 +230,63 @@ class ModelServerTest {
         assertEquals(422, inf.status(), inf.body());
         assertTrue(inf.json().get("error").getAsString().startsWith("the model's output for sample 0 is Infinity"), inf.body());
         assertEquals(200, post("/v2/models/table/infer", ok).status(), "and the server is unharmed");
+    }
+
+    static byte[] png(int w, int h, int seed) throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, (x * 40 + y * 13 + seed * 71) % 256);
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    static Answer postBytes(String path, byte[] body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.uri().resolve(path))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), r.body(), r);
+    }
+
+    @Test
+    void predictTakesAnImageFileAndThePageListsTheModels() throws Exception {
+        for (int seed = 0; seed < 5; seed++) {
+            byte[] png = png(6, 6, seed);
+            Tensor x = Tensor.zeros(1, 6, 6, 1);
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+            for (int y = 0; y < 6; y++) {
+                for (int xx = 0; xx < 6; xx++) {
+                    x.set((float) (img.getRaster().getSample(xx, y, 0) * (1 / 255.0)), 0, y, xx, 0);
+                }
+            }
+            float[] p = images.predict(x).data();
+            int best = 0;
+            for (int i = 1; i < 3; i++) {
+                best = p[i] > p[best] ? i : best;
+            }
+            Answer a = postBytes("/v2/models/shapes/predict", png);
+            assertEquals(200, a.status(), a.body());
+            assertEquals(List.of("round", "square", "cross").get(best), a.json().get("class").getAsString());
+            assertEquals((double) p[best], a.json().get("probability").getAsDouble());
+            assertEquals((double) p[2], a.json().getAsJsonObject("probabilities").get("cross").getAsDouble());
+        }
+        Answer size = postBytes("/v2/models/shapes/predict", png(8, 6, 1));
+        assertEquals(400, size.status());
+        assertEquals("the image is 8x6 pixels but the model takes 6x6", size.json().get("error").getAsString());
+        Answer garbage = postBytes("/v2/models/shapes/predict", "not an image".getBytes());
+        assertEquals(400, garbage.status());
+        assertTrue(garbage.json().get("error").getAsString().startsWith("the request body: "), garbage.body());
+        Answer table = postBytes("/v2/models/table/predict", png(6, 6, 1));
+        assertEquals(415, table.status());
+        assertTrue(table.json().get("error").getAsString().startsWith("model 'table' is not an image classifier"));
+        Answer page = get("/");
+        assertEquals(200, page.status());
+        assertEquals("text/html; charset=utf-8", page.raw().headers().firstValue("Content-Type").orElse(""));
+        assertTrue(page.body().contains("const models = [{\"name\":\"shapes\",\"shape\":[6, 6, 1],\"images\":true},"
+                + "{\"name\":\"table\",\"shape\":[2],\"images\":false}];"), page.body());
     }
 }
