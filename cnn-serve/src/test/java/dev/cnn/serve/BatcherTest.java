@@ -3,7 +3,6 @@ package dev.cnn.serve;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnn.core.Tensor;
 import java.util.ArrayList;
@@ -29,11 +28,9 @@ class BatcherTest {
         return t;
     }
 
-    @Test
-    void aFullQueueIsAnImmediate503AndWhatWasQueuedIsStillAnswered() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        List<Integer> batchRows = new ArrayList<>();
-        UnaryOperator<Tensor> slow = x -> {
+    /** {@code f} once {@code release} opens, recording each batch's rows in {@code batchRows}. */
+    static UnaryOperator<Tensor> blocking(CountDownLatch release, List<Integer> batchRows, UnaryOperator<Tensor> f) {
+        return x -> {
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -42,12 +39,21 @@ class BatcherTest {
             synchronized (batchRows) {
                 batchRows.add(x.dim(0));
             }
+            return f.apply(x);
+        };
+    }
+
+    @Test
+    void aFullQueueIsAnImmediate503AndWhatWasQueuedIsStillAnswered() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> batchRows = new ArrayList<>();
+        UnaryOperator<Tensor> slow = blocking(release, batchRows, x -> {
             Tensor y = Tensor.zeros(x.dim(0), 1);
             for (int i = 0; i < x.dim(0); i++) {
                 y.set(x.get(i, 0) * 10, i, 0);
             }
             return y;
-        };
+        });
         Batcher b = new Batcher("slow", slow, ServeOptions.defaults().withBatching(4, 0).withMaxQueue(3), METRICS);
         CompletableFuture<Tensor> first = b.submit(rows(1, 1));
         while (b.depth() > 0) {
@@ -74,22 +80,14 @@ class BatcherTest {
     void aRequestOverTheBatchLimitRunsAloneAndFailuresStayWithTheirRequest() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> batchRows = new ArrayList<>();
-        UnaryOperator<Tensor> model = x -> {
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (batchRows) {
-                batchRows.add(x.dim(0));
-            }
+        UnaryOperator<Tensor> model = blocking(release, batchRows, x -> {
             for (int i = 0; i < x.dim(0); i++) {
                 if (x.get(i, 0) < 0) {
                     throw new IllegalStateException("the model's output for sample " + i + " is NaN");
                 }
             }
             return x;
-        };
+        });
         Batcher b = new Batcher("m", model, ServeOptions.defaults().withBatching(3, 0), METRICS);
         CompletableFuture<Tensor> blocker = b.submit(rows(0, 1));
         while (b.depth() > 0) {
@@ -107,6 +105,5 @@ class BatcherTest {
         // blocker; good+bad together (fails), then each alone; the 5 rows alone
         assertEquals(List.of(1, 2, 1, 1, 5), batchRows);
         b.close();
-        assertTrue(true);
     }
 }
