@@ -253,12 +253,18 @@ public final class OnnxImport {
                 }
                 nchw = !givenNhwc;
                 shape = nchw ? new int[] {(int) d[2], (int) d[3], (int) d[1]} : new int[] {(int) d[1], (int) d[2], (int) d[3]};
-            } else if (d.length == 2) {
+            } else if (d.length >= 2 && d.length <= 6) {
+                // feature rows (n, f), and other ranks as they are: element-wise layers take any sample shape,
+                // and a layer that needs images or rows refuses the value, naming its node
                 nchw = false;
-                shape = new int[] {(int) d[1]};
+                shape = new int[d.length - 1];
+                for (int i = 1; i < d.length; i++) {
+                    shape[i - 1] = (int) d[i];
+                }
             } else {
                 throw new ModelFormatException(source + ": input '" + x.name() + "' has rank " + d.length + " "
-                        + Arrays.toString(d) + "; cnn imports images (n, c, h, w) and feature rows (n, f)");
+                        + Arrays.toString(d) + "; cnn imports inputs with a batch axis and 1 to 5 more: images "
+                        + "(n, c, h, w), feature rows (n, f), ...");
             }
             b = Model.builder(shape);
             values.put(x.name(), new Value(Model.INPUT, shape, nchw, d.length, null));
@@ -442,6 +448,10 @@ public final class OnnxImport {
             if (x.onnxRank() == 4 && !x.nchw()) {
                 throw new ModelFormatException(where(n) + ": batch normalisation of an NHWC value over axis 1");
             }
+            if (x.onnxRank() != 2 && x.onnxRank() != 4) {
+                throw new ModelFormatException(where(n) + ": batch normalisation of a rank-" + x.onnxRank() + " value; "
+                        + "cnn imports it on images (n, c, h, w) and feature rows (n, f)");
+            }
             if (x.order() != null) {
                 throw new ModelFormatException(where(n) + ": batch normalisation of flattened NCHW features");
             }
@@ -510,7 +520,7 @@ public final class OnnxImport {
                 y = add(n, new Flatten(), x);
                 int h = x.shape()[0];
                 int w = x.shape()[1];
-                int c = x.shape()[2];
+                int c = x.nchw() ? x.shape()[2] : 1; // a value held as ONNX has it flattens in ONNX's order
                 if (x.nchw() && h * w > 1 && c > 1) { // cnn feature (i, j, ch) is ONNX feature (ch, i, j)
                     order = new int[h * w * c];
                     for (int i = 0; i < h; i++) {
