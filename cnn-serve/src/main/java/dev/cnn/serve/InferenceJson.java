@@ -22,7 +22,11 @@ final class InferenceJson {
     }
 
     /** A decoded request: its {@code id} (null when absent) and the batch. */
-    record Request(String id, Tensor x) {
+    /**
+     * A decoded request: its {@code id} (null when absent), the batch, and whether the output is asked for as
+     * binary data (the binary tensor data extension).
+     */
+    record Request(String id, Tensor x, boolean binaryOutput) {
     }
 
     /**
@@ -35,12 +39,24 @@ final class InferenceJson {
      *     takes FP32 only
      */
     static Request read(Reader in, int[] sample, String inputName, String outputName, double uint8Scale) {
+        return read(in, null, sample, inputName, outputName, uint8Scale);
+    }
+
+    /**
+     * As {@link #read(Reader, int[], String, String, double)}, with the bytes after the JSON object when the
+     * request uses the binary tensor data extension ({@code Inference-Header-Content-Length}): an input with
+     * {@code "parameters": {"binary_data_size": B}} and no {@code data} takes its B bytes from {@code binary}
+     * (little-endian, row-major), which must hold exactly those. Null: the request is JSON alone.
+     */
+    static Request read(Reader in, java.nio.ByteBuffer binary, int[] sample, String inputName, String outputName,
+                        double uint8Scale) {
         JsonReader r = new JsonReader(in);
         r.setStrictness(Strictness.STRICT);
         try {
             String id = null;
             Tensor x = null;
             boolean sawInputs = false;
+            boolean binaryOut = false;
             expect(r, JsonToken.BEGIN_OBJECT, "the request");
             r.beginObject();
             while (r.hasNext()) {
@@ -59,13 +75,14 @@ final class InferenceJson {
                                 throw new HttpError(400, "'inputs' holds more than one tensor; the model takes one, '"
                                         + inputName + "'");
                             }
-                            x = input(r, sample, inputName, uint8Scale);
+                            x = input(r, binary, sample, inputName, uint8Scale);
                         }
                         r.endArray();
                         sawInputs = true;
                     }
-                    case "outputs" -> outputs(r, outputName);
-                    default -> r.skipValue(); // "parameters" and extensions
+                    case "outputs" -> binaryOut |= outputs(r, outputName);
+                    case "parameters" -> binaryOut |= flag(r, "binary_data_output");
+                    default -> r.skipValue(); // extensions
                 }
             }
             r.endObject();
@@ -77,7 +94,11 @@ final class InferenceJson {
                         + inputName + "\", \"shape\": " + batchShape(sample) + ", \"datatype\": \"FP32\", \"data\": "
                         + "[...]}]}");
             }
-            return new Request(id, x);
+            if (binary != null && binary.hasRemaining()) {
+                throw new HttpError(400, "the body holds " + binary.remaining() + " bytes after the inputs' binary "
+                        + "data; Inference-Header-Content-Length and the binary_data_size parameters disagree");
+            }
+            return new Request(id, x, binaryOut);
         } catch (MalformedJsonException | EOFException | IllegalStateException | NumberFormatException e) {
             throw new HttpError(400, "malformed JSON: " + message(e));
         } catch (IOException e) {
@@ -115,19 +136,24 @@ final class InferenceJson {
         };
     }
 
-    private static void outputs(JsonReader r, String outputName) throws IOException {
+    /** Checks the requested outputs; true when one asks for binary data. */
+    private static boolean outputs(JsonReader r, String outputName) throws IOException {
         expect(r, JsonToken.BEGIN_ARRAY, "'outputs'");
         r.beginArray();
+        boolean binary = false;
         while (r.hasNext()) {
             expect(r, JsonToken.BEGIN_OBJECT, "each of 'outputs'");
             r.beginObject();
             while (r.hasNext()) {
-                if (r.nextName().equals("name")) {
+                String key = r.nextName();
+                if (key.equals("name")) {
                     expect(r, JsonToken.STRING, "an output's 'name'");
                     String name = r.nextString();
                     if (!name.equals(outputName)) {
                         throw new HttpError(400, "no output '" + name + "'; the model's output is '" + outputName + "'");
                     }
+                } else if (key.equals("parameters")) {
+                    binary |= flag(r, "binary_data");
                 } else {
                     r.skipValue();
                 }
@@ -135,15 +161,60 @@ final class InferenceJson {
             r.endObject();
         }
         r.endArray();
+        return binary;
     }
 
-    private static Tensor input(JsonReader r, int[] sample, String inputName, double uint8Scale) throws IOException {
+    /** Reads a {@code parameters} object; true when it holds {@code name: true}. */
+    private static boolean flag(JsonReader r, String name) throws IOException {
+        expect(r, JsonToken.BEGIN_OBJECT, "'parameters'");
+        r.beginObject();
+        boolean on = false;
+        while (r.hasNext()) {
+            if (r.nextName().equals(name)) {
+                expect(r, JsonToken.BOOLEAN, "parameter '" + name + "'");
+                on = r.nextBoolean();
+            } else {
+                r.skipValue();
+            }
+        }
+        r.endObject();
+        return on;
+    }
+
+    /** An input's {@code parameters}: its {@code binary_data_size}, or -1 without one. */
+    private static long binarySize(JsonReader r) throws IOException {
+        expect(r, JsonToken.BEGIN_OBJECT, "the input's 'parameters'");
+        r.beginObject();
+        long size = -1;
+        while (r.hasNext()) {
+            if (r.nextName().equals("binary_data_size")) {
+                expect(r, JsonToken.NUMBER, "parameter 'binary_data_size'");
+                String v = r.nextString();
+                try {
+                    size = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                    throw new HttpError(400, "'binary_data_size' must be a whole number of bytes, got " + v);
+                }
+                if (size < 0) {
+                    throw new HttpError(400, "'binary_data_size' must be >= 0, got " + size);
+                }
+            } else {
+                r.skipValue();
+            }
+        }
+        r.endObject();
+        return size;
+    }
+
+    private static Tensor input(JsonReader r, java.nio.ByteBuffer binary, int[] sample, String inputName,
+                                double uint8Scale) throws IOException {
         expect(r, JsonToken.BEGIN_OBJECT, "each of 'inputs'");
         r.beginObject();
         String name = null;
         String datatype = null;
         long[] shape = null;
         Floats data = null;
+        long binarySize = -1;
         while (r.hasNext()) {
             switch (r.nextName()) {
                 case "name" -> {
@@ -159,11 +230,19 @@ final class InferenceJson {
                     data = new Floats();
                     values(r, data, 0);
                 }
+                case "parameters" -> binarySize = binarySize(r);
                 default -> r.skipValue();
             }
         }
         r.endObject();
-        if (name == null || shape == null || datatype == null || data == null) {
+        if (binarySize >= 0 && data != null) {
+            throw new HttpError(400, "the input has both 'data' and a 'binary_data_size'; give one");
+        }
+        if (binarySize >= 0 && binary == null) {
+            throw new HttpError(400, "the input's data is binary ('binary_data_size') but the request has no "
+                    + "Inference-Header-Content-Length header saying where the JSON ends");
+        }
+        if (name == null || shape == null || datatype == null || data == null && binarySize < 0) {
             throw new HttpError(400, "the input tensor needs 'name', 'shape', 'datatype' and 'data'; it has no "
                     + (name == null ? "'name'" : shape == null ? "'shape'" : datatype == null ? "'datatype'" : "'data'"));
         }
@@ -190,11 +269,37 @@ final class InferenceJson {
         for (int d : sample) {
             per *= d;
         }
-        if (shape[0] > Integer.MAX_VALUE / per || shape[0] * per != data.size) {
-            throw new HttpError(400, "input shape " + Arrays.toString(shape) + " holds " + (shape[0] > Integer.MAX_VALUE
-                    / per ? "more than 2^31" : Long.toString(shape[0] * per)) + " values but 'data' has " + data.size);
+        if (shape[0] > Integer.MAX_VALUE / per) {
+            throw new HttpError(400, "input shape " + Arrays.toString(shape) + " holds more than 2^31 values");
         }
-        float[] v = Arrays.copyOf(data.values, data.size);
+        int count = (int) (shape[0] * per);
+        float[] v;
+        if (binarySize >= 0) {
+            int width = uint8 ? 1 : 4;
+            if (binarySize != (long) count * width) {
+                throw new HttpError(400, "input shape " + Arrays.toString(shape) + " of " + datatype + " takes "
+                        + (long) count * width + " bytes but 'binary_data_size' is " + binarySize);
+            }
+            if (binary.remaining() < binarySize) {
+                throw new HttpError(400, "'binary_data_size' is " + binarySize + " but only " + binary.remaining()
+                        + " bytes follow the JSON");
+            }
+            v = new float[count];
+            if (uint8) {
+                for (int i = 0; i < count; i++) {
+                    v[i] = binary.get() & 0xff;
+                }
+            } else {
+                binary.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                binary.position(binary.position() + 4 * count);
+            }
+        } else {
+            if (count != data.size) {
+                throw new HttpError(400, "input shape " + Arrays.toString(shape) + " holds " + count
+                        + " values but 'data' has " + data.size);
+            }
+            v = Arrays.copyOf(data.values, data.size);
+        }
         for (int i = 0; i < v.length; i++) {
             if (uint8) {
                 if (v[i] != Math.rint(v[i]) || v[i] < 0 || v[i] > 255) {
@@ -292,6 +397,28 @@ final class InferenceJson {
             sb.append(d[i]);
         }
         return sb.append("]}]}").toString();
+    }
+
+    /**
+     * The response's JSON when its output goes as binary data: the output's {@code parameters} give its
+     * {@code binary_data_size}, the float32 values follow the JSON ({@link #binary}).
+     */
+    static String binaryResponse(String model, String id, String outputName, Tensor y) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"model_name\":").append(quote(model)).append(",\"model_version\":\"1\"");
+        if (id != null) {
+            sb.append(",\"id\":").append(quote(id));
+        }
+        return sb.append(",\"outputs\":[{\"name\":").append(quote(outputName)).append(",\"datatype\":\"FP32\",\"shape\":")
+                .append(Arrays.toString(y.shape()).replace(" ", "")).append(",\"parameters\":{\"binary_data_size\":")
+                .append(4L * y.size()).append("}}]}").toString();
+    }
+
+    /** {@code y}'s values as little-endian float32 bytes. */
+    static byte[] binary(Tensor y) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * y.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(y.data());
+        return b.array();
     }
 
     /** {@code s} as a JSON string. */

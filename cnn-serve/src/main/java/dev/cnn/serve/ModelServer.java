@@ -15,8 +15,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
@@ -75,6 +75,8 @@ public final class ModelServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private volatile boolean stopping;
+    /** The server's threads: where answers are written once their batch is done. */
+    private final java.util.concurrent.Executor pool;
 
     /** A model being served. */
     private record Served(String name, Model model, Batcher batcher, double uint8Scale, ImagePredict images) {
@@ -99,6 +101,7 @@ public final class ModelServer implements AutoCloseable {
         }
         this.models = Collections.unmodifiableMap(m);
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+        this.pool = threads;
         threads.setName("cnn-serve-http");
         threads.setDaemon(true);
         server = new Server(threads);
@@ -185,84 +188,116 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Every route. Inference requests are read on the connection's thread, then wait in the model's queue
+     * without holding a thread: their answer is written when the batch they ran in completes.
+     */
     private final class Routes extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             long start = System.nanoTime();
             String path = Request.getPathInContext(request);
             String method = request.getMethod();
-            String model = "";
-            int status;
-            byte[] body;
-            String type = "application/json";
+            String[] parts = path.split("/", -1); // "", "v2", ...
+            String model = parts.length >= 4 && parts[1].equals("v2") && parts[2].equals("models")
+                    && models.containsKey(parts[3]) ? parts[3] : "";
+            CompletableFuture<Reply> reply;
             try {
-                String[] parts = path.split("/", -1); // "", "v2", ...
-                if (path.equals("/") && method.equals("GET")) {
-                    status = 200;
-                    body = page();
-                    type = "text/html; charset=utf-8";
-                } else if (path.equals("/metrics") && method.equals("GET")) {
-                    status = 200;
-                    body = metrics.scrape();
-                    type = Metrics.CONTENT_TYPE;
-                } else if (parts.length >= 2 && parts[1].equals("v2")) {
-                    String[] rest = Arrays.copyOfRange(parts, 2, parts.length);
-                    if (rest.length >= 2 && rest[0].equals("models")) {
-                        model = rest[1];
-                    }
-                    Answer a = v2(rest, method, request);
-                    status = a.status;
-                    body = a.json.getBytes(StandardCharsets.UTF_8);
-                } else {
-                    throw new HttpError(404, "no route " + path + "; the routes are /v2/health/live, /v2/health/ready, "
-                            + "/v2, /v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer, /v2/models/{name}/predict, "
-                            + "/metrics and the page at /");
-                }
-            } catch (HttpError e) {
-                status = e.status;
-                body = error(e.getMessage());
-                if (status == 503) {
-                    response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-                }
-                if (status == 413) {
-                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.error("{} {}: {}", method, path, e.toString());
-                status = 500;
-                body = error("the server failed on this request: " + e);
+                reply = route(path, parts, method, request);
+            } catch (Throwable e) {
+                reply = CompletableFuture.failedFuture(e);
             }
-            if (!models.containsKey(model)) {
-                model = "";
+            if (reply.isDone()) {
+                send(reply, response, callback, start, path, method, model);
+            } else {
+                CompletableFuture<Reply> r = reply;
+                reply.whenCompleteAsync((a, e) -> send(r, response, callback, start, path, method, model), pool);
             }
-            metrics.request(model, status);
-            if (!model.isEmpty() && (path.endsWith("/infer") || path.endsWith("/predict"))) {
-                metrics.latency(model, (System.nanoTime() - start) / 1e9);
-            }
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-            response.write(true, ByteBuffer.wrap(body), callback);
             return true;
         }
     }
 
-    private record Answer(int status, String json) {
+    /** A route's answer: status, body, content type, and the JSON's length for the binary extension (-1: none). */
+    private record Reply(int status, byte[] body, String type, int headerLength) {
+        static Reply json(int status, String json) {
+            return new Reply(status, json.getBytes(StandardCharsets.UTF_8), "application/json", -1);
+        }
+
+        /** The binary tensor data extension's answer: the JSON, then {@code tail}. */
+        static Reply binary(String json, byte[] tail) {
+            byte[] head = json.getBytes(StandardCharsets.UTF_8);
+            byte[] both = Arrays.copyOf(head, head.length + tail.length);
+            System.arraycopy(tail, 0, both, head.length, tail.length);
+            return new Reply(200, both, "application/octet-stream", head.length);
+        }
     }
 
-    private Answer v2(String[] rest, String method, Request request) throws IOException {
+    private CompletableFuture<Reply> route(String path, String[] parts, String method, Request request)
+            throws IOException {
+        if (path.equals("/") && method.equals("GET")) {
+            return CompletableFuture.completedFuture(new Reply(200, page(), "text/html; charset=utf-8", -1));
+        }
+        if (path.equals("/metrics") && method.equals("GET")) {
+            return CompletableFuture.completedFuture(new Reply(200, metrics.scrape(), Metrics.CONTENT_TYPE, -1));
+        }
+        if (parts.length >= 2 && parts[1].equals("v2")) {
+            return v2(Arrays.copyOfRange(parts, 2, parts.length), method, request);
+        }
+        throw new HttpError(404, "no route " + path + "; the routes are /v2/health/live, /v2/health/ready, /v2, "
+                + "/v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer, /v2/models/{name}/predict, "
+                + "/metrics and the page at /");
+    }
+
+    /** Writes {@code reply}'s answer, or the error it failed with, and counts it. */
+    private void send(CompletableFuture<Reply> reply, Response response, Callback callback, long start, String path,
+                      String method, String model) {
+        Reply r;
+        try {
+            r = reply.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof HttpError h) {
+                r = Reply.json(h.status, errorJson(h.getMessage()));
+                if (h.status == 503) {
+                    response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+                }
+                if (h.status == 413) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
+            } else if (cause instanceof TimeoutException) {
+                r = Reply.json(503, errorJson("model '" + model + "' did not answer within 60 s"));
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            } else {
+                LOG.error("{} {}: {}", method, path, cause.toString());
+                r = Reply.json(500, errorJson("the server failed on this request: " + cause));
+            }
+        }
+        metrics.request(model, r.status);
+        if (!model.isEmpty() && (path.endsWith("/infer") || path.endsWith("/predict"))) {
+            metrics.latency(model, (System.nanoTime() - start) / 1e9);
+        }
+        response.setStatus(r.status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, r.type);
+        if (r.headerLength >= 0) {
+            response.getHeaders().put(HEADER_LENGTH, r.headerLength);
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, r.body.length);
+        response.write(true, ByteBuffer.wrap(r.body), callback);
+    }
+
+    private CompletableFuture<Reply> v2(String[] rest, String method, Request request) throws IOException {
         if (rest.length == 0 || rest.length == 1 && rest[0].isEmpty()) {
             get(method, "/v2");
-            return new Answer(200, "{\"name\":\"cnn\",\"version\":" + InferenceJson.quote(Version.LIBRARY)
-                    + ",\"extensions\":[]}");
+            return done(200, "{\"name\":\"cnn\",\"version\":" + InferenceJson.quote(Version.LIBRARY)
+                    + ",\"extensions\":[\"binary_tensor_data\"]}");
         }
         if (rest.length == 2 && rest[0].equals("health")) {
             get(method, "/v2/health/" + rest[1]);
             if (rest[1].equals("live")) {
-                return new Answer(200, "{\"live\":true}");
+                return done(200, "{\"live\":true}");
             }
             if (rest[1].equals("ready")) {
-                return new Answer(stopping ? 503 : 200, "{\"ready\":" + !stopping + "}");
+                return done(stopping ? 503 : 200, "{\"ready\":" + !stopping + "}");
             }
         }
         if (rest.length >= 2 && rest[0].equals("models")) {
@@ -272,11 +307,11 @@ public final class ModelServer implements AutoCloseable {
             }
             if (rest.length == 2) {
                 get(method, "/v2/models/" + s.name);
-                return new Answer(200, metadata(s));
+                return done(200, metadata(s));
             }
             if (rest.length == 3 && rest[2].equals("ready")) {
                 get(method, "/v2/models/" + s.name + "/ready");
-                return new Answer(stopping ? 503 : 200, "{\"name\":" + InferenceJson.quote(s.name) + ",\"ready\":"
+                return done(stopping ? 503 : 200, "{\"name\":" + InferenceJson.quote(s.name) + ",\"ready\":"
                         + !stopping + "}");
             }
             if (rest.length == 3 && rest[2].equals("predict")) {
@@ -288,16 +323,20 @@ public final class ModelServer implements AutoCloseable {
                             + "pixel scale in its metadata, (h, w, c) inputs); send tensors to /v2/models/" + s.name
                             + "/infer");
                 }
-                return new Answer(200, predict(s, request));
+                return predict(s, request);
             }
             if (rest.length == 3 && rest[2].equals("infer")) {
                 if (!method.equals("POST")) {
                     throw new HttpError(405, "/v2/models/" + s.name + "/infer takes POST, got " + method);
                 }
-                return new Answer(200, infer(s, request));
+                return infer(s, request);
             }
         }
         throw new HttpError(404, "no route /v2/" + String.join("/", rest));
+    }
+
+    private static CompletableFuture<Reply> done(int status, String json) {
+        return CompletableFuture.completedFuture(Reply.json(status, json));
     }
 
     private static void get(String method, String route) {
@@ -317,18 +356,39 @@ public final class ModelServer implements AutoCloseable {
         return InferenceJson.batchShape(sample).replace("n", "-1").replace(" ", "");
     }
 
-    private String infer(Served s, Request request) throws IOException {
+    /** The binary tensor data extension's header: the length of the JSON at the start of the body. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
+    private CompletableFuture<Reply> infer(Served s, Request request) throws IOException {
         byte[] body = body(request);
-        InferenceJson.Request req = InferenceJson.read(new InputStreamReader(new java.io.ByteArrayInputStream(body),
-                StandardCharsets.UTF_8), s.model.inputShape(), INPUT, OUTPUT, s.uint8Scale);
-        return InferenceJson.response(s.name, req.id(), OUTPUT, run(s, req.x()));
+        String h = request.getHeaders().get(HEADER_LENGTH);
+        int jsonLength = body.length;
+        java.nio.ByteBuffer binary = null;
+        if (h != null) {
+            long n;
+            try {
+                n = Long.parseLong(h.trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > body.length) {
+                throw new HttpError(400, HEADER_LENGTH + " must be the JSON's length, from 0 to the body's " + body.length
+                        + " bytes; got '" + h + "'");
+            }
+            jsonLength = (int) n;
+            binary = java.nio.ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).slice();
+        }
+        InferenceJson.Request req = InferenceJson.read(new InputStreamReader(new java.io.ByteArrayInputStream(body, 0,
+                jsonLength), StandardCharsets.UTF_8), binary, s.model.inputShape(), INPUT, OUTPUT, s.uint8Scale);
+        return run(s, req.x()).thenApply(y -> req.binaryOutput()
+                ? Reply.binary(InferenceJson.binaryResponse(s.name, req.id(), OUTPUT, y), InferenceJson.binary(y))
+                : Reply.json(200, InferenceJson.response(s.name, req.id(), OUTPUT, y)));
     }
 
     /** {@code /predict}: an image file in the body, the class as {@code cnn predict} gives it out. */
-    private String predict(Served s, Request request) throws IOException {
-        byte[] image = body(request);
-        Tensor y = run(s, s.images.input(image));
-        return s.images.answer(s.name, y);
+    private CompletableFuture<Reply> predict(Served s, Request request) throws IOException {
+        Tensor x = s.images.input(body(request));
+        return run(s, x).thenApply(y -> Reply.json(200, s.images.answer(s.name, y)));
     }
 
     private byte[] body(Request request) throws IOException {
@@ -363,31 +423,23 @@ public final class ModelServer implements AutoCloseable {
         return html.replace("/*MODELS*/[]", list.append(']').toString()).getBytes(StandardCharsets.UTF_8);
     }
 
-    private Tensor run(Served s, Tensor x) {
-        Tensor y;
-        try {
-            y = s.batcher.submit(x).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException | CompletionException e) {
-            throw e.getCause() instanceof HttpError h ? h : new HttpError(500, String.valueOf(e.getCause()));
-        } catch (TimeoutException e) {
-            throw new HttpError(503, "model '" + s.name + "' did not answer within 60 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpError(503, "the server is stopping");
-        }
-        float[] d = y.data();
-        int per = d.length / y.dim(0);
-        for (int i = 0; i < d.length; i++) {
-            if (!Float.isFinite(d[i])) {
-                throw new HttpError(422, "the model's output for sample " + i / per + " is " + d[i] + " (an "
-                        + "overflow inside the network)");
+    /** {@code x} through the model's queue: its output rows, checked finite (422 otherwise), within 60 s. */
+    private static CompletableFuture<Tensor> run(Served s, Tensor x) {
+        return s.batcher.submit(x).orTimeout(60, TimeUnit.SECONDS).thenApply(y -> {
+            float[] d = y.data();
+            int per = d.length / y.dim(0);
+            for (int i = 0; i < d.length; i++) {
+                if (!Float.isFinite(d[i])) {
+                    throw new HttpError(422, "the model's output for sample " + i / per + " is " + d[i] + " (an "
+                            + "overflow inside the network)");
+                }
             }
-        }
-        return y;
+            return y;
+        });
     }
 
-    private static byte[] error(String message) {
-        return ("{\"error\":" + InferenceJson.quote(message) + "}").getBytes(StandardCharsets.UTF_8);
+    private static String errorJson(String message) {
+        return "{\"error\":" + InferenceJson.quote(message) + "}";
     }
 
     /** A body stream that fails with 413 past {@code limit} bytes (for bodies sent without a length). */

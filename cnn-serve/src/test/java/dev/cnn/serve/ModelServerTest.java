@@ -108,7 +108,8 @@ class ModelServerTest {
         assertEquals("{\"ready\":true}", get("/v2/health/ready").body());
         JsonObject meta = get("/v2").json();
         assertEquals("cnn", meta.get("name").getAsString());
-        assertTrue(meta.has("version") && meta.getAsJsonArray("extensions").isEmpty());
+        assertTrue(meta.has("version"));
+        assertEquals("[\"binary_tensor_data\"]", meta.getAsJsonArray("extensions").toString());
         assertEquals("{\"name\":\"shapes\",\"versions\":[\"1\"],\"platform\":\"cnn\",\"inputs\":[{\"name\":\"input\","
                 + "\"datatype\":\"FP32\",\"shape\":[-1,6,6,1]}],\"outputs\":[{\"name\":\"output\",\"datatype\":\"FP32\","
                 + "\"shape\":[-1,3]}]}", get("/v2/models/shapes").body());
@@ -288,5 +289,55 @@ class ModelServerTest {
         assertEquals("text/html; charset=utf-8", page.raw().headers().firstValue("Content-Type").orElse(""));
         assertTrue(page.body().contains("const models = [{\"name\":\"shapes\",\"shape\":[6, 6, 1],\"images\":true},"
                 + "{\"name\":\"table\",\"shape\":[2],\"images\":false}];"), page.body());
+    }
+
+    static HttpResponse<byte[]> postBinary(String path, String json, byte[] tail) throws Exception {
+        byte[] head = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, body, head.length, tail.length);
+        return HTTP.send(HttpRequest.newBuilder(server.uri().resolve(path))
+                .header("Inference-Header-Content-Length", Integer.toString(head.length))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void theBinaryTensorDataExtensionCarriesInputsAndOutputsAsBytes() throws Exception {
+        Tensor x = new NumpyRandom(9).rand(3, 6, 6, 1);
+        java.nio.ByteBuffer le = java.nio.ByteBuffer.allocate(4 * x.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        le.asFloatBuffer().put(x.data());
+        String json = "{\"id\":\"b\",\"inputs\":[{\"name\":\"input\",\"shape\":[3,6,6,1],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
+                + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+        HttpResponse<byte[]> r = postBinary("/v2/models/shapes/infer", json, le.array());
+        assertEquals(200, r.statusCode(), new String(r.body()));
+        int head = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        String answer = new String(r.body(), 0, head, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("{\"model_name\":\"shapes\",\"model_version\":\"1\",\"id\":\"b\",\"outputs\":[{\"name\":"
+                + "\"output\",\"datatype\":\"FP32\",\"shape\":[3,3],\"parameters\":{\"binary_data_size\":36}}]}", answer);
+        float[] got = new float[9];
+        java.nio.ByteBuffer.wrap(r.body(), head, 36).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        assertArrayEquals(images.predict(x).data(), got);
+        // UINT8 bytes in, JSON out (no binary_data asked)
+        byte[] pixels = new byte[36];
+        Tensor scaled = Tensor.zeros(1, 6, 6, 1);
+        for (int i = 0; i < 36; i++) {
+            pixels[i] = (byte) (i * 7);
+            scaled.data()[i] = (float) ((i * 7 & 0xff) * (1 / 255.0));
+        }
+        String u8 = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6,6,1],\"datatype\":\"UINT8\","
+                + "\"parameters\":{\"binary_data_size\":36}}]}";
+        HttpResponse<byte[]> j = postBinary("/v2/models/shapes/infer", u8, pixels);
+        assertEquals(200, j.statusCode());
+        assertArrayEquals(images.predict(scaled).data(), outputOf(new Answer(200, new String(j.body()), null)));
+        // sizes that disagree, bytes left over, binary data without the header
+        HttpResponse<byte[]> wrong = postBinary("/v2/models/shapes/infer", u8.replace(":36}", ":35}"), pixels);
+        assertEquals(400, wrong.statusCode());
+        assertTrue(new String(wrong.body()).contains("takes 36 bytes but 'binary_data_size' is 35"));
+        HttpResponse<byte[]> extra = postBinary("/v2/models/shapes/infer", u8, Arrays.copyOf(pixels, 40));
+        assertEquals(400, extra.statusCode());
+        assertTrue(new String(extra.body()).contains("4 bytes after the inputs' binary data"));
+        Answer noHeader = post("/v2/models/shapes/infer", u8);
+        assertEquals(400, noHeader.status());
+        assertTrue(noHeader.json().get("error").getAsString().contains("no Inference-Header-Content-Length"));
     }
 }
