@@ -12,6 +12,7 @@ import dev.cnn.data.Splits;
 import dev.cnn.data.Standardizer;
 import dev.cnn.data.TableDataset;
 import dev.cnn.data.TableEncoding;
+import dev.cnn.data.TableInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -247,50 +248,24 @@ final class TaskData {
         return t;
     }
 
-    /** Standardised features with NaN for missing cells: each NaN becomes 0, the training mean. */
+    /** See {@link TableInput#meanForMissing}. */
     static float[] meanForMissing(float[] standardized) {
-        for (int i = 0; i < standardized.length; i++) {
-            if (Float.isNaN(standardized[i])) {
-                standardized[i] = 0;
-            }
-        }
-        return standardized;
+        return TableInput.meanForMissing(standardized);
     }
 
-    /** How a saved table model reads CSV columns: its 'encoding', or (older files) every feature a numeric column. */
-    @SuppressWarnings("unchecked")
+    /** How a saved table model reads CSV columns (see {@link TableInput#encoding}). */
     static TableEncoding encoding(Map<String, Object> meta) throws DataException {
-        Object e = meta.get("encoding");
-        if (e == null) {
-            return TableEncoding.numeric((List<String>) meta.get("features"));
-        }
-        try {
-            return TableEncoding.fromMap(e);
-        } catch (IllegalArgumentException ex) {
-            throw new DataException("the model's metadata 'encoding': " + ex.getMessage());
-        }
+        return TableInput.encoding(meta);
     }
 
-    /** The CSV delimiter a saved table model was trained with ({@code ','} unless it says otherwise). */
+    /** The CSV delimiter a saved table model was trained with (see {@link TableInput#delimiter(Map)}). */
     static char delimiter(Map<String, Object> meta) {
-        return meta.get("delimiter") instanceof String d && d.length() == 1 ? d.charAt(0) : ',';
+        return TableInput.delimiter(meta);
     }
 
-    /**
-     * The feature rows of a CSV file for a saved table model, encoded and standardised as in training; one
-     * {@code float[]} of {@code rows x width}. Under the model's {@code --missing drop} an empty cell is an
-     * error here (a row to predict cannot be left out).
-     */
+    /** The feature rows of a CSV file for a saved table model (see {@link TableInput#features}). */
     static float[] tableFeatures(CsvTable.Text t, TableEncoding enc, Standardizer fx) throws DataException {
-        TableEncoding strict = enc.missing() == TableEncoding.Missing.DROP
-                ? new TableEncoding(enc.columns(), TableEncoding.Missing.ERROR) : enc;
-        int[] at = t.columns(enc.columnNames());
-        int k = enc.width();
-        float[] x = new float[Math.multiplyExact(t.size(), k)];
-        for (int r = 0; r < t.size(); r++) {
-            strict.encode(t, r, at, x, r * k);
-        }
-        return meanForMissing(fx.apply(x));
+        return TableInput.features(t, enc, fx);
     }
 
     /** Most classes {@code --classes} takes: a target with more distinct values is a number to regress on. */

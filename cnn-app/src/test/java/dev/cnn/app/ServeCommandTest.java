@@ -83,4 +83,61 @@ class ServeCommandTest {
         assertEquals(2, usage.code());
         assertTrue(usage.err().contains("max batch must be >= 1 row, got 0"), usage.err());
     }
+
+    @Test
+    void predictTakesCsvRowsForTableModelsAndAnswersAsCnnPredict() throws Exception {
+        NumpyRandom rng = new NumpyRandom(6);
+        StringBuilder csv = new StringBuilder("a,b,color,size\n");
+        String[] colors = {"red", "green", "blue"};
+        for (int i = 0; i < 120; i++) {
+            double a = rng.nextDouble() * 3;
+            double b = rng.nextDouble();
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%s,%.4f%n", a, b, colors[i % 3], 10 * a - 4 * b));
+        }
+        Path file = Files.writeString(dir.resolve("t.csv"), csv);
+        Path reg = dir.resolve("reg/model.cnn");
+        Path cls = dir.resolve("cls/model.cnn");
+        assertEquals(0, CliTest.cnn("train", "table", file.toString(), "--target", "size", "--epochs", "5", "--out",
+                reg.toString(), "--quiet", "--threads", "1").code());
+        assertEquals(0, CliTest.cnn("train", "table", file.toString(), "--target", "color", "--classes", "--epochs",
+                "5", "--out", cls.toString(), "--quiet", "--threads", "1").code());
+        String rows = "b,color,a,size\n0.5,red,2.9,1\n0.25,blue,0.1,7\n0.75,green,1.5,3\n";
+        Path rowsFile = Files.writeString(dir.resolve("rows.csv"), rows);
+        Model regModel = Model.load(reg);
+        Model clsModel = Model.load(cls);
+        try (dev.cnn.serve.ModelServer server = dev.cnn.serve.ModelServer.start(java.util.Map.of("reg", regModel,
+                "cls", clsModel), dev.cnn.serve.ServeOptions.defaults().withPort(0))) {
+            HttpClient http = HttpClient.newHttpClient();
+            for (String[] m : new String[][] {{"reg", reg.toString()}, {"cls", cls.toString()}}) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.uri().resolve("/v2/models/" + m[0]
+                        + "/predict")).header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofString(rows))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                CliTest.Run p = CliTest.cnn("predict", m[1], rowsFile.toString(), "--json");
+                assertEquals(0, p.code(), p.err());
+                // the same lines, and the same values or classes and probabilities, as cnn predict --json
+                com.google.gson.JsonArray served = com.google.gson.JsonParser.parseString(r.body()).getAsJsonObject()
+                        .getAsJsonArray("rows");
+                com.google.gson.JsonArray cli = new com.google.gson.JsonArray(); // --json: one object a line
+                p.out().lines().forEach(l -> cli.add(com.google.gson.JsonParser.parseString(l)));
+                assertEquals(3, served.size(), r.body());
+                assertEquals(3, cli.size(), p.out());
+                for (int i = 0; i < 3; i++) {
+                    com.google.gson.JsonObject a = served.get(i).getAsJsonObject();
+                    com.google.gson.JsonObject b = cli.get(i).getAsJsonObject();
+                    assertEquals(b.get("line").getAsLong(), a.get("line").getAsLong());
+                    for (String key : new String[] {"value", "class", "probability"}) {
+                        assertEquals(b.has(key), a.has(key), key + ": " + a + " / " + b);
+                        if (b.has(key)) {
+                            assertEquals(b.get(key).getAsString(), a.get(key).getAsString(), key);
+                        }
+                    }
+                }
+            }
+            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(server.uri().resolve("/v2/models/reg/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString("a,b\n1,2\n")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, missing.statusCode());
+            assertTrue(missing.body().contains("color"), missing.body());
+        }
+    }
 }

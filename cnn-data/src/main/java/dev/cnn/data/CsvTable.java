@@ -228,9 +228,18 @@ public record CsvTable(List<String> featureNames, String targetName, float[] fea
      */
     public static Text readText(Path file, char delimiter) throws IOException {
         requireRegularFile(file);
+        return readText(Files.newBufferedReader(file, StandardCharsets.UTF_8), file, delimiter);
+    }
+
+    /**
+     * {@link #readText(Path, char)} for CSV text from elsewhere (a request body, say), read to its end and
+     * closed; {@code name} stands for it in errors and in {@link Text#file()}.
+     */
+    public static Text readText(BufferedReader text, Path name, char delimiter) throws IOException {
+        Path file = name;
         CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true)
                 .setTrim(true).setIgnoreEmptyLines(true).setAllowDuplicateHeaderNames(false).get();
-        try (Reader reader = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+        try (Reader reader = withoutByteOrderMark(text);
              CSVParser parser = CSVParser.parse(reader, format)) {
             List<String> header = parser.getHeaderNames();
             if (header.isEmpty()) {

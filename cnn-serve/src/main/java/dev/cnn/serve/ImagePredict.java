@@ -83,25 +83,8 @@ final class ImagePredict {
     /** {@code {"model_name", "class", "probability", "probabilities": {class: p, ...}}} for one output row. */
     String answer(String model, Tensor y) {
         float[] o = y.data();
-        double[] p = new double[classes.size()];
-        if (o.length == 1) {
-            p[0] = 1 - o[0];
-            p[1] = o[0];
-        } else {
-            for (int i = 0; i < p.length; i++) {
-                p[i] = o[i];
-            }
-        }
-        int best = 0; // as cnn predict: the second class from p >= 0.5 of one sigmoid output, else the first largest
-        if (o.length == 1) {
-            best = o[0] >= 0.5 ? 1 : 0;
-        } else {
-            for (int i = 1; i < p.length; i++) {
-                if (p[i] > p[best]) {
-                    best = i;
-                }
-            }
-        }
+        double[] p = ClassScores.probabilities(o, 0, o.length, classes.size());
+        int best = ClassScores.best(o, 0, o.length);
         StringBuilder sb = new StringBuilder("{\"model_name\":").append(InferenceJson.quote(model))
                 .append(",\"class\":").append(InferenceJson.quote(classes.get(best)))
                 .append(",\"probability\":").append(p[best]).append(",\"probabilities\":{");

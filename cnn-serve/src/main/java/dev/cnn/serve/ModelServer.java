@@ -44,8 +44,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       NHWC input shape), datatype {@code FP32} (the network's inputs, as {@link Model#predict} takes them) or,
  *       for models with an {@code inputScale} in their metadata, {@code UINT8} (pixel values, multiplied by it);
  *       the answer holds the request's {@code id} and the output tensor {@code [n, outputs...]};</li>
- *   <li>{@code POST /v2/models/{name}/predict} with an image file (PNG, JPEG) for image classifiers: the class
- *       and the probabilities, as {@code cnn predict} gives them;</li>
+ *   <li>{@code POST /v2/models/{name}/predict} with an image file (PNG, JPEG) for image classifiers, or CSV
+ *       rows with a header for table models: the class and probabilities, or each row's value, as
+ *       {@code cnn predict} gives them;</li>
  *   <li>{@code GET /metrics}: Prometheus text; {@code GET /}: a page to try image models in a browser.</li>
  * </ul>
  * Concurrent requests for a model are run together ({@link ServeOptions#maxBatch()},
@@ -79,7 +80,8 @@ public final class ModelServer implements AutoCloseable {
     private final java.util.concurrent.Executor pool;
 
     /** A model being served. */
-    private record Served(String name, Model model, Batcher batcher, double uint8Scale, ImagePredict images) {
+    private record Served(String name, Model model, Batcher batcher, double uint8Scale, ImagePredict images,
+                          TablePredict table) {
     }
 
     private ModelServer(Map<String, Model> given, ServeOptions options) {
@@ -97,7 +99,8 @@ public final class ModelServer implements AutoCloseable {
             }
             Object scale = e.getValue().metadata().get("inputScale");
             m.put(name, new Served(name, e.getValue(), new Batcher(name, e.getValue(), options, metrics),
-                    scale instanceof Number n ? n.doubleValue() : Double.NaN, ImagePredict.of(e.getValue())));
+                    scale instanceof Number n ? n.doubleValue() : Double.NaN, ImagePredict.of(e.getValue()),
+                    TablePredict.of(e.getValue())));
         }
         this.models = Collections.unmodifiableMap(m);
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
@@ -318,10 +321,10 @@ public final class ModelServer implements AutoCloseable {
                 if (!method.equals("POST")) {
                     throw new HttpError(405, "/v2/models/" + s.name + "/predict takes POST, got " + method);
                 }
-                if (s.images == null) {
-                    throw new HttpError(415, "model '" + s.name + "' is not an image classifier (class names and a "
-                            + "pixel scale in its metadata, (h, w, c) inputs); send tensors to /v2/models/" + s.name
-                            + "/infer");
+                if (s.images == null && s.table == null) {
+                    throw new HttpError(415, "model '" + s.name + "' is neither an image classifier nor a table "
+                            + "model trained by cnn (their metadata say how to read images and CSV rows); send "
+                            + "tensors to /v2/models/" + s.name + "/infer");
                 }
                 return predict(s, request);
             }
@@ -385,10 +388,18 @@ public final class ModelServer implements AutoCloseable {
                 : Reply.json(200, InferenceJson.response(s.name, req.id(), OUTPUT, y)));
     }
 
-    /** {@code /predict}: an image file in the body, the class as {@code cnn predict} gives it out. */
+    /**
+     * {@code /predict}: an image file in the body for an image classifier, CSV rows for a table model; the
+     * class (or value) as {@code cnn predict} gives it.
+     */
     private CompletableFuture<Reply> predict(Served s, Request request) throws IOException {
-        Tensor x = s.images.input(body(request));
-        return run(s, x).thenApply(y -> Reply.json(200, s.images.answer(s.name, y)));
+        byte[] body = body(request);
+        if (s.images != null) {
+            Tensor x = s.images.input(body);
+            return run(s, x).thenApply(y -> Reply.json(200, s.images.answer(s.name, y)));
+        }
+        dev.cnn.data.CsvTable.Text rows = s.table.rows(body);
+        return run(s, s.table.input(rows)).thenApply(y -> Reply.json(200, s.table.answer(s.name, rows, y)));
     }
 
     private byte[] body(Request request) throws IOException {

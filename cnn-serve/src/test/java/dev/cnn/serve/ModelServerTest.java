@@ -283,7 +283,8 @@ class ModelServerTest {
         assertTrue(garbage.json().get("error").getAsString().startsWith("the request body: "), garbage.body());
         Answer table = postBytes("/v2/models/table/predict", png(6, 6, 1));
         assertEquals(415, table.status());
-        assertTrue(table.json().get("error").getAsString().startsWith("model 'table' is not an image classifier"));
+        assertTrue(table.json().get("error").getAsString().startsWith("model 'table' is neither an image classifier nor a "
+                + "table model"), table.body());
         Answer page = get("/");
         assertEquals(200, page.status());
         assertEquals("text/html; charset=utf-8", page.raw().headers().firstValue("Content-Type").orElse(""));
