@@ -110,7 +110,7 @@ final class InputFiles {
         if (task == Task.TABLE) {
             List<String> features;
             try {
-                features = TaskData.encoding(model.metadata()).columnNames();
+                features = dev.cnn.data.TableInput.encoding(model.metadata()).columnNames();
             } catch (dev.cnn.data.DataException e) {
                 return "CSV files (" + e.getMessage() + ")";
             }

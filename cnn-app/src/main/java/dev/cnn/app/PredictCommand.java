@@ -246,9 +246,9 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static List<Map<String, Object>> tableRows(Path f, Model model, SavedTask saved) throws IOException {
-        dev.cnn.data.TableEncoding enc = TaskData.encoding(model.metadata());
-        CsvTable.Text t = CsvTable.readText(f, TaskData.delimiter(model.metadata()));
-        float[] x = TaskData.tableFeatures(t, enc, saved.featureScaler());
+        dev.cnn.data.TableEncoding enc = dev.cnn.data.TableInput.encoding(model.metadata());
+        CsvTable.Text t = CsvTable.readText(f, dev.cnn.data.TableInput.delimiter(model.metadata()));
+        float[] x = dev.cnn.data.TableInput.features(t, enc, saved.featureScaler());
         Tensor out = model.predict(Tensor.wrap(x, t.size(), enc.width()));
         int k = out.dim(1);
         List<Map<String, Object>> r = new ArrayList<>();

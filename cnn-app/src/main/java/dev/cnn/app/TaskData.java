@@ -172,7 +172,7 @@ final class TaskData {
         Splits.Split s = checked(classify ? Splits.stratified(labels, valFraction, seed) : Splits.random(n, valFraction, seed),
                 valFraction, "rows");
         Standardizer fx = Standardizer.fit(rows(x, k, s.train()), k);
-        meanForMissing(fx.apply(x));
+        TableInput.meanForMissing(fx.apply(x));
         Standardizer fy = null;
         Tensor targets;
         if (!classify) {
@@ -213,7 +213,7 @@ final class TaskData {
             throws IOException {
         return switch (task) {
             case TABLE -> table(root, String.valueOf(meta.get("target")), meta.containsKey("classNames"), valFraction,
-                    seed, delimiter(meta), encoding(meta).missing());
+                    seed, TableInput.delimiter(meta), TableInput.encoding(meta).missing());
             case IMAGES -> folder(root, valFraction, seed, resize(meta));
             default -> forTraining(task, root, valFraction, seed, progress);
         };
@@ -246,26 +246,6 @@ final class TaskData {
             }
         }
         return t;
-    }
-
-    /** See {@link TableInput#meanForMissing}. */
-    static float[] meanForMissing(float[] standardized) {
-        return TableInput.meanForMissing(standardized);
-    }
-
-    /** How a saved table model reads CSV columns (see {@link TableInput#encoding}). */
-    static TableEncoding encoding(Map<String, Object> meta) throws DataException {
-        return TableInput.encoding(meta);
-    }
-
-    /** The CSV delimiter a saved table model was trained with (see {@link TableInput#delimiter(Map)}). */
-    static char delimiter(Map<String, Object> meta) {
-        return TableInput.delimiter(meta);
-    }
-
-    /** The feature rows of a CSV file for a saved table model (see {@link TableInput#features}). */
-    static float[] tableFeatures(CsvTable.Text t, TableEncoding enc, Standardizer fx) throws DataException {
-        return TableInput.features(t, enc, fx);
     }
 
     /** Most classes {@code --classes} takes: a target with more distinct values is a number to regress on. */
@@ -501,11 +481,11 @@ final class TaskData {
      */
     static TaskData tableRows(Path file, SavedTask saved, Map<String, Object> meta) throws IOException {
         String target = String.valueOf(meta.get("target"));
-        TableEncoding enc = encoding(meta);
-        CsvTable.Text t = CsvTable.readText(file, delimiter(meta));
+        TableEncoding enc = TableInput.encoding(meta);
+        CsvTable.Text t = CsvTable.readText(file, TableInput.delimiter(meta));
         int ti = t.column(target);
         int n = t.size();
-        float[] x = tableFeatures(t, enc, saved.featureScaler());
+        float[] x = TableInput.features(t, enc, saved.featureScaler());
         List<String> names = saved.classNames();
         float[] y = new float[n];
         int[] labels = new int[n];
